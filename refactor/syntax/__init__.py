@@ -1,0 +1,1 @@
+"""Tree-sitter syntax features: parsing, syntax errors, symbols, folding, selection."""

@@ -1,0 +1,153 @@
+"""A parsed document that follows the editor's edits incrementally.
+
+Each edit is applied to the text and to the previous tree (``Tree.edit``); the tree is
+re-parsed lazily, reusing the old one, the next time someone needs it. A burst of
+keystrokes therefore costs one incremental parse, not one per keystroke.
+
+Not thread-safe: the server touches a document only from its event loop.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+from refactor.syntax.languages import load_language
+from refactor.text import Position, utf8_len
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser, Tree
+
+
+class ParsedDocument:
+    """Text plus its tree-sitter tree for one language."""
+
+    def __init__(self, lang: str, text: str) -> None:
+        from tree_sitter import Parser
+
+        language = load_language(lang)
+        if language is None:
+            raise ValueError(f"no grammar for {lang}")
+        self.lang = lang
+        self._parser: Parser = Parser(language)
+        self._text = text
+        self._line_starts: list[int] | None = None
+        self._tree: Tree = self._parser.parse(text.encode("utf-8"))
+        self._dirty = False
+        self.full_parses = 1
+        self.incremental_parses = 0
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def tree(self) -> Tree:
+        """The tree for the current text, re-parsed incrementally if edits are pending."""
+        if self._dirty:
+            self._tree = self._parser.parse(self._text.encode("utf-8"), self._tree)
+            self._dirty = False
+            self.incremental_parses += 1
+        return self._tree
+
+    def replace(self, text: str) -> None:
+        """Replace the whole text (a full-document sync); parses from scratch."""
+        self._text = text
+        self._line_starts = None
+        self._tree = self._parser.parse(text.encode("utf-8"))
+        self._dirty = False
+        self.full_parses += 1
+
+    def edit(self, start: int, end: int, new_text: str) -> None:
+        """Replace ``text[start:end]`` (code point offsets) by ``new_text``."""
+        old = self._text
+        if not 0 <= start <= end <= len(old):
+            raise ValueError(f"edit {start}:{end} outside a text of {len(old)} characters")
+        start_byte = utf8_len(old[:start])
+        old_end_byte = start_byte + utf8_len(old[start:end])
+        new_end_byte = start_byte + utf8_len(new_text)
+        start_point = _point(old, start)
+        old_end_point = _point(old, end)
+        newlines = new_text.count("\n")
+        if newlines:
+            tail = new_text[new_text.rfind("\n") + 1 :]
+            new_end_point = (start_point[0] + newlines, utf8_len(tail))
+        else:
+            new_end_point = (start_point[0], start_point[1] + utf8_len(new_text))
+        self._tree.edit(
+            start_byte=start_byte,
+            old_end_byte=old_end_byte,
+            new_end_byte=new_end_byte,
+            start_point=start_point,
+            old_end_point=old_end_point,
+            new_end_point=new_end_point,
+        )
+        self._text = old[:start] + new_text + old[end:]
+        self._line_starts = None
+        self._dirty = True
+
+    # -- positions -------------------------------------------------------------------
+
+    def line_starts(self) -> list[int]:
+        """Code point offset of the start of every line (lines end at ``\\n``)."""
+        if self._line_starts is None:
+            starts = [0]
+            text = self._text
+            find = text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def line_count(self) -> int:
+        return len(self.line_starts())
+
+    def line(self, row: int) -> str:
+        """Line ``row`` without its line break ("" past the end)."""
+        starts = self.line_starts()
+        if row >= len(starts):
+            return ""
+        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self._text)
+        return self._text[starts[row] : end]
+
+    def offset_at(self, line: int, character: int) -> int:
+        """Code point offset of a position, clamped to the text like LSP clients expect."""
+        starts = self.line_starts()
+        if line < 0:
+            return 0
+        if line >= len(starts):
+            return len(self._text)
+        return starts[line] + min(max(character, 0), len(self.line(line)))
+
+    def position_at(self, offset: int) -> Position:
+        starts = self.line_starts()
+        row = bisect_right(starts, offset) - 1
+        return Position(row, offset - starts[row])
+
+    def position_of_point(self, row: int, byte_column: int) -> Position:
+        """Convert a tree-sitter point (row, UTF-8 byte column) to a Position."""
+        line = self.line(row)
+        if line.isascii():
+            return Position(row, min(byte_column, len(line)))
+        prefix = line.encode("utf-8")[:byte_column]
+        return Position(row, len(prefix.decode("utf-8", errors="ignore")))
+
+    def point_of_position(self, position: Position) -> tuple[int, int]:
+        line = self.line(position.line)
+        return (position.line, utf8_len(line[: position.character]))
+
+    def start_of(self, node: Node) -> Position:
+        row, column = node.start_point
+        return self.position_of_point(row, column)
+
+    def end_of(self, node: Node) -> Position:
+        row, column = node.end_point
+        return self.position_of_point(row, column)
+
+
+def _point(text: str, offset: int) -> tuple[int, int]:
+    row = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return (row, utf8_len(text[line_start:offset]))

@@ -1,0 +1,83 @@
+"""Syntax errors from a tree-sitter tree: one readable problem per error region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from refactor.text import Range
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from refactor.syntax.document import ParsedDocument
+
+_MAX_TOKEN = 24
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    range: Range
+    message: str
+
+
+def syntax_errors(doc: ParsedDocument, limit: int = 100) -> list[SyntaxProblem]:
+    """ERROR and MISSING nodes as problems, at most one per line and ``limit`` in all.
+
+    The walk descends only into nodes that contain an error and never into an ERROR
+    node itself, so a typo yields one problem rather than a cascade.
+    """
+    root = doc.tree.root_node
+    if not root.has_error:
+        return []
+    problems: list[SyntaxProblem] = []
+    last_line = -1
+    stack = [root]
+    while stack and len(problems) < limit:
+        node = stack.pop()
+        problem = _problem(doc, node)
+        if problem is not None:
+            if problem.range.start.line != last_line:
+                problems.append(problem)
+                last_line = problem.range.start.line
+            continue
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    return problems
+
+
+def _problem(doc: ParsedDocument, node: Node) -> SyntaxProblem | None:
+    if node.is_missing:
+        start = doc.start_of(node)
+        return SyntaxProblem(Range(start, start), f"missing `{_display(node.type)}`")
+    if not node.is_error:
+        return None
+    token = _first_token(node)
+    if token is None or token.start_byte == token.end_byte:
+        start = doc.start_of(node)
+        end = doc.end_of(node) if node.end_point[0] == node.start_point[0] else start
+        return SyntaxProblem(Range(start, end), "syntax error")
+    text = _token_text(token)
+    return SyntaxProblem(
+        Range(doc.start_of(token), doc.end_of(token)), f"unexpected `{_display(text)}`"
+    )
+
+
+def _first_token(node: Node) -> Node | None:
+    """The first leaf under ``node`` that is not a comment."""
+    current: Node | None = node
+    while current is not None and current.child_count:
+        children = [c for c in current.children if not c.is_extra]
+        current = children[0] if children else current.children[0]
+    return current
+
+
+def _token_text(node: Node) -> str:
+    raw = node.text or b""
+    text = raw.decode("utf-8", errors="replace").splitlines()[0] if raw else node.type
+    return text
+
+
+def _display(text: str) -> str:
+    text = text.replace("`", "'")
+    return text if len(text) <= _MAX_TOKEN else text[: _MAX_TOKEN - 1] + "…"

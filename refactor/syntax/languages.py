@@ -1,0 +1,165 @@
+"""Which tree-sitter grammar serves which file, loaded lazily from the per-language wheels.
+
+Each grammar lives in its own PyPI wheel (``tree-sitter-python`` …) that bundles the
+compiled grammar, so nothing is downloaded at run time. A grammar module is imported the
+first time a document of its language is parsed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Language, Query
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """Where a language's grammar comes from."""
+
+    module: str
+    function: str = "language"
+
+
+GRAMMARS: dict[str, Grammar] = {
+    "python": Grammar("tree_sitter_python"),
+    "javascript": Grammar("tree_sitter_javascript"),
+    "javascriptreact": Grammar("tree_sitter_javascript"),
+    "typescript": Grammar("tree_sitter_typescript", "language_typescript"),
+    "typescriptreact": Grammar("tree_sitter_typescript", "language_tsx"),
+    "go": Grammar("tree_sitter_go"),
+    "rust": Grammar("tree_sitter_rust"),
+    "java": Grammar("tree_sitter_java"),
+    "c": Grammar("tree_sitter_c"),
+    "cpp": Grammar("tree_sitter_cpp"),
+    "json": Grammar("tree_sitter_json"),
+    "jsonc": Grammar("tree_sitter_json"),
+    "yaml": Grammar("tree_sitter_yaml"),
+    "toml": Grammar("tree_sitter_toml"),
+    "shellscript": Grammar("tree_sitter_bash"),
+    "html": Grammar("tree_sitter_html"),
+    "css": Grammar("tree_sitter_css"),
+    "markdown": Grammar("tree_sitter_markdown"),
+}
+
+# Languages that share another's queries (the grammar is the same or a superset).
+QUERY_ALIASES = {
+    "javascriptreact": "javascript",
+    "typescriptreact": "typescript",
+    "jsonc": "json",
+}
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python",
+    ".pyi": "python",
+    ".pyw": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "typescriptreact",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hh": "cpp",
+    ".hpp": "cpp",
+    ".hxx": "cpp",
+    ".json": "json",
+    ".jsonc": "jsonc",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+    ".sh": "shellscript",
+    ".bash": "shellscript",
+    ".zsh": "shellscript",
+    ".html": "html",
+    ".htm": "html",
+    ".css": "css",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+# Names editors use for the same language (Neovim filetypes, Emacs modes).
+LANGUAGE_ID_ALIASES = {
+    "py": "python",
+    "python3": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "tsx": "typescriptreact",
+    "jsx": "javascriptreact",
+    "sh": "shellscript",
+    "bash": "shellscript",
+    "zsh": "shellscript",
+    "c++": "cpp",
+    "golang": "go",
+    "yml": "yaml",
+}
+
+_lock = threading.Lock()
+
+
+def language_for(path: str, language_id: str | None = None) -> str | None:
+    """The language of a document from the editor's language id, else its file name."""
+    if language_id:
+        lang = LANGUAGE_ID_ALIASES.get(language_id.lower(), language_id.lower())
+        if lang in GRAMMARS:
+            return lang
+    return EXTENSIONS.get(PurePath(path).suffix.lower())
+
+
+@cache
+def _load(lang: str) -> Language:
+    from tree_sitter import Language
+
+    grammar = GRAMMARS[lang]
+    module = importlib.import_module(grammar.module)
+    return Language(getattr(module, grammar.function)())
+
+
+def load_language(lang: str) -> Language | None:
+    """The tree-sitter ``Language`` for ``lang``; None when its wheel is missing."""
+    if lang not in GRAMMARS:
+        return None
+    try:
+        with _lock:
+            return _load(lang)
+    except (ImportError, AttributeError, ValueError) as exc:
+        log.warning("grammar for %s unavailable: %s", lang, exc)
+        return None
+
+
+@cache
+def _query(lang: str, name: str) -> Query | None:
+    from tree_sitter import Query
+
+    language = _load(lang)
+    folder = QUERY_ALIASES.get(lang, lang)
+    source = resources.files(__package__).joinpath("queries", folder, f"{name}.scm")
+    if not source.is_file():
+        return None
+    return Query(language, source.read_text(encoding="utf-8"))
+
+
+def load_query(lang: str, name: str) -> Query | None:
+    """The compiled query ``queries/<lang>/<name>.scm``, or None if the language has none."""
+    if load_language(lang) is None:
+        return None
+    with _lock:
+        return _query(lang, name)
