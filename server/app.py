@@ -1,0 +1,72 @@
+"""The language server object: pygls server + our state, and the feature modules.
+
+Concurrency model
+-----------------
+pygls runs one asyncio event loop. Document sync, syntax features (tree-sitter parses
+incrementally in well under a millisecond per edit) and diagnostics publishing run on
+it. Anything that can take long — rope refactors, the agent — runs in worker threads or
+as asyncio tasks owned by its feature module, and re-checks the document version before
+replying. Diagnostics are debounced per document (``diagnostics.debounceMs``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from server import __version__
+from server.config import Settings
+from server.diagnostics import DiagnosticStore
+from server.documents import Documents
+from server.lifecycle import ClientFeatures
+
+log = logging.getLogger(__name__)
+
+
+class Protocol(LanguageServerProtocol):
+    """pygls' protocol, but a request whose params do not deserialize gets an error
+    response instead of silence (pygls 2.1 logs and drops it; the client would wait
+    forever)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:
+                log.warning("invalid params for %s (id %s)", data["method"], data["id"])
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
+class ClaudeLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("claude-lsp", __version__, protocol_cls=Protocol)
+        self.settings = Settings()
+        self.client_features = ClientFeatures()
+        self.diagnostics = DiagnosticStore(self)
+        self.documents = Documents(self)
+        # Called with the changes on workspace/didChangeWatchedFiles (cache invalidation).
+        self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        super().report_server_error(error, source)
+
+    def show_message(self, message: str, kind: lsp.MessageType = lsp.MessageType.Warning) -> None:
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+
+def create_server() -> ClaudeLanguageServer:
+    from server import documents, lifecycle, syntax
+
+    server = ClaudeLanguageServer()
+    lifecycle.register(server)
+    documents.register(server)
+    syntax.register(server)
+    return server

@@ -1,0 +1,141 @@
+"""initialize / initialized, configuration and watched files."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from server.config import SECTION, parse_settings
+
+if TYPE_CHECKING:
+    from server.app import ClaudeLanguageServer
+
+log = logging.getLogger(__name__)
+
+WATCHED_FILES_ID = "claude-lsp-watched-files"
+
+
+@dataclass
+class ClientFeatures:
+    """What the client can do, read once from its capabilities at initialize."""
+
+    hierarchical_symbols: bool = True
+    line_folding_only: bool = False
+    work_done_progress: bool = False
+    configuration: bool = False
+    watched_files_dynamic: bool = False
+    show_document: bool = False
+    apply_edit: bool = False
+    document_changes: bool = False
+    resource_operations: frozenset[str] = frozenset()
+    code_action_resolve: bool = False
+    code_action_literals: bool = False
+
+    @classmethod
+    def from_capabilities(cls, caps: lsp.ClientCapabilities) -> ClientFeatures:
+        text = caps.text_document
+        workspace = caps.workspace
+        window = caps.window
+        symbols = text.document_symbol if text else None
+        folding = text.folding_range if text else None
+        code_action = text.code_action if text else None
+        edit = workspace.workspace_edit if workspace else None
+        watched = workspace.did_change_watched_files if workspace else None
+        return cls(
+            hierarchical_symbols=bool(symbols and symbols.hierarchical_document_symbol_support),
+            line_folding_only=bool(folding and folding.line_folding_only),
+            work_done_progress=bool(window and window.work_done_progress),
+            configuration=bool(workspace and workspace.configuration),
+            watched_files_dynamic=bool(watched and watched.dynamic_registration),
+            show_document=bool(window and window.show_document and window.show_document.support),
+            apply_edit=bool(workspace and workspace.apply_edit),
+            document_changes=bool(edit and edit.document_changes),
+            resource_operations=frozenset(str(op.value) for op in (edit.resource_operations or []))
+            if edit
+            else frozenset(),
+            code_action_resolve=bool(
+                code_action
+                and code_action.resolve_support
+                and "edit" in code_action.resolve_support.properties
+            ),
+            code_action_literals=bool(code_action and code_action.code_action_literal_support),
+        )
+
+
+def initialize(ls: ClaudeLanguageServer, params: lsp.InitializeParams) -> None:
+    ls.client_features = ClientFeatures.from_capabilities(params.capabilities)
+    apply_settings(ls, params.initialization_options)
+
+
+async def initialized(ls: ClaudeLanguageServer, params: lsp.InitializedParams) -> None:
+    if ls.client_features.watched_files_dynamic:
+        await register_watched_files(ls)
+    await pull_configuration(ls)
+
+
+async def register_watched_files(ls: ClaudeLanguageServer) -> None:
+    try:
+        await ls.client_register_capability_async(
+            lsp.RegistrationParams(
+                registrations=[
+                    lsp.Registration(
+                        id=WATCHED_FILES_ID,
+                        method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[lsp.FileSystemWatcher(glob_pattern="**/*")]
+                        ),
+                    )
+                ]
+            )
+        )
+    except Exception as exc:  # the client advertised dynamic registration but refused it
+        log.warning("could not register for watched files: %s", exc)
+
+
+async def pull_configuration(ls: ClaudeLanguageServer) -> None:
+    if not ls.client_features.configuration:
+        return
+    try:
+        values = await ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)])
+        )
+    except Exception as exc:  # a client that advertises but fails the request
+        log.warning("workspace/configuration failed: %s", exc)
+        return
+    if values and values[0] is not None:
+        apply_settings(ls, {SECTION: values[0]})
+
+
+def apply_settings(ls: ClaudeLanguageServer, raw: Any) -> None:
+    settings, problems = parse_settings(raw, ls.settings)
+    ls.settings = settings
+    if problems:
+        ls.show_message("claude-lsp: invalid settings: " + "; ".join(problems))
+    ls.documents.refresh_all()
+
+
+async def did_change_configuration(
+    ls: ClaudeLanguageServer, params: lsp.DidChangeConfigurationParams
+) -> None:
+    if ls.client_features.configuration:
+        await pull_configuration(ls)
+    else:
+        apply_settings(ls, params.settings)
+
+
+def did_change_watched_files(
+    ls: ClaudeLanguageServer, params: lsp.DidChangeWatchedFilesParams
+) -> None:
+    log.debug("%d watched files changed", len(params.changes))
+    for listener in ls.file_listeners:
+        listener(list(params.changes))
+
+
+def register(server: ClaudeLanguageServer) -> None:
+    server.feature(lsp.INITIALIZE)(initialize)
+    server.feature(lsp.INITIALIZED)(initialized)
+    server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)
