@@ -1,0 +1,166 @@
+"""Sessions as JSONL transcripts under the user data dir.
+
+One line per record, appended, flushed and fsynced before the loop goes on, so a crash
+(even kill -9) loses at most the message being written. Records:
+``{"type": "meta", ...}`` first, then ``{"type": "message", "message": {role, content}}``,
+``{"type": "usage", "model", "usage", "cost_usd"}`` per request, and
+``{"type": "compact", "messages": [...]}`` which replaces the messages before it.
+Environment variables, and so API keys, are never written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from agent.errors import SessionNotFound
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+INTERRUPTED = "Interrupted: the tool did not finish (the session was stopped or crashed)."
+
+
+def default_root() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("claude-lsp") / "sessions"
+
+
+@dataclass
+class Session:
+    id: str
+    path: Path
+    cwd: str = ""
+    model: str = ""
+    messages: list[Message] = field(default_factory=list)
+    cost_usd: float = 0.0  # all requests recorded so far
+    _file: IO[str] | None = field(default=None, repr=False)
+
+    def append(self, message: Message) -> None:
+        """Add a message to the transcript and to disk."""
+        self.messages.append(message)
+        self._write({"type": "message", "message": message})
+
+    def record_usage(self, model: str, usage: dict[str, int], cost_usd: float) -> None:
+        self.cost_usd += cost_usd
+        self._write({"type": "usage", "model": model, "usage": usage, "cost_usd": cost_usd})
+
+    def replace_messages(self, messages: list[Message]) -> None:
+        """After compaction: the new history, stored as one record."""
+        self.messages[:] = messages
+        self._write({"type": "compact", "messages": messages})
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+
+def repair(messages: list[Message]) -> list[Message]:
+    """Make a transcript sendable: every tool_use of the last assistant message gets a
+    tool_result (is_error) if the process stopped before the results were written."""
+    if not messages or messages[-1].get("role") != "assistant":
+        return messages
+    content = messages[-1].get("content")
+    ids = [b["id"] for b in content or [] if isinstance(b, dict) and b.get("type") == "tool_use"]
+    if ids:
+        results = [
+            {"type": "tool_result", "tool_use_id": i, "content": INTERRUPTED, "is_error": True}
+            for i in ids
+        ]
+        messages.append({"role": "user", "content": results})
+    return messages
+
+
+class SessionStore:
+    """Create, load, list and fork sessions in one directory."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_root()
+
+    def create(self, cwd: Path, model: str, messages: list[Message] | None = None) -> Session:
+        self.root.mkdir(parents=True, exist_ok=True)
+        sid = str(uuid.uuid4())
+        session = Session(id=sid, path=self.root / f"{sid}.jsonl", cwd=str(cwd), model=model)
+        session._write(
+            {"type": "meta", "id": sid, "cwd": str(cwd), "model": model, "created": time.time()}
+        )
+        if messages:
+            session.replace_messages(list(messages))
+        return session
+
+    def load(self, sid: str) -> Session:
+        path = self.root / f"{sid}.jsonl"
+        if not path.is_file():
+            matches = sorted(self.root.glob(f"{sid}*.jsonl")) if sid else []
+            if len(matches) != 1:
+                raise SessionNotFound(f"no session {sid!r} in {self.root}")
+            path = matches[0]
+        session = Session(id=path.stem, path=path)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("%s:%d: skipping a damaged line", path, number)
+                continue
+            kind = record.get("type")
+            if kind == "meta":
+                session.cwd, session.model = record.get("cwd", ""), record.get("model", "")
+            elif kind == "message":
+                session.messages.append(record["message"])
+            elif kind == "compact":
+                session.messages = list(record["messages"])
+            elif kind == "usage":
+                session.cost_usd += float(record.get("cost_usd", 0.0))
+        before = len(session.messages)
+        repair(session.messages)
+        for message in session.messages[before:]:
+            session._write({"type": "message", "message": message})
+        return session
+
+    def latest(self, cwd: Path | None = None) -> Session | None:
+        """The most recently written session (for ``cwd`` when given)."""
+        if not self.root.is_dir():
+            return None
+        for path in sorted(self.root.glob("*.jsonl"), key=os.path.getmtime, reverse=True):
+            if cwd is None or _meta(path).get("cwd") == str(cwd):
+                return self.load(path.stem)
+        return None
+
+    def fork(self, sid: str) -> Session:
+        """A new session starting with a copy of ``sid``'s messages."""
+        source = self.load(sid)
+        source.close()
+        forked = self.create(Path(source.cwd), source.model, source.messages)
+        forked.cost_usd = source.cost_usd
+        return forked
+
+    def list(self) -> list[dict[str, Any]]:
+        """Metadata of every session, newest first."""
+        if not self.root.is_dir():
+            return []
+        paths = sorted(self.root.glob("*.jsonl"), key=os.path.getmtime, reverse=True)
+        return [{**_meta(p), "id": p.stem, "modified": os.path.getmtime(p)} for p in paths]
+
+
+def _meta(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as f:
+        try:
+            record = json.loads(f.readline())
+        except json.JSONDecodeError:
+            return {}
+    return record if isinstance(record, dict) and record.get("type") == "meta" else {}
