@@ -32,7 +32,7 @@ class TextEdit:
 
 def utf8_len(text: str) -> int:
     """Length of ``text`` encoded as UTF-8, without encoding it when it is ASCII."""
-    return len(text) if text.isascii() else len(text.encode("utf-8"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def looks_binary(data: bytes) -> bool:

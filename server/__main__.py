@@ -25,16 +25,27 @@ class OneLineFormatter(logging.Formatter):
         self._verbose = verbose
 
     def format(self, record: logging.LogRecord) -> str:
-        if self._verbose or not record.exc_info:
+        if self._verbose:
             return super().format(record)
-        exc = record.exc_info[1]
         record = logging.makeLogRecord(record.__dict__)
-        record.exc_info = None
-        record.exc_text = None
-        if exc is not None:
-            record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
-            record.args = None
-        return super().format(record).replace("\n", " | ")
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            message = f"{message} ({type(exc).__name__}: {exc})"
+        record.msg, record.args = _one_line(message), None
+        record.exc_info = record.exc_text = None
+        record.stack_info = None
+        return super().format(record)
+
+
+def _one_line(message: str) -> str:
+    """First line, plus the last line of an embedded traceback (pygls embeds them)."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return message.strip()
+    if any("Traceback (most recent call last)" in line for line in lines):
+        return f"{lines[0]} ({lines[-1].strip()})"
+    return " | ".join(line.strip() for line in lines)
 
 
 def setup_logging(level: str, log_file: str | None) -> None:

@@ -32,7 +32,7 @@ class ParsedDocument:
         self._parser: Parser = Parser(language)
         self._text = text
         self._line_starts: list[int] | None = None
-        self._tree: Tree = self._parser.parse(text.encode("utf-8"))
+        self._tree: Tree = self._parser.parse(_encode(text))
         self._dirty = False
         self.full_parses = 1
         self.incremental_parses = 0
@@ -45,7 +45,7 @@ class ParsedDocument:
     def tree(self) -> Tree:
         """The tree for the current text, re-parsed incrementally if edits are pending."""
         if self._dirty:
-            self._tree = self._parser.parse(self._text.encode("utf-8"), self._tree)
+            self._tree = self._parser.parse(_encode(self._text), self._tree)
             self._dirty = False
             self.incremental_parses += 1
         return self._tree
@@ -54,7 +54,7 @@ class ParsedDocument:
         """Replace the whole text (a full-document sync); parses from scratch."""
         self._text = text
         self._line_starts = None
-        self._tree = self._parser.parse(text.encode("utf-8"))
+        self._tree = self._parser.parse(_encode(text))
         self._dirty = False
         self.full_parses += 1
 
@@ -131,7 +131,7 @@ class ParsedDocument:
         line = self.line(row)
         if line.isascii():
             return Position(row, min(byte_column, len(line)))
-        prefix = line.encode("utf-8")[:byte_column]
+        prefix = _encode(line)[:byte_column]
         return Position(row, len(prefix.decode("utf-8", errors="ignore")))
 
     def point_of_position(self, position: Position) -> tuple[int, int]:
@@ -151,3 +151,8 @@ def _point(text: str, offset: int) -> tuple[int, int]:
     row = text.count("\n", 0, offset)
     line_start = text.rfind("\n", 0, offset) + 1
     return (row, utf8_len(text[line_start:offset]))
+
+
+def _encode(text: str) -> bytes:
+    # Lone surrogates can arrive through JSON escapes; keep them rather than fail.
+    return text.encode("utf-8", errors="surrogatepass")
