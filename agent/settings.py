@@ -1,0 +1,127 @@
+"""Claude Code's settings files, read with Claude Code's precedence.
+
+``.claude/settings.local.json`` (personal, git-ignored) overrides
+``.claude/settings.json`` (shared with the project), which overrides
+``~/.claude/settings.json`` (the user's). Scalar keys (``model``,
+``permissions.defaultMode``) come from the most specific file that sets them; ``env``
+maps are merged key by key; permission rule lists are concatenated, since a rule in any
+file applies. A file that is missing is skipped; a file that is not valid JSON, or holds
+values of the wrong type, produces a warning and is otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast, get_args
+
+from agent.types import PermissionMode
+
+log = logging.getLogger(__name__)
+
+MODES: tuple[str, ...] = get_args(PermissionMode)
+
+
+@dataclass
+class Settings:
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    ask: list[str] = field(default_factory=list)
+    default_mode: PermissionMode | None = None
+    additional_directories: list[str] = field(default_factory=list)
+    model: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    # Every file that was read, most general first, and what went wrong with any.
+    sources: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def settings_files(cwd: Path, home: Path | None = None) -> list[Path]:
+    """The settings files in increasing precedence."""
+    home = Path.home() if home is None else home
+    return [
+        home / ".claude" / "settings.json",
+        cwd / ".claude" / "settings.json",
+        cwd / ".claude" / "settings.local.json",
+    ]
+
+
+def load_settings(cwd: Path, home: Path | None = None) -> Settings:
+    settings = Settings()
+    seen: set[Path] = set()
+    for path in settings_files(cwd, home):
+        resolved = path.resolve(strict=False)
+        if resolved in seen:  # home is the project: read ~/.claude/settings.json once
+            continue
+        seen.add(resolved)
+        data = _read(path, settings.warnings)
+        if data is not None:
+            settings.sources.append(path)
+            _merge(settings, data, path)
+    for warning in settings.warnings:
+        log.warning("%s", warning)
+    return settings
+
+
+def _read(path: Path, warnings: list[str]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        warnings.append(f"{path}: cannot read settings ({exc}); ignoring this file")
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        warnings.append(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "ignoring this file"
+        )
+        return None
+    if not isinstance(data, dict):
+        warnings.append(f"{path}: expected a JSON object at the top; ignoring this file")
+        return None
+    return cast(dict[str, Any], data)
+
+
+def _merge(settings: Settings, data: dict[str, Any], path: Path) -> None:
+    warn = settings.warnings.append
+    permissions = data.get("permissions", {})
+    if not isinstance(permissions, dict):
+        warn(f"{path}: `permissions` should be an object; ignored")
+        permissions = {}
+    for key in ("allow", "deny", "ask", "additionalDirectories"):
+        rules = permissions.get(key, [])
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            warn(f"{path}: `permissions.{key}` should be a list of strings; ignored")
+            continue
+        target = (
+            settings.additional_directories
+            if key == "additionalDirectories"
+            else (getattr(settings, key))
+        )
+        target.extend(r for r in rules if r not in target)
+    mode = permissions.get("defaultMode")
+    if mode is not None:
+        if mode in MODES:
+            settings.default_mode = cast(PermissionMode, mode)
+        else:
+            warn(f"{path}: unknown `permissions.defaultMode` {mode!r} (one of {', '.join(MODES)})")
+    model = data.get("model")
+    if model is not None:
+        if isinstance(model, str) and model:
+            settings.model = model
+        else:
+            warn(f"{path}: `model` should be a model name; ignored")
+    env = data.get("env", {})
+    if isinstance(env, dict):
+        for name, value in env.items():
+            if isinstance(value, (str, int, float, bool)):
+                settings.env[str(name)] = value if isinstance(value, str) else json.dumps(value)
+            else:
+                warn(f"{path}: `env.{name}` should be a string; ignored")
+    else:
+        warn(f"{path}: `env` should be an object; ignored")

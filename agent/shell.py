@@ -1,0 +1,442 @@
+"""Split a shell command line into the simple commands it would run.
+
+The permission policy must judge every program a command line starts, not just the
+first word: ``npm test && rm -rf x`` runs ``rm``. This module is a small, conservative
+lexer for POSIX/bash syntax, written here rather than taken from a library because it
+only has to answer one question — which simple commands, with which redirections — and
+must never under-report. What it cannot read (unbalanced quotes, too deep nesting)
+raises ``ShellSyntaxError``; the policy then asks instead of allowing.
+
+Covered: ``&&``, ``||``, ``;``, ``|``, ``|&``, ``&``, newlines, subshells ``( … )`` and
+groups ``{ …; }``, ``$( … )``, backticks, ``<( … )``/``>( … )``, substitutions inside
+double quotes and unquoted here-documents, comments, control keywords, leading
+``VAR=value`` assignments, and wrappers (``env``, ``timeout``, ``nice``, ``nohup``,
+``time``, ``command``, ``exec``, ``stdbuf``, ``ionice``, ``xargs``, ``sh -c``,
+``bash -c``, ``eval``) which are unwrapped to the command they run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+MAX_DEPTH = 8
+
+# Redirection operators that open their target for writing.
+WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
+HARMLESS_TARGETS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+_KEYWORD_PREFIXES = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{"})
+_KEYWORD_ONLY = frozenset({"fi", "done", "esac", "}", "in"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
+_OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
+_REDIRECTS = ("&>>", "&>", "<<<", "<<-", "<<", ">>", ">|", ">&", "<&", "<>", ">", "<")
+
+
+class ShellSyntaxError(ValueError):
+    """A command line this lexer cannot split with certainty."""
+
+
+@dataclass
+class Redirect:
+    op: str
+    target: str
+
+    @property
+    def writes_file(self) -> bool:
+        if self.op not in WRITE_REDIRECTS:
+            return False
+        if self.op == ">&" and (self.target.isdigit() or self.target == "-"):
+            return False  # 2>&1: duplicates a descriptor, opens nothing
+        return self.target not in HARMLESS_TARGETS and not self.target.startswith("/dev/fd/")
+
+
+@dataclass
+class SimpleCommand:
+    """One program invocation: its words (quotes removed) and redirections."""
+
+    words: list[str]
+    redirects: list[Redirect] = field(default_factory=list)
+    # True when a wrapper (xargs) appends arguments the text does not show, so only
+    # prefix rules may match it.
+    open_ended: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def program(self) -> str:
+        return PurePosixPath(self.words[0]).name if self.words else ""
+
+    def write_targets(self) -> list[str]:
+        return [r.target for r in self.redirects if r.writes_file]
+
+
+def split_commands(command: str) -> list[SimpleCommand]:
+    """Every simple command ``command`` runs, wrappers unwrapped, in source order
+    (commands inside substitutions follow the command that holds them)."""
+    return _expand(_Lexer(command, 0).parse(), 0)
+
+
+def _expand(commands: list[SimpleCommand], depth: int) -> list[SimpleCommand]:
+    out: list[SimpleCommand] = []
+    for command in commands:
+        out.extend(_unwrap(command, depth))
+    return out
+
+
+def _unwrap(command: SimpleCommand, depth: int) -> list[SimpleCommand]:
+    words = list(command.words)
+    while words and words[0] in _KEYWORD_PREFIXES:
+        words.pop(0)
+    while words and _ASSIGNMENT.match(words[0]):
+        words.pop(0)
+    if not words or (len(words) == 1 and words[0] in _KEYWORD_ONLY):
+        return [SimpleCommand([], command.redirects)] if command.redirects else []
+    if words[0] in ("for", "select", "case"):
+        # `for x in a b` / `case $x in` start nothing themselves; their bodies are
+        # separate commands and substitutions were collected by the lexer.
+        return [SimpleCommand([], command.redirects)] if command.redirects else []
+    if words[0] == "function":
+        raise ShellSyntaxError("function definitions are not split")
+    name = PurePosixPath(words[0]).name
+    rest = words[1:]
+    if name in ("sh", "bash", "zsh", "dash", "ksh", "eval"):
+        script = " ".join(rest) if name == "eval" else _dash_c_script(rest)
+        if script is None:
+            return [SimpleCommand(words, command.redirects, command.open_ended)]
+        if depth >= MAX_DEPTH:
+            raise ShellSyntaxError("nesting too deep")
+        nested = _expand(_Lexer(script, depth + 1).parse(), depth + 1)
+        if command.redirects:
+            nested.append(SimpleCommand([], command.redirects))
+        return nested
+    inner = _wrapped(name, rest)
+    open_ended = command.open_ended or name == "xargs"
+    if inner is None:
+        return [SimpleCommand(words, command.redirects, open_ended)]
+    if depth >= MAX_DEPTH:
+        raise ShellSyntaxError("nesting too deep")
+    if not inner:
+        return [SimpleCommand(words, command.redirects, open_ended)]
+    return _unwrap(SimpleCommand(inner, command.redirects, open_ended), depth + 1)
+
+
+# Wrappers that run another command: their options that take a value.
+_WRAPPERS: dict[str, set[str]] = {
+    "env": {"-u", "--unset", "-C", "--chdir"},
+    "timeout": {"-s", "--signal", "-k", "--kill-after"},
+    "nice": {"-n", "--adjustment"},
+    "nohup": set(),
+    "builtin": set(),
+    "time": {"-f", "--format", "-o", "--output"},
+    "command": set(),
+    "exec": {"-a"},
+    "stdbuf": {"-i", "-o", "-e"},
+    "ionice": {"-c", "-n", "-t", "-p", "-P", "-u"},
+    "xargs": {"-I", "-i", "-n", "-P", "-L", "-l", "-s", "-d", "-E", "-e", "-a"},
+}
+
+
+def _wrapped(name: str, rest: list[str]) -> list[str] | None:
+    """The command a wrapper runs, or None when ``name`` runs nothing else."""
+    if name not in _WRAPPERS or (name == "command" and rest[:1] in (["-v"], ["-V"])):
+        return None
+    if name == "env" and any(w == "--split-string" or w.startswith("-S") for w in rest):
+        raise ShellSyntaxError("env -S is not split")
+    inner = _skip_options(
+        rest,
+        with_value=_WRAPPERS[name],
+        assign=name == "env",
+        numeric_flags=name == "nice",
+        glued=name == "xargs",
+    )
+    if name == "timeout":
+        inner = inner[1:]  # the duration
+    if name == "xargs" and not inner:
+        inner = ["echo"]
+    return inner
+
+
+def _skip_options(
+    words: list[str],
+    with_value: set[str],
+    assign: bool = False,
+    numeric_flags: bool = False,
+    glued: bool = False,
+) -> list[str]:
+    """``words`` after the wrapper's own options (and NAME=value words for env)."""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            return words[i + 1 :]
+        if assign and _ASSIGNMENT.match(word):
+            i += 1
+        elif word.startswith("-") and len(word) > 1:
+            option = word.split("=", 1)[0]
+            if option in with_value and "=" not in word:
+                i += 2
+            elif glued and word[:2] in with_value:
+                i += 1  # -I{} / -n1
+            else:
+                i += 1
+            if numeric_flags and word[1:].isdigit():
+                continue
+        else:
+            return words[i:]
+    return []
+
+
+def _dash_c_script(words: list[str]) -> str | None:
+    for i, word in enumerate(words):
+        if word.startswith("-") and not word.startswith("--") and "c" in word[1:]:
+            return words[i + 1] if i + 1 < len(words) else None
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+class _Lexer:
+    def __init__(self, src: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise ShellSyntaxError("nesting too deep")
+        self.src = src
+        self.depth = depth
+        self.i = 0
+        self.out: list[SimpleCommand] = []
+        self.nested: list[SimpleCommand] = []
+        self.words: list[str] = []
+        self.redirects: list[Redirect] = []
+        self.word: list[str] | None = None
+        self.pending: str | None = None  # redirection waiting for its target
+        self.heredocs: list[tuple[str, bool, bool]] = []  # (delimiter, strip tabs, expand)
+
+    # -- structure ---------------------------------------------------------------
+
+    def parse(self) -> list[SimpleCommand]:
+        src = self.src
+        while self.i < len(src):
+            c = src[self.i]
+            if c in " \t":
+                self.end_word()
+                self.i += 1
+            elif c == "\n":
+                self.end_command()
+                self.i += 1
+                self.read_heredocs()
+            elif c == "\\":
+                if src.startswith("\\\n", self.i):
+                    self.i += 2
+                else:
+                    self.append(src[self.i + 1 : self.i + 2])
+                    self.i += 2
+            elif c == "'":
+                end = src.find("'", self.i + 1)
+                if end == -1:
+                    raise ShellSyntaxError("unterminated single quote")
+                self.append(src[self.i + 1 : end])
+                self.i = end + 1
+            elif c == '"':
+                self.i += 1
+                self.append(self.double_quoted('"'))
+            elif c == "`":
+                self.append(self.backticks())
+            elif c == "$":
+                self.append(self.dollar())
+            elif c == "#" and self.word is None:
+                end = src.find("\n", self.i)
+                self.i = len(src) if end == -1 else end
+            elif c in "<>" and src.startswith("(", self.i + 1) and self.word is None:
+                self.i += 1
+                self.append(c + self.substitution())
+            elif self.redirect() or self.operator():
+                continue
+            else:
+                self.append(c)
+                self.i += 1
+        if self.heredocs:
+            raise ShellSyntaxError("unterminated here-document")
+        self.end_command()
+        return self.out
+
+    def append(self, text: str) -> None:
+        if self.word is None:
+            self.word = []
+        self.word.append(text)
+
+    def end_word(self) -> None:
+        if self.word is None:
+            return
+        text = "".join(self.word)
+        self.word = None
+        if self.pending is not None:
+            op, self.pending = self.pending, None
+            if op in ("<<", "<<-"):
+                quoted = any(q in text for q in "'\"\\")
+                delimiter = re.sub(r"['\"\\]", "", text)
+                self.heredocs.append((delimiter, op == "<<-", not quoted))
+            self.redirects.append(Redirect(op, text))
+        else:
+            self.words.append(text)
+
+    def end_command(self) -> None:
+        self.end_word()
+        if self.pending is not None:
+            raise ShellSyntaxError(f"redirection {self.pending} without a target")
+        if self.words or self.redirects:
+            self.out.append(SimpleCommand(self.words, self.redirects))
+        self.words, self.redirects = [], []
+        self.out.extend(self.nested)
+        self.nested = []
+
+    def operator(self) -> bool:
+        for op in _OPERATORS:
+            if self.src.startswith(op, self.i):
+                self.end_command()
+                self.i += len(op)
+                return True
+        return False
+
+    def redirect(self) -> bool:
+        src = self.src
+        for op in _REDIRECTS:
+            if src.startswith(op, self.i):
+                break
+        else:
+            return False
+        if self.word is not None:
+            prefix = "".join(self.word)
+            if prefix.isdigit() or (prefix.startswith("{") and prefix.endswith("}")):
+                self.word = None  # 2>file, {fd}>file: the number names a descriptor
+            else:
+                self.end_word()
+        if self.pending is not None:
+            raise ShellSyntaxError(f"redirection {self.pending} without a target")
+        self.pending = op
+        self.i += len(op)
+        return True
+
+    def read_heredocs(self) -> None:
+        src = self.src
+        while self.heredocs:
+            delimiter, strip_tabs, expand = self.heredocs.pop(0)
+            body: list[str] = []
+            while True:
+                if self.i >= len(src):
+                    raise ShellSyntaxError(f"here-document without its {delimiter} line")
+                end = src.find("\n", self.i)
+                end = len(src) if end == -1 else end
+                line = src[self.i : end]
+                self.i = min(end + 1, len(src))
+                if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                    break
+                body.append(line)
+            if expand:
+                inner = _Lexer("\n".join(body), self.depth)
+                inner.double_quoted(None)
+                self.out.extend(inner.nested)
+
+    # -- words with substitutions -------------------------------------------------
+
+    def double_quoted(self, close: str | None) -> str:
+        """Read up to ``close`` (or the end), collecting substitutions; return the text."""
+        src = self.src
+        parts: list[str] = []
+        while True:
+            if self.i >= len(src):
+                if close is None:
+                    return "".join(parts)
+                raise ShellSyntaxError("unterminated double quote")
+            c = src[self.i]
+            if close is not None and c == close:
+                self.i += 1
+                return "".join(parts)
+            if c == "\\" and self.i + 1 < len(src):
+                nxt = src[self.i + 1]
+                parts.append(nxt if nxt in '$`"\\\n' else c + nxt)
+                self.i += 2
+            elif c == "`":
+                parts.append(self.backticks())
+            elif c == "$":
+                parts.append(self.dollar())
+            else:
+                parts.append(c)
+                self.i += 1
+
+    def dollar(self) -> str:
+        src = self.src
+        if src.startswith("$((", self.i):
+            start = self.i
+            self.i += 1
+            self.balanced("(", ")")
+            return src[start : self.i]
+        if src.startswith("$(", self.i):
+            self.i += 1
+            return "$" + self.substitution()
+        if src.startswith("${", self.i):
+            start = self.i
+            self.i += 1
+            self.balanced("{", "}")
+            return src[start : self.i]
+        self.i += 1
+        return "$"
+
+    def substitution(self) -> str:
+        """At ``(``: read a balanced ``( … )`` holding commands and collect them."""
+        start = self.i
+        self.balanced("(", ")")
+        inner = self.src[start + 1 : self.i - 1]
+        self.nested.extend(_Lexer(inner, self.depth + 1).parse())
+        return self.src[start : self.i]
+
+    def backticks(self) -> str:
+        src = self.src
+        start = self.i
+        j = self.i + 1
+        inner: list[str] = []
+        while j < len(src) and src[j] != "`":
+            if src[j] == "\\" and j + 1 < len(src):
+                inner.append(src[j + 1] if src[j + 1] in "$`\\" else src[j : j + 2])
+                j += 2
+            else:
+                inner.append(src[j])
+                j += 1
+        if j >= len(src):
+            raise ShellSyntaxError("unterminated backquote")
+        self.i = j + 1
+        self.nested.extend(_Lexer("".join(inner), self.depth + 1).parse())
+        return src[start : self.i]
+
+    def balanced(self, open_: str, close: str) -> None:
+        """Skip from an ``open_`` to its matching ``close``, minding quotes."""
+        src = self.src
+        level = 0
+        while self.i < len(src):
+            c = src[self.i]
+            if c == "\\":
+                self.i += 2
+                continue
+            if c == "'":
+                end = src.find("'", self.i + 1)
+                if end == -1:
+                    raise ShellSyntaxError("unterminated single quote")
+                self.i = end + 1
+                continue
+            if c == '"':
+                self.i += 1
+                saved = self.nested
+                self.nested = []
+                self.double_quoted('"')
+                self.nested = saved
+                continue
+            if c == open_:
+                level += 1
+            elif c == close:
+                level -= 1
+                if level == 0:
+                    self.i += 1
+                    return
+            self.i += 1
+        raise ShellSyntaxError(f"unbalanced {open_}")
