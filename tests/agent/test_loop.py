@@ -10,6 +10,7 @@ import pytest
 from agent.cost import CostTracker
 from agent.errors import LimitReached, ModelError
 from agent.loop import TRUNCATED, Agent, AgentConfig
+from agent.session import Session
 from agent.types import Tool
 from tests.agent.conftest import (
     MODEL,
@@ -31,15 +32,18 @@ def make_agent(
     port: Port,
     tools: list[Tool] | None = None,
     policy: Policy | None = None,
+    session: Session | None = None,
     **config: Any,
 ) -> Agent:
     config.setdefault("retry_delay", 0.01)
+    config.setdefault("system", "You are a test.")
     return Agent(
         client=client,
         port=port,
         tools=tools if tools is not None else [ReadTool(), WriteTool(), ShellTool()],
         policy=policy or Policy(),
-        config=AgentConfig(model=MODEL, system="You are a test.", **config),
+        config=AgentConfig(model=MODEL, **config),
+        session=session,
     )
 
 
