@@ -1,0 +1,150 @@
+"""Python checks with pyflakes, and the quick fix that needs no rope (unused import).
+
+`check` runs pyflakes on a text (a few milliseconds for a typical module) and returns
+plain problems; syntax errors are left to the tree-sitter engine, which reports them
+for every language already.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+from refactor.python.edits import normalize_newlines
+from refactor.text import Position, Range, TextEdit
+
+ERROR_CODES = frozenset({"UndefinedName", "UndefinedLocal", "UndefinedExport"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    range: Range
+    message: str
+    code: str  # the pyflakes message class, e.g. "UnusedImport"
+    severity: str  # "error" | "warning"
+    name: str | None = None  # the unused or undefined name, for quick fixes
+
+
+def check(path: str, text: str) -> list[Problem]:
+    """pyflakes' findings for ``text``; empty when the text does not parse."""
+    from pyflakes import checker
+
+    text = normalize_newlines(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        return []
+    lines = text.split("\n")
+    found = checker.Checker(tree, filename=path)
+    problems = []
+    for message in sorted(found.messages, key=lambda m: (m.lineno, m.col)):
+        code = type(message).__name__
+        name = _name_of(code, message.message_args)
+        start = Position(message.lineno - 1, _column(lines, message.lineno - 1, message.col))
+        end = Position(start.line, len(lines[start.line]) if start.line < len(lines) else 0)
+        if name is not None:
+            found_at = _find_name(lines, start, name)
+            if found_at is not None:
+                start, end = found_at
+        problems.append(
+            Problem(
+                Range(start, end),
+                message.message % message.message_args,
+                code,
+                "error" if code in ERROR_CODES else "warning",
+                name,
+            )
+        )
+    return problems
+
+
+def _name_of(code: str, args: tuple[object, ...]) -> str | None:
+    if code in ("UnusedImport", "UndefinedName", "UndefinedLocal", "UnusedVariable") and args:
+        return str(args[0])
+    return None
+
+
+def _column(lines: list[str], line: int, utf8_col: int) -> int:
+    if line >= len(lines):
+        return 0
+    return len(lines[line].encode("utf-8")[:utf8_col].decode("utf-8", errors="ignore"))
+
+
+def _find_name(lines: list[str], start: Position, name: str) -> tuple[Position, Position] | None:
+    """Where ``name`` (or its last dotted part, or ``x as y``'s alias) is on the line."""
+    for line_no in range(start.line, min(start.line + 20, len(lines))):
+        line = lines[line_no]
+        first = start.character if line_no == start.line else 0
+        for candidate in (name, name.rsplit(" as ", 1)[-1], name.rsplit(".", 1)[-1]):
+            match = re.compile(rf"(?<![\w.]){re.escape(candidate)}(?!\w)").search(line, first)
+            if match:
+                return Position(line_no, match.start()), Position(line_no, match.end())
+    return None
+
+
+def remove_unused_imports(text: str, names: set[str] | None = None) -> list[TextEdit]:
+    """Edits removing the unused imports pyflakes reports (only ``names``, if given).
+
+    ``import a, b`` loses just the unused alias; a statement left empty goes away
+    with its line, or becomes ``pass`` when it is the only statement of a block.
+    """
+    text = normalize_newlines(text)
+    unused_names: dict[int, set[str]] = {}
+    for p in check("<fix>", text):
+        if p.code == "UnusedImport" and p.name and (names is None or p.name in names):
+            unused_names.setdefault(p.range.start.line + 1, set()).add(p.name)
+    if not unused_names:
+        return []
+    tree = ast.parse(text)
+    parents = {c: n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+    edits: list[TextEdit] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        drop = set()
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            drop |= unused_names.get(line, set())
+        if not drop:
+            continue
+        keep = [a for a in node.names if _pyflakes_name(node, a) not in drop]
+        if len(keep) == len(node.names):
+            continue
+        edits.append(_replace_statement(text, node, parents.get(node), keep))
+    return edits
+
+
+def _pyflakes_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    """The name pyflakes uses for an imported binding in its messages."""
+    if isinstance(node, ast.ImportFrom):
+        module = "." * node.level + (node.module or "")
+        full = f"{module}.{alias.name}" if module != "." * node.level else module + alias.name
+        return f"{full} as {alias.asname}" if alias.asname else full
+    return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
+
+
+def _replace_statement(
+    text: str, node: ast.Import | ast.ImportFrom, parent: ast.AST | None, keep: list[ast.alias]
+) -> TextEdit:
+    lines = text.split("\n")
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    start = Position(first, _column(lines, first, node.col_offset))
+    end = Position(last, _column(lines, last, node.end_col_offset or 0))
+    if keep:
+        names = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in keep)
+        if isinstance(node, ast.ImportFrom):
+            new = f"from {'.' * node.level}{node.module or ''} import {names}"
+        else:
+            new = f"import {names}"
+        return TextEdit(Range(start, end), new)
+    body = getattr(parent, "body", None) if parent is not None else None
+    alone = isinstance(body, list) and len(body) == 1 and not isinstance(parent, ast.Module)
+    before = lines[first][: start.character]
+    after = lines[last][end.character :]
+    if alone or before.strip() or after.strip():
+        return TextEdit(Range(start, end), "pass")
+    line_end = Position(last + 1, 0) if last + 1 < len(lines) else end
+    return TextEdit(Range(Position(first, 0), line_end), "")

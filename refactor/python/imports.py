@@ -1,0 +1,204 @@
+"""Imports: organize, fix all, and add a missing import found by rope's autoimport.
+
+All functions here run on the workspace's worker thread (they take a `Session`).
+Organize and fix all return an *empty* edit when there is nothing to do, so running
+them on every save is cheap and idempotent.
+
+The autoimport index (workspace modules, the standard library, installed packages)
+is a sqlite file under the user cache dir, built in the background in small jobs so
+refactors queued meanwhile wait for one chunk at most, never for the whole index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from refactor.python.checks import remove_unused_imports
+from refactor.python.edits import (
+    RefactorError,
+    WorkspaceEdit,
+    apply_edits,
+    diff_edits,
+    newline_of,
+    normalize_newlines,
+    syntax_problem,
+)
+
+if TYPE_CHECKING:
+    from refactor.python.workspace import Job, Progress, PythonWorkspace, Session
+
+log = logging.getLogger(__name__)
+
+CHUNK = 25  # modules or files per background indexing job
+
+
+def organize_imports(session: Session, path: str) -> WorkspaceEdit:
+    """Sort imports and drop duplicates (no removal of unused ones)."""
+    text = session.read(path)
+    return _edit(session, path, text, _organized(session, path, text))
+
+
+def fix_all(session: Session, path: str) -> WorkspaceEdit:
+    """Remove the unused imports pyflakes reports, then organize."""
+    text = session.read(path)
+    if syntax_problem(text, path) is not None:
+        return WorkspaceEdit()
+    cleaned = apply_edits(text, remove_unused_imports(text))
+    return _edit(session, path, text, _organized(session, path, cleaned))
+
+
+def fix_text(session: Session, path: str, text: str) -> str:
+    """``source.fixAll`` on a given text (for the CLI, which has no buffers)."""
+    text = normalize_newlines(text)
+    if syntax_problem(text, path) is not None:
+        return text
+    cleaned = apply_edits(text, remove_unused_imports(text))
+    return _organized(session, path, cleaned)
+
+
+def _organized(session: Session, path: str, text: str) -> str:
+    from rope.base import libutils
+    from rope.refactor.importutils import ImportTools
+
+    if syntax_problem(text, path) is not None:
+        return text
+    pymodule = libutils.get_string_module(session.project, text, session.resource(path))
+    result = ImportTools(session.project).organize_imports(pymodule, unused=False, selfs=False)
+    return text if result is None else str(result)
+
+
+def _edit(session: Session, path: str, old: str, new: str) -> WorkspaceEdit:
+    if new == old:
+        return WorkspaceEdit()
+    problem = syntax_problem(new, path)
+    if problem is not None:
+        raise RefactorError(f"refused: the result would not parse ({problem})")
+    raw = session.workspace.buffer(path)
+    if raw is None and os.path.exists(path):
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            raw = handle.read(65536)
+    return WorkspaceEdit(changes={path: diff_edits(old, new, newline_of(raw or ""))})
+
+
+# -- add import -------------------------------------------------------------------------
+
+
+def import_candidates(session: Session, path: str, name: str, limit: int = 5) -> list[str]:
+    """Modules that define ``name`` (workspace, then stdlib, then packages), not ``path``."""
+    from rope.base import libutils
+
+    own = libutils.modname(session.resource(path))
+    modules = [_public(m) for m in _autoimport(session).get_modules(name)]
+    found = [m for m in dict.fromkeys(modules) if m and m != own]
+    # rope lists by source (workspace, stdlib, packages); test suites come last
+    found.sort(key=lambda m: m.split(".")[0] in ("test", "tests"))
+    return found[:limit]
+
+
+def _public(module: str) -> str | None:
+    """``_collections`` → ``collections`` when that public module exists, else None."""
+    import importlib.util
+
+    if not module.startswith("_"):
+        return module
+    public = module.lstrip("_")
+    try:
+        return public if "." not in public and importlib.util.find_spec(public) else None
+    except (ImportError, ValueError):
+        return None
+
+
+def add_import(session: Session, path: str, module: str, name: str) -> WorkspaceEdit:
+    """Add ``from module import name`` (or ``import module`` when name is the module)."""
+    from rope.base import libutils
+    from rope.refactor import importutils
+
+    text = session.read(path)
+    pymodule = libutils.get_string_module(session.project, text, session.resource(path))
+    if module == name:
+        source, _ = importutils.add_import(session.project, pymodule, module)
+    else:
+        source, _ = importutils.add_import(session.project, pymodule, module, name)
+    edit = _edit(session, path, text, str(source))
+    if edit.is_empty():
+        raise RefactorError(f"{name} is already imported")
+    return edit
+
+
+def _autoimport(session: Session) -> Any:
+    autoimport = session.workspace.state.get("autoimport")
+    if autoimport is None:
+        autoimport = session.workspace.state["autoimport"] = _open_index(session)
+    return autoimport
+
+
+def _open_index(session: Session) -> Any:
+    from rope.contrib.autoimport.sqlite import AutoImport
+
+    path = index_path(session.workspace.root)
+
+    class PersistentAutoImport(AutoImport):  # type: ignore[misc]
+        @classmethod
+        def create_database_connection(cls, *, project: Any = None, memory: bool = False) -> Any:
+            return sqlite3.connect(path)
+
+    return PersistentAutoImport(session.project, observe=True, memory=False)
+
+
+def index_path(root: str) -> str:
+    """Where the autoimport index for ``root`` lives (under the user cache dir)."""
+    import platformdirs
+
+    folder = os.path.join(platformdirs.user_cache_dir("claude-lsp"), "autoimport")
+    os.makedirs(folder, exist_ok=True)
+    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
+    return os.path.join(folder, f"{digest}.db")
+
+
+def build_index(workspace: PythonWorkspace, progress: Progress | None = None) -> Job[int]:
+    """Fill the autoimport index in the background; the job's result is the job count.
+
+    The first job lists what to index; it then queues one job per chunk of workspace
+    files or external modules, so other work interleaves with indexing.
+    """
+
+    def plan(session: Session) -> int:
+        autoimport = _autoimport(session)
+        files = list(session.project.get_python_files())
+        packages = [p.name for p in autoimport._get_available_packages()]
+        done = {p for p in autoimport._get_packages_from_cache()}
+        modules = [name for name in packages if name not in done]
+        chunks: list[tuple[str, list[Any]]] = [
+            ("files", files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)
+        ]
+        chunks += [("modules", modules[i : i + CHUNK]) for i in range(0, len(modules), CHUNK)]
+        total = len(chunks)
+        for number, (what, items) in enumerate(chunks, 1):
+            workspace.submit(_index_chunk(what, items, number, total, progress))
+        return total
+
+    return workspace.submit(plan, progress)
+
+
+def _index_chunk(
+    what: str, items: list[Any], number: int, total: int, progress: Progress | None
+) -> Any:
+    def run(session: Session) -> None:
+        autoimport = _autoimport(session)
+        if progress is not None:
+            progress("Indexing imports", f"{what} {number}/{total}", number * 100 // total)
+        try:
+            if what == "files":
+                for resource in items:
+                    autoimport.update_resource(resource, commit=False)
+                autoimport.connection.commit()
+            else:
+                autoimport.generate_modules_cache(items, single_thread=True)
+        except Exception as error:  # one bad package must not stop the index
+            log.warning("autoimport indexing of %s failed: %s", items[:3], error)
+
+    return run

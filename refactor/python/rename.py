@@ -1,0 +1,182 @@
+"""Rename with rope: cross-file, keyword arguments at call sites, modules → files.
+
+`prepare_rename` is cheap (tokens only, no rope) and runs anywhere; `rename` runs on
+the worker thread and refuses builtins, keywords, names outside the workspace and
+names that already exist in the renamed symbol's scope.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import keyword
+import os
+import tokenize
+from typing import TYPE_CHECKING, Any
+
+from refactor.python.changes import to_workspace_edit
+from refactor.python.edits import (
+    RefactorError,
+    WorkspaceEdit,
+    normalize_newlines,
+    offset_at,
+    syntax_problem,
+)
+from refactor.text import Position, Range
+
+if TYPE_CHECKING:
+    from refactor.python.workspace import Session
+
+
+def identifier_at(text: str, position: Position) -> tuple[Range, str] | None:
+    """The name token touching ``position`` (its range and text), if any."""
+    text = normalize_newlines(text)
+    lines = text.splitlines()
+    if position.line >= len(lines):
+        return None
+    line = lines[position.line]
+    col = min(position.character, len(line))
+    start = col
+    while start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
+        start -= 1
+    end = col
+    while end < len(line) and (line[end].isalnum() or line[end] == "_"):
+        end += 1
+    name = line[start:end]
+    if not name.isidentifier():
+        return None
+    return Range(Position(position.line, start), Position(position.line, end)), name
+
+
+def prepare_rename(text: str, position: Position) -> tuple[Range, str]:
+    """The range and name to rename at ``position``, or `RefactorError` saying why not."""
+    found = identifier_at(text, position)
+    if found is None:
+        raise RefactorError("there is no name to rename here")
+    name_range, name = found
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise RefactorError(f"{name!r} is a keyword")
+    if _in_string_or_comment(text, name_range.start):
+        raise RefactorError("there is no name to rename here (string or comment)")
+    if hasattr(builtins, name) and not _defined_in(text, name):
+        raise RefactorError(f"{name!r} is a builtin; it cannot be renamed")
+    return name_range, name
+
+
+def _in_string_or_comment(text: str, position: Position) -> bool:
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(normalize_newlines(text)).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    where = (position.line + 1, position.character)
+    for token in tokens:
+        if token.start <= where < token.end:
+            return token.type in (tokenize.STRING, tokenize.COMMENT) or (
+                token.type == getattr(tokenize, "FSTRING_MIDDLE", -1)
+            )
+    return False
+
+
+def _defined_in(text: str, name: str) -> bool:
+    """Whether the file binds ``name`` itself (so it shadows the builtin)."""
+    try:
+        tree = ast.parse(normalize_newlines(text))
+    except (SyntaxError, ValueError):
+        return False
+    return any(_binds(node, name) for node in ast.walk(tree))
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    if isinstance(node, ast.Name):
+        return isinstance(node.ctx, ast.Store) and node.id == name
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.arg):
+        return node.arg == name
+    if isinstance(node, ast.alias):
+        return (node.asname or node.name).split(".")[0] == name
+    return False
+
+
+def rename(session: Session, path: str, position: Position, new_name: str) -> WorkspaceEdit:
+    """Rename the symbol at ``position`` everywhere in the workspace (worker thread)."""
+    from rope.refactor.rename import Rename
+
+    if not new_name.isidentifier() or keyword.iskeyword(new_name):
+        raise RefactorError(f"{new_name!r} is not a valid Python name")
+    text = session.read(path)
+    problem = syntax_problem(text, path)
+    if problem is not None:
+        raise RefactorError(f"the file does not parse ({problem}); fix it first")
+    _, old_name = prepare_rename(text, position)
+    if old_name == new_name:
+        raise RefactorError(f"the name is already {new_name!r}")
+    resource = session.resource(path)
+    offset = offset_at(text, position)
+    refactoring = Rename(session.project, resource, offset)
+    if not refactoring.is_method() and not _is_module(refactoring):
+        _check_definition(session, refactoring, new_name)
+    changes = session.over_python_files(
+        lambda resources: refactoring.get_changes(
+            new_name,
+            in_hierarchy=True,
+            docs=False,
+            resources=resources,
+            task_handle=session.task_handle,
+        )
+    )
+    session.check()
+    return to_workspace_edit(session, changes)
+
+
+def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
+    """Rename the module or package at ``path`` (its file or folder) and its imports."""
+    from rope.refactor.rename import Rename
+
+    if not new_name.isidentifier() or keyword.iskeyword(new_name):
+        raise RefactorError(f"{new_name!r} is not a valid module name")
+    resource = session.resource(path)
+    if os.path.basename(path) == "__init__.py":
+        resource = resource.parent
+    refactoring = Rename(session.project, resource)
+    changes = session.over_python_files(
+        lambda resources: refactoring.get_changes(
+            new_name, resources=resources, task_handle=session.task_handle
+        )
+    )
+    return to_workspace_edit(session, changes)
+
+
+def _is_module(refactoring: Any) -> bool:
+    from rope.base import pyobjects
+
+    pyname = refactoring.old_pyname
+    obj = pyname.get_object() if pyname is not None else None
+    return isinstance(obj, pyobjects.AbstractModule)
+
+
+def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
+    """Refuse builtins, outside definitions and names already bound where it lives."""
+    pyname = refactoring.old_pyname
+    if pyname is None:
+        raise RefactorError(f"rope cannot resolve {refactoring.old_name!r}")
+    module, line = pyname.get_definition_location()
+    if module is None or module.get_resource() is None:
+        raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
+    resource = module.get_resource()
+    if not session.workspace.contains(resource.real_path):
+        raise RefactorError(f"{refactoring.old_name!r} is defined outside the workspace")
+    if line is None:
+        return
+    from rope.base import pynames
+
+    scope = module.get_scope().get_inner_scope_for_line(line)
+    # A def or class name lives in the scope around the one its line opens.
+    if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
+        scope = scope.parent
+    if new_name in scope.get_names():
+        raise RefactorError(
+            f"{new_name!r} already exists in the scope of {refactoring.old_name!r}; "
+            "pick another name"
+        )

@@ -1,0 +1,358 @@
+"""One warm rope project per workspace root, driven by one worker thread.
+
+Concurrency model
+-----------------
+rope is not thread-safe, so every rope call for a workspace runs on that workspace's
+single worker thread (a one-thread executor). Callers on other threads (the server's
+event loop, the CLI) only *submit* jobs and get a `Job` back: a
+`concurrent.futures.Future` plus a cancellation flag (and rope's own task handle, so a
+long search stops at its next step). The server awaits jobs with
+``asyncio.wrap_future`` and never blocks its loop.
+
+Editor buffers override the disk: `set_buffer` records the unsaved text of an open
+document and rope reads it through a custom file-system commands object, so every
+refactor, cross-file ones included, sees what the user sees. Buffer and disk changes
+are only *recorded* by the caller's thread; the worker applies them (tells rope's
+observers, validates folders) at the start of its next job.
+
+rope's data folder is disabled (``ropefolder=None``): nothing is written into the
+user's repository. The autoimport index lives under the user cache dir instead.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from refactor.python.edits import Cancelled, RefactorError, normalize_newlines
+
+if TYPE_CHECKING:
+    from rope.base.project import Project
+    from rope.base.resources import File
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# (title, message, percent or None); called on the worker thread.
+Progress = Callable[[str, str | None, int | None], None]
+
+IGNORED = [
+    "*.pyc",
+    "*~",
+    ".ropeproject",
+    ".hg",
+    ".svn",
+    "_svn",
+    ".git",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pycache__",
+    "node_modules",
+    "build",
+    "dist",
+    "*.egg-info",
+]
+
+
+@dataclass
+class Job(Generic[T]):
+    """A submitted piece of rope work: its future, a cancel flag and progress sink."""
+
+    future: concurrent.futures.Future[T]
+    progress: Progress | None = None
+    _cancelled: threading.Event = field(default_factory=threading.Event)
+    _task_handle: Any = None
+
+    def cancel(self) -> None:
+        """Ask the job to stop; it raises `Cancelled` at its next check."""
+        self._cancelled.set()
+        self.future.cancel()
+        handle = self._task_handle
+        if handle is not None:
+            handle.stop()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def check(self) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled()
+
+    def result(self, timeout: float | None = None) -> T:
+        return self.future.result(timeout)
+
+
+class Session:
+    """What a job function sees: the rope project and helpers, on the worker thread."""
+
+    def __init__(self, workspace: PythonWorkspace, project: Project, job: Job[Any]) -> None:
+        self.workspace = workspace
+        self.project = project
+        self.job = job
+        self.task_handle = _task_handle(job)
+        self.skipped: list[str] = []  # files left out of a search: they do not parse
+
+    def over_python_files(self, fn: Callable[[list[Any]], T]) -> T:
+        """Run ``fn(resources)`` over the workspace's Python files.
+
+        A file that does not parse (a fixture, a half-edited buffer) would make rope
+        give up on the whole search; it is left out, recorded in `skipped`, and the
+        search runs again without it.
+        """
+        from rope.base.exceptions import ModuleSyntaxError
+
+        resources = list(self.project.get_python_files())
+        while True:
+            self.check()
+            try:
+                return fn(resources)
+            except ModuleSyntaxError as error:
+                bad = [r for r in resources if r.path == error.filename]
+                if not bad:
+                    raise
+                resources.remove(bad[0])
+                self.skipped.append(self.path_of(bad[0]))
+
+    def resource(self, path: str) -> File:
+        """The rope file for an absolute path inside the workspace."""
+        relative = self.workspace.relative(path)
+        if relative is None:
+            raise RefactorError(f"{path} is outside the workspace {self.workspace.root}")
+        return self.project.get_file(relative)
+
+    def path_of(self, resource: Any) -> str:
+        return os.path.join(self.workspace.root, *str(resource.path).split("/"))
+
+    def read(self, path: str) -> str:
+        """The text rope sees for ``path`` (buffer or disk), LF-normalised."""
+        return str(self.resource(path).read())
+
+    def check(self) -> None:
+        self.job.check()
+
+
+def _task_handle(job: Job[Any]) -> Any:
+    from rope.base.taskhandle import TaskHandle
+
+    handle = TaskHandle("claude-lsp")
+    job._task_handle = handle
+    if job.cancelled:
+        handle.stop()
+    progress = job.progress
+    if progress is not None:
+
+        def observe() -> None:
+            jobset = handle.current_jobset()
+            if jobset is None:
+                return
+            percent = jobset.get_percent_done()
+            progress(str(jobset.get_name()), jobset.get_active_job_name(), percent)
+
+        handle.add_observer(observe)
+    return handle
+
+
+class PythonWorkspace:
+    """A rope project for one root, with buffer overlays and one worker thread."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"rope-{os.path.basename(self.root)}"
+        )
+        self._lock = threading.Lock()
+        self._buffers: dict[str, str] = {}
+        self._pending_changed: set[str] = set()
+        self._pending_validate = False
+        self._project: Project | None = None
+        self._closed = False
+        self.state: dict[str, Any] = {}  # per-workspace caches owned by the worker
+
+    # -- called from any thread -------------------------------------------------------
+
+    def relative(self, path: str) -> str | None:
+        """``path`` relative to the root with '/' separators, or None when outside."""
+        full = os.path.realpath(path)
+        if full == self.root:
+            return ""
+        if not full.startswith(self.root + os.sep):
+            return None
+        return full[len(self.root) + 1 :].replace(os.sep, "/")
+
+    def contains(self, path: str) -> bool:
+        return self.relative(path) is not None
+
+    def set_buffer(self, path: str, text: str | None) -> None:
+        """Record an editor buffer's text (``None`` when it closes: disk is truth again)."""
+        full = os.path.realpath(path)
+        with self._lock:
+            if text is None:
+                self._buffers.pop(full, None)
+            else:
+                self._buffers[full] = text
+            self._pending_changed.add(full)
+
+    def buffer(self, path: str) -> str | None:
+        with self._lock:
+            return self._buffers.get(os.path.realpath(path))
+
+    def files_changed(self, paths: list[str] | None = None) -> None:
+        """Files changed on disk (``None``: anything may have changed, revalidate all)."""
+        with self._lock:
+            if paths is None:
+                self._pending_validate = True
+            else:
+                self._pending_changed.update(os.path.realpath(p) for p in paths)
+
+    def submit(self, fn: Callable[[Session], T], progress: Progress | None = None) -> Job[T]:
+        """Run ``fn`` on the worker thread; returns at once."""
+        if self._closed:
+            raise RefactorError("the Python workspace is closed")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        job: Job[T] = Job(future, progress)
+        self._executor.submit(self._run, fn, job)
+        return job
+
+    def run(self, fn: Callable[[Session], T], timeout: float | None = None) -> T:
+        """Submit and wait (for the CLI and tests, never on the event loop)."""
+        return self.submit(fn).result(timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        self._executor.submit(self._close_project)
+        self._executor.shutdown(wait=True)
+
+    # -- the worker thread ------------------------------------------------------------
+
+    def _run(self, fn: Callable[[Session], T], job: Job[T]) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        try:
+            job.check()
+            project = self._ensure_project()
+            self._apply_pending(project)
+            result = fn(Session(self, project, job))
+        except BaseException as error:
+            job.future.set_exception(_translate(error))
+        else:
+            job.future.set_result(result)
+
+    def _ensure_project(self) -> Project:
+        if self._project is None:
+            from rope.base.project import Project
+
+            self._project = Project(
+                self.root,
+                fscommands=_overlay_commands(self),
+                ropefolder=None,
+                ignored_resources=IGNORED,
+                save_objectdb=False,
+                save_history=False,
+                validate_objectdb=False,
+                automatic_soa=False,
+            )
+            with self._lock:  # a fresh project reads everything anew
+                self._pending_changed.clear()
+                self._pending_validate = False
+        return self._project
+
+    def _apply_pending(self, project: Project) -> None:
+        with self._lock:
+            changed, self._pending_changed = self._pending_changed, set()
+            validate, self._pending_validate = self._pending_validate, False
+        if validate:
+            project.validate()
+        for path in changed:
+            relative = self.relative(path)
+            if relative is None:
+                continue
+            if os.path.exists(path) or path in self._buffers:
+                resource = project.get_file(relative)
+                for observer in list(project.observers):
+                    observer.resource_changed(resource)
+            else:  # created or removed on disk: let rope find out from the folder
+                parent = os.path.dirname(relative.rstrip("/"))
+                project.validate(project.get_folder(parent))
+
+    def _close_project(self) -> None:
+        if self._project is not None:
+            self._project.close()
+            self._project = None
+
+    def read_for_rope(self, real_path: str) -> bytes | None:
+        """The buffer text for ``real_path`` as bytes, or None to read the disk."""
+        with self._lock:
+            text = self._buffers.get(os.path.realpath(real_path))
+        return None if text is None else normalize_newlines(text).encode("utf-8")
+
+
+def _overlay_commands(workspace: PythonWorkspace) -> Any:
+    """File-system commands that read open buffers first and refuse to write anything."""
+    from rope.base.fscommands import FileSystemCommands
+
+    class OverlayCommands(FileSystemCommands):  # type: ignore[misc]
+        def read(self, path: str) -> bytes:
+            data = workspace.read_for_rope(path)
+            if data is not None:
+                return data
+            return super().read(path)  # type: ignore[no-any-return]
+
+        def _refuse(self, *args: object) -> None:
+            raise RefactorError("the Python engine computes edits; it never writes files")
+
+        create_file = create_folder = move = remove = write = _refuse
+
+    return OverlayCommands()
+
+
+def _translate(error: BaseException) -> BaseException:
+    """rope's exceptions as `RefactorError` with a message meant for the user."""
+    if isinstance(error, RefactorError):
+        return error
+    try:
+        from rope.base import exceptions
+    except ImportError:  # pragma: no cover - rope is a dependency
+        return error
+    if isinstance(error, exceptions.InterruptedTaskError):
+        return Cancelled()
+    if isinstance(error, exceptions.ModuleSyntaxError):
+        return RefactorError(f"the file does not parse: {error}")
+    if isinstance(error, exceptions.RefactoringError | exceptions.BadIdentifierError):
+        return RefactorError(str(error))
+    if isinstance(error, exceptions.RopeError):
+        return RefactorError(f"rope: {error}")
+    return error
+
+
+_registry: dict[str, PythonWorkspace] = {}
+_registry_lock = threading.Lock()
+
+
+def workspace_for(root: str) -> PythonWorkspace:
+    """The shared workspace for ``root``, created on first use and kept warm."""
+    key = os.path.realpath(root)
+    with _registry_lock:
+        workspace = _registry.get(key)
+        if workspace is None:
+            workspace = _registry[key] = PythonWorkspace(key)
+        return workspace
+
+
+def close_all() -> None:
+    with _registry_lock:
+        workspaces = list(_registry.values())
+        _registry.clear()
+    for workspace in workspaces:
+        workspace.close()
