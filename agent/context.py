@@ -14,7 +14,10 @@ import copy
 import json
 import logging
 import re
+import sys
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -172,3 +175,19 @@ async def compact(
         after,
     )
     return Compaction(new, tokens_before, after, response.usage.model_dump())
+
+
+def system_prompt(cwd: Path, memory: str = "", extra: str = "") -> str:
+    """The agent's system prompt: role, environment, then the memory files verbatim."""
+    parts = [
+        "You are Claude, a coding agent working in the user's editor through claude-lsp. "
+        "Use the tools to read, search, edit and run code in the workspace; read a file "
+        "before editing it; keep changes minimal and focused on the request; say briefly "
+        "what you did when you finish.",
+        f"Working directory: {cwd}\nPlatform: {sys.platform}\nToday: {date.today():%Y-%m-%d}",
+    ]
+    if extra:
+        parts.append(extra)
+    if memory:
+        parts.append(memory)
+    return "\n\n".join(parts)
