@@ -268,7 +268,8 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             path = self.path.split("?", 1)[0]
-            fake.requests.append(Recorded(path, dict(self.headers.items()), body))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            fake.requests.append(Recorded(path, headers, body))
             auth = self.headers.get("x-api-key") or self.headers.get("authorization")
             if not auth:
                 self._json(401, _error("authentication_error", "no credentials"))
