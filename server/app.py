@@ -63,10 +63,11 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import documents, lifecycle, syntax
+    from server import documents, lifecycle, python, syntax
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
     documents.register(server)
     syntax.register(server)
+    python.register(server)
     return server

@@ -178,7 +178,7 @@ class PythonWorkspace:
         self._pending_validate = False
         self._project: Project | None = None
         self._closed = False
-        self.state: dict[str, Any] = {}  # per-workspace caches owned by the worker
+        self.state: dict[str, Any] = {}  # per-workspace caches (autoimport: worker only)
 
     # -- called from any thread -------------------------------------------------------
 
@@ -348,6 +348,11 @@ def workspace_for(root: str) -> PythonWorkspace:
         if workspace is None:
             workspace = _registry[key] = PythonWorkspace(key)
         return workspace
+
+
+def all_workspaces() -> list[PythonWorkspace]:
+    with _registry_lock:
+        return list(_registry.values())
 
 
 def close_all() -> None:

@@ -1,0 +1,277 @@
+"""The Python engine in the server: workspaces, buffers, pyflakes diagnostics, edits.
+
+Concurrency model
+-----------------
+Each workspace root has one `refactor.python.workspace.PythonWorkspace` whose single
+worker thread runs every rope call. Handlers here only submit jobs and ``await`` them
+with `asyncio.wrap_future`, so the event loop never waits for rope; a cancelled request
+cancels its job. Open Python buffers are pushed to the workspace on every change
+(rope then sees unsaved text), watched-file events invalidate rope's caches. pyflakes
+runs on the loop (a few ms per file), debounced by the diagnostics store. rope is
+imported only when the first job runs, never at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path, to_fs_path
+
+from refactor.python.edits import RefactorError, WorkspaceEdit
+from server.convert import Columns
+
+if TYPE_CHECKING:
+    from refactor.python.workspace import PythonWorkspace, Session
+    from server.app import ClaudeLanguageServer
+    from server.documents import OpenDocument
+
+log = logging.getLogger(__name__)
+
+SOURCE = "pyflakes"
+T = TypeVar("T")
+
+_tasks: set[asyncio.Future[None]] = set()  # background indexing, kept referenced
+SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning}
+
+
+def is_python(doc: OpenDocument) -> bool:
+    return doc.language_id == "python" or doc.path.endswith((".py", ".pyi"))
+
+
+def root_for(ls: ClaudeLanguageServer, path: str) -> str:
+    """The workspace folder holding ``path`` (the deepest), else the file's folder."""
+    real = os.path.realpath(path)
+    best = ""
+    for folder in ls.workspace.folders.values():
+        root = os.path.realpath(to_fs_path(folder.uri) or "")
+        if root and (real == root or real.startswith(root + os.sep)) and len(root) > len(best):
+            best = root
+    if not best and ls.workspace.root_path:
+        root = os.path.realpath(ls.workspace.root_path)
+        if real.startswith(root + os.sep):
+            best = root
+    return best or os.path.dirname(real)
+
+
+def workspace_for(ls: ClaudeLanguageServer, path: str) -> PythonWorkspace:
+    from refactor.python import workspace
+
+    python_workspace = workspace.workspace_for(root_for(ls, path))
+    if not python_workspace.state.get("indexing"):
+        python_workspace.state["indexing"] = True
+        _tasks.add(task := asyncio.ensure_future(_build_index(ls, python_workspace)))
+        task.add_done_callback(_tasks.discard)
+    return python_workspace
+
+
+async def run(
+    ls: ClaudeLanguageServer,
+    path: str,
+    fn: Callable[[Session], T],
+    title: str | None = None,
+    token: lsp.ProgressToken | None = None,
+) -> T:
+    """Run ``fn`` on the worker of ``path``'s workspace; progress when ``title`` is set."""
+    workspace = workspace_for(ls, path)
+    reporter = await _progress(ls, title, token) if title else None
+    job = workspace.submit(fn, reporter.report if reporter else None)
+    try:
+        return await asyncio.wrap_future(job.future)
+    except asyncio.CancelledError:
+        job.cancel()
+        raise
+    finally:
+        if reporter is not None:
+            reporter.end()
+
+
+class _Reporter:
+    """Forwards the worker's progress to the client through the event loop."""
+
+    def __init__(self, ls: ClaudeLanguageServer, token: lsp.ProgressToken, title: str) -> None:
+        self._ls = ls
+        self._token = token
+        self._loop = asyncio.get_running_loop()
+        ls.work_done_progress.begin(
+            token, lsp.WorkDoneProgressBegin(title=title, cancellable=False, percentage=0)
+        )
+
+    def report(self, title: str, message: str | None, percent: int | None) -> None:
+        value = lsp.WorkDoneProgressReport(
+            message=message or title, percentage=None if percent is None else int(percent)
+        )
+        self._loop.call_soon_threadsafe(self._ls.work_done_progress.report, self._token, value)
+
+    def end(self) -> None:
+        self._ls.work_done_progress.end(self._token, lsp.WorkDoneProgressEnd())
+
+
+async def _progress(
+    ls: ClaudeLanguageServer, title: str | None, token: lsp.ProgressToken | None
+) -> _Reporter | None:
+    if title is None:
+        return None
+    if token is None:
+        if not ls.client_features.work_done_progress:
+            return None
+        token = f"claude-lsp-{uuid.uuid4().hex[:12]}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as error:  # the client refused the token: no progress, no failure
+            log.info("no progress token: %s", error)
+            return None
+    return _Reporter(ls, token, title)
+
+
+async def _build_index(ls: ClaudeLanguageServer, workspace: PythonWorkspace) -> None:
+    from refactor.python.imports import build_index
+
+    reporter = await _progress(ls, "Indexing Python imports", None)
+    job = build_index(workspace, reporter.report if reporter else None)
+    try:
+        chunks = await asyncio.wrap_future(job.future)
+        marker = workspace.submit(lambda _session: None)  # queued after every chunk
+        await asyncio.wrap_future(marker.future)
+        log.info("autoimport index for %s ready (%d jobs)", workspace.root, chunks)
+    except Exception as error:
+        log.warning("autoimport indexing failed: %s", error)
+    finally:
+        if reporter is not None:
+            reporter.end()
+
+
+# -- buffers and diagnostics ------------------------------------------------------------
+
+
+def _buffer_changed(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) -> None:
+    if not is_python(doc):
+        return
+    workspace_for(ls, doc.path).set_buffer(doc.path, ls.documents.text(doc))
+    _schedule_pyflakes(ls, doc, first)
+
+
+def _buffer_closed(ls: ClaudeLanguageServer, doc: OpenDocument) -> None:
+    if is_python(doc):
+        workspace_for(ls, doc.path).set_buffer(doc.path, None)
+
+
+def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) -> None:
+    uri = doc.uri
+
+    def compute() -> list[lsp.Diagnostic] | None:
+        from refactor.python.checks import check
+
+        current = ls.documents.get(uri)
+        if current is None:
+            return None
+        if not ls.settings.diagnostics.enable:
+            return []
+        columns = ls.documents.columns(current)
+        problems = check(current.path, ls.documents.text(current))
+        return [
+            lsp.Diagnostic(
+                range=columns.range(p.range),
+                message=p.message,
+                severity=SEVERITY[p.severity],
+                source=SOURCE,
+                code=p.code,
+                tags=[lsp.DiagnosticTag.Unnecessary] if p.code == "UnusedImport" else None,
+                data={"name": p.name} if p.name else None,
+            )
+            for p in problems[: ls.settings.diagnostics.max_per_file]
+        ]
+
+    ls.diagnostics.schedule(uri, SOURCE, compute, doc.version, immediate=first)
+
+
+def _files_changed(ls: ClaudeLanguageServer, events: list[lsp.FileEvent]) -> None:
+    from refactor.python import workspace
+
+    paths = [to_fs_path(e.uri) or e.uri for e in events]
+    for python_workspace in workspace.all_workspaces():
+        inside = [p for p in paths if python_workspace.contains(p)]
+        if inside:
+            python_workspace.files_changed(inside)
+
+
+# -- engine edits → LSP ----------------------------------------------------------------
+
+
+def columns_for(ls: ClaudeLanguageServer, path: str) -> Columns:
+    uri = from_fs_path(path) or path
+    doc = ls.documents.get(uri)
+    if doc is not None:
+        return ls.documents.columns(doc)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        lines = []
+    return Columns(
+        lambda row: lines[row] if row < len(lines) else "", ls.workspace.position_encoding
+    )
+
+
+def to_lsp_edit(ls: ClaudeLanguageServer, edit: WorkspaceEdit) -> lsp.WorkspaceEdit:
+    """The engine's edit as the client can take it (versioned documentChanges, renames).
+
+    Raises `RefactorError` when the edit renames or creates files and the client cannot.
+    """
+    features = ls.client_features
+    operations = features.resource_operations
+    if edit.renames and not (features.document_changes and "rename" in operations):
+        raise RefactorError(
+            "this refactor renames files, and the editor does not support file renames "
+            "in workspace edits (RenameFile); nothing was changed"
+        )
+    if edit.creates and not (features.document_changes and "create" in operations):
+        raise RefactorError(
+            "this refactor creates a file, and the editor does not support file creation "
+            "in workspace edits (CreateFile); nothing was changed"
+        )
+    text_edits: dict[str, list[lsp.TextEdit]] = {}
+    for path, edits in edit.changes.items():
+        columns = columns_for(ls, path)
+        text_edits[path] = [lsp.TextEdit(columns.range(e.range), e.new_text) for e in edits]
+    if not features.document_changes:
+        return lsp.WorkspaceEdit(
+            changes={from_fs_path(p) or p: items for p, items in text_edits.items()}
+        )
+    created = set(edit.creates)
+    changes: list[Any] = [
+        lsp.CreateFile(uri=from_fs_path(p) or p, options=lsp.CreateFileOptions(overwrite=False))
+        for p in edit.creates
+    ]
+    for path, items in text_edits.items():
+        uri = from_fs_path(path) or path
+        doc = ls.documents.get(uri)
+        version = None if path in created or doc is None else doc.version
+        changes.append(
+            lsp.TextDocumentEdit(
+                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                edits=list(items),
+            )
+        )
+    changes.extend(
+        lsp.RenameFile(old_uri=from_fs_path(old) or old, new_uri=from_fs_path(new) or new)
+        for old, new in edit.renames
+    )
+    return lsp.WorkspaceEdit(document_changes=changes)
+
+
+def register(server: ClaudeLanguageServer) -> None:
+    """Buffers, pyflakes diagnostics, and the Python code actions and rename."""
+    from server import code_actions, rename
+
+    code_actions.register(server)
+    rename.register(server)
+    server.documents.on_open.append(lambda doc: _buffer_changed(server, doc, first=True))
+    server.documents.on_change.append(lambda doc: _buffer_changed(server, doc, first=False))
+    server.documents.on_close.append(lambda doc: _buffer_closed(server, doc))
+    server.file_listeners.append(lambda events: _files_changed(server, events))

@@ -1,0 +1,71 @@
+"""prepareRename and rename for Python, on rope.
+
+prepareRename is cheap (the token under the cursor, no rope). rename runs on the
+workspace's worker thread with ``$/progress`` (the client's token, or one we create when
+the client supports it), and is refused — error response plus ``window/showMessage``,
+nothing changed — for builtins, keywords, names that already exist in scope, files
+that do not parse, and module renames the client cannot apply as ``RenameFile``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types as lsp
+
+from refactor.python.edits import RefactorError
+from server import python
+from server.code_actions import RequestFailed
+
+if TYPE_CHECKING:
+    from server.app import ClaudeLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+def prepare_rename(
+    ls: ClaudeLanguageServer, params: lsp.PrepareRenameParams
+) -> lsp.PrepareRenamePlaceholder | None:
+    from refactor.python.rename import prepare_rename as engine_prepare
+
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is None or not python.is_python(doc):
+        return None
+    columns = ls.documents.columns(doc)
+    try:
+        span, name = engine_prepare(ls.documents.text(doc), columns.from_client(params.position))
+    except RefactorError as error:
+        raise RequestFailed(str(error)) from error
+    return lsp.PrepareRenamePlaceholder(range=columns.range(span), placeholder=name)
+
+
+async def rename(ls: ClaudeLanguageServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    from refactor.python.rename import rename as engine_rename
+
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is None or not python.is_python(doc):
+        return None
+    position = ls.documents.columns(doc).from_client(params.position)
+    version, path, new_name = doc.version, doc.path, params.new_name
+    try:
+        edit = await python.run(
+            ls,
+            path,
+            lambda s: engine_rename(s, path, position, new_name),
+            title=f"Renaming to {new_name}",
+            token=params.work_done_token,
+        )
+        if doc.version != version:
+            raise RefactorError("the document changed while renaming; try again")
+        for note in edit.notes:
+            log.info("rename: %s", note)
+        return python.to_lsp_edit(ls, edit)
+    except RefactorError as error:
+        ls.show_message(f"Rename: {error}")
+        raise RequestFailed(f"rename refused: {error}") from error
+
+
+def register(server: ClaudeLanguageServer) -> None:
+    server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)(prepare_rename)
+    server.feature(lsp.TEXT_DOCUMENT_RENAME, lsp.RenameOptions(prepare_provider=True))(rename)
