@@ -1,7 +1,9 @@
 """Sessions as JSONL transcripts under the user data dir.
 
-One line per record, appended, flushed and fsynced before the loop goes on, so a crash
-(even kill -9) loses at most the message being written. Records:
+One line per record, appended and flushed before the loop goes on, so a killed process
+(even kill -9) loses at most the message being written; each append is then fsynced on a
+background thread (against power loss) so the disk's latency stays off the turn, and
+``close`` waits for the last fsync. Records:
 ``{"type": "meta", ...}`` first, then ``{"type": "message", "message": {role, content}}``,
 ``{"type": "usage", "model", "usage", "cost_usd"}`` per request, and
 ``{"type": "compact", "messages": [...]}`` which replaces the messages before it.
@@ -15,6 +17,7 @@ import logging
 import os
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +45,8 @@ class Session:
     messages: list[Message] = field(default_factory=list)
     cost_usd: float = 0.0  # all requests recorded so far
     _file: IO[str] | None = field(default=None, repr=False)
+    _syncer: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _sync: Future[None] | None = field(default=None, repr=False)
 
     def append(self, message: Message) -> None:
         """Add a message to the transcript and to disk."""
@@ -58,6 +63,9 @@ class Session:
         self._write({"type": "compact", "messages": messages})
 
     def close(self) -> None:
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)
+            self._syncer, self._sync = None, None
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -65,9 +73,13 @@ class Session:
     def _write(self, record: dict[str, Any]) -> None:
         if self._file is None:
             self._file = self.path.open("a", encoding="utf-8")
+            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="session-fsync")
         self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
+        # An fsync still queued will cover this write too; else queue one.
+        if self._sync is None or self._sync.running() or self._sync.done():
+            assert self._syncer is not None
+            self._sync = self._syncer.submit(os.fsync, self._file.fileno())
 
 
 def repair(messages: list[Message]) -> list[Message]:
