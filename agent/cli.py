@@ -1,0 +1,332 @@
+"""``claude-lsp chat``: the agent headless (``-p PROMPT``) or at an interactive prompt.
+
+Output: with ``-p`` the model's text goes to stdout and tool activity to stderr
+(``--output-format text``), or one JSON result object (``json``), or one JSON object per
+event then the result (``stream-json``). Exit codes: 0 done, 1 error (also a refusal),
+2 a limit reached (``--max-turns``, ``--max-budget-usd``, ``--max-seconds``, or the
+model's ``max_tokens``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO, get_args
+
+from agent.errors import AgentError, LimitReached
+from agent.loop import Agent, TurnResult
+from agent.types import Event, PermissionMode
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR, EXIT_LIMIT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="claude-lsp chat", description="Run the coding agent.")
+    p.add_argument(
+        "-p", "--print", dest="prompt", metavar="PROMPT", help="run one task headless and exit"
+    )
+    p.add_argument("--output-format", choices=("text", "json", "stream-json"), default="text")
+    p.add_argument("--permission-mode", choices=get_args(PermissionMode))
+    p.add_argument(
+        "--allowedTools",
+        "--allowed-tools",
+        dest="allowed",
+        action="append",
+        default=[],
+        metavar="RULES",
+        help="rules to allow, comma or space separated",
+    )
+    p.add_argument(
+        "--disallowedTools",
+        "--disallowed-tools",
+        dest="disallowed",
+        action="append",
+        default=[],
+        metavar="RULES",
+    )
+    p.add_argument("--model")
+    p.add_argument("--max-turns", type=int)
+    p.add_argument("--max-budget-usd", type=float)
+    p.add_argument("--max-seconds", type=float, help="wall time per task")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-r", "--resume", metavar="ID", help="resume a session by id")
+    group.add_argument(
+        "-c",
+        "--continue",
+        dest="cont",
+        action="store_true",
+        help="continue the latest session in this directory",
+    )
+    p.add_argument(
+        "--fork-session",
+        action="store_true",
+        help="with --resume/--continue: continue in a new session",
+    )
+    p.add_argument("--cwd", type=Path, help="workspace directory (default: current)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    return p
+
+
+def split_rules(values: list[str]) -> list[str]:
+    """``["Bash(git diff:*),Edit", "Read"]`` → three rules (commas inside () kept)."""
+    rules: list[str] = []
+    for value in values:
+        depth, current = 0, ""
+        for char in value:
+            depth += (char == "(") - (char == ")")
+            if depth == 0 and (char == "," or char.isspace()):
+                if current:
+                    rules.append(current)
+                current = ""
+            else:
+                current += char
+        if current:
+            rules.append(current)
+    return rules
+
+
+@dataclass
+class Renderer:
+    """Turns events into the chosen output format."""
+
+    format: str
+    out: TextIO
+    err: TextIO
+    session_id: str = ""
+    text: list[str] = field(default_factory=list)
+
+    def event(self, event: Event) -> None:
+        data = event.data
+        if self.format == "stream-json":
+            self._json({"type": event.kind, "session_id": self.session_id, **data})
+            return
+        if event.kind == "text":
+            self.text.append(data["text"])
+            if self.format == "text":
+                self.out.write(data["text"])
+                self.out.flush()
+        elif event.kind == "tool_call":
+            self.err.write(f"\n● {data['name']} {_brief(data['input'])}\n")
+        elif event.kind == "tool_output":
+            self.err.write(data["text"])
+        elif event.kind == "tool_result" and data["is_error"]:
+            self.err.write(f"  ✗ {_brief(data['content'])}\n")
+        elif event.kind == "retry":
+            self.err.write(f"retrying ({data['attempt']}) after: {data['error']}\n")
+        elif event.kind == "compacted":
+            self.err.write(
+                f"context compacted: {data['tokens_before']} → ~{data['tokens_after']} tokens\n"
+            )
+        elif event.kind == "error":
+            self.err.write(f"error: {data['message']}\n")
+        self.err.flush()
+
+    def start(self, model: str, cwd: Path, mode: str, tools: list[str]) -> None:
+        if self.format == "stream-json":
+            self._json(
+                {
+                    "type": "system",
+                    "subtype": "init",
+                    "session_id": self.session_id,
+                    "model": model,
+                    "cwd": str(cwd),
+                    "permissionMode": mode,
+                    "tools": tools,
+                }
+            )
+
+    def result(self, outcome: dict[str, Any]) -> None:
+        outcome = {"type": "result", "session_id": self.session_id, **outcome}
+        if self.format == "text":
+            if self.text and not "".join(self.text).endswith("\n"):
+                self.out.write("\n")
+            if outcome["is_error"]:
+                self.err.write(f"error: {outcome['result']}\n")
+            self.err.write(
+                f"[{outcome['subtype']} · ${outcome['total_cost_usd']:.4f} · "
+                f"{outcome['num_turns']} requests · session {self.session_id}]\n"
+            )
+        else:
+            self._json(outcome)
+        self.text.clear()
+        self.out.flush()
+        self.err.flush()
+
+    def _json(self, data: dict[str, Any]) -> None:
+        self.out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        self.out.flush()
+
+
+def _brief(value: object, limit: int = 160) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _outcome(
+    result: TurnResult | None, error: Exception | None, started: float, agent: Agent
+) -> tuple[int, dict[str, Any]]:
+    if isinstance(error, LimitReached):
+        code, subtype, text = EXIT_LIMIT, f"error_{error.kind}", str(error)
+    elif error is not None:
+        code, subtype, text = EXIT_ERROR, "error_during_execution", str(error)
+    else:
+        assert result is not None
+        text, subtype = result.text, "success"
+        code = EXIT_OK
+        if result.stop_reason == "max_tokens":
+            code, subtype = EXIT_LIMIT, "error_max_tokens"
+        elif result.stop_reason == "refusal":
+            code, subtype = EXIT_ERROR, "error_refusal"
+    costs = agent.costs
+    return code, {
+        "subtype": subtype,
+        "is_error": code != EXIT_OK,
+        "result": text,
+        "stop_reason": result.stop_reason if result else None,
+        "num_turns": result.requests if result else costs.requests,
+        "total_cost_usd": costs.spent_usd,
+        "session_cost_usd": costs.session_usd,
+        "usage": costs.usage.as_dict(),
+        "duration_ms": int((time.monotonic() - started) * 1000),
+    }
+
+
+async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
+    started = time.monotonic()
+    result: TurnResult | None = None
+    error: Exception | None = None
+    try:
+        result = await agent.run(prompt)
+    except AgentError as exc:
+        error = exc
+    code, outcome = _outcome(result, error, started, agent)
+    renderer.result(outcome)
+    return code
+
+
+async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
+    loop = asyncio.get_running_loop()
+    renderer.err.write(
+        f"claude-lsp chat · session {renderer.session_id} · Ctrl-C stops a turn, "
+        "Ctrl-D or /exit quits\n"
+    )
+    while True:
+        renderer.err.write("\n> ")
+        renderer.err.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line or line.strip() in ("/exit", "/quit"):
+            return EXIT_OK
+        if not line.strip():
+            continue
+        task = asyncio.create_task(_run_once(agent, line.strip(), renderer))
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            renderer.err.write("\n[stopped]\n")
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    from agent.client import default_model, make_client
+    from agent.context import system_prompt
+    from agent.fsport import FileSystemPort
+    from agent.loop import AgentConfig
+    from agent.memory import load_memory, memory_prompt
+    from agent.permissions import Permissions
+    from agent.session import SessionStore
+    from agent.settings import load_settings
+    from agent.tools import default_tools
+
+    cwd = (args.cwd or Path.cwd()).resolve()
+    settings = load_settings(cwd)
+    os.environ.update(settings.env)  # Claude Code applies settings' env to the process
+    client = make_client(os.environ)
+    store = SessionStore()
+    if args.resume:
+        session = store.load(args.resume)
+    elif args.cont:
+        session = store.latest(cwd) or store.create(cwd, "")
+    else:
+        session = None
+    if session is not None and args.fork_session:
+        session.close()
+        session = store.fork(session.id)
+    model = (
+        args.model
+        or (session.model if session else None)
+        or settings.model
+        or os.environ.get("ANTHROPIC_MODEL")
+        or default_model()
+    )
+    if session is None:
+        session = store.create(cwd, model)
+    roots = [cwd, *(cwd / d for d in settings.additional_directories)]
+    mode: PermissionMode = args.permission_mode or settings.default_mode or "default"
+    policy = Permissions(
+        mode, settings, roots, split_rules(args.allowed), split_rules(args.disallowed), cwd=cwd
+    )
+    renderer = Renderer(args.output_format, out, err, session.id)
+    interactive = args.prompt is None
+    port = FileSystemPort(
+        roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
+    )
+    tools = default_tools()
+    config = AgentConfig(
+        model=model,
+        system=system_prompt(cwd, memory_prompt(load_memory(cwd))),
+        max_turns=args.max_turns,
+        max_budget_usd=args.max_budget_usd,
+        max_wall_seconds=args.max_seconds,
+    )
+    agent = Agent(
+        client=client,
+        port=port,
+        tools=tools,
+        policy=policy,
+        config=config,
+        session=session,
+        cwd=cwd,
+    )
+    renderer.start(model, cwd, mode, [t.name for t in tools])
+    try:
+        if interactive:
+            return await _interactive(agent, renderer, stdin)
+        return await _run_once(agent, args.prompt, renderer)
+    finally:
+        session.close()
+        await client.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["chat"]:
+        argv = argv[1:]
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_chat(args, sys.stdin, sys.stdout, sys.stderr))
+    except AgentError as exc:  # no credentials, unknown session: before any turn ran
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
