@@ -245,7 +245,7 @@ class Permissions:
             return True
         if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.session):
             return True
-        return self._read_only_part(part)
+        return self._read_only_part(part, writes_checked=True)
 
     def _edit_allowed(self, path: Path, explicit: bool) -> bool:
         if not explicit and self.mode in ("acceptEdits", "bypassPermissions"):
@@ -256,8 +256,8 @@ class Permissions:
             for rule in [*self.allow, *self.session]
         )
 
-    def _read_only_part(self, part: SimpleCommand) -> bool:
-        if part.write_targets():
+    def _read_only_part(self, part: SimpleCommand, writes_checked: bool = False) -> bool:
+        if part.write_targets() and not writes_checked:
             return False
         if not part.words:
             return True

@@ -45,6 +45,7 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> Appl
         raise EditFailed("old_string and new_string are identical: there is nothing to change.")
     if not old:
         raise EditFailed("old_string is empty. Give the text to replace, or use Write.")
+    new = _in_file_line_endings(text, new)
     offsets = _find_all(text, old)
     if len(offsets) == 1 or (offsets and replace_all):
         return _splice(text, offsets, len(old), new, "exact")
@@ -54,6 +55,16 @@ def apply_edit(text: str, old: str, new: str, replace_all: bool = False) -> Appl
     if crlf is not None:
         return crlf
     return _LineEdit(text, old, new).apply(replace_all)
+
+
+def _in_file_line_endings(text: str, new: str) -> str:
+    """``new`` with the line endings of a file that uses one kind consistently."""
+    crlf = text.count("\r\n")
+    if crlf and crlf == text.count("\n"):
+        return new.replace("\r\n", "\n").replace("\n", "\r\n")
+    if not crlf and "\n" in text:
+        return new.replace("\r\n", "\n")
+    return new
 
 
 def _find_all(text: str, needle: str) -> list[int]:

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agent.paths import PathError, confine, resolve, secret_reason
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("s\n")
+    return root.resolve()
+
+
+def test_relative_and_dotdot_inside_are_resolved(ws: Path) -> None:
+    assert confine("src/../src/a.py", ws, [ws]) == ws / "src" / "a.py"
+    assert confine("./new/file.py", ws / "src", [ws]) == ws / "src" / "new" / "file.py"
+
+
+@pytest.mark.parametrize(
+    "raw", ["../outside/secret.txt", "src/../../outside/secret.txt", "/etc/passwd"]
+)
+def test_escapes_are_refused(ws: Path, raw: str) -> None:
+    with pytest.raises(PathError, match="outside the workspace"):
+        confine(raw, ws, [ws])
+
+
+def test_home_is_expanded_then_refused(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(ws.parent / "outside"))
+    assert resolve("~/secret.txt", ws) == (ws.parent / "outside" / "secret.txt").resolve()
+    with pytest.raises(PathError):
+        confine("~/secret.txt", ws, [ws])
+
+
+def test_symlinks_are_resolved_before_the_check(ws: Path) -> None:
+    (ws / "link.txt").symlink_to(ws.parent / "outside" / "secret.txt")
+    (ws / "linkdir").symlink_to(ws.parent / "outside")
+    with pytest.raises(PathError):
+        confine("link.txt", ws, [ws])
+    # A file that does not exist yet is judged by where its parent really is.
+    with pytest.raises(PathError):
+        confine("linkdir/new.txt", ws, [ws])
+    (ws / "inner").symlink_to(ws / "src")
+    assert confine("inner/a.py", ws, [ws]) == ws / "src" / "a.py"
+
+
+def test_several_roots(ws: Path) -> None:
+    other = (ws.parent / "outside").resolve()
+    assert confine(str(other / "secret.txt"), ws, [ws, other]) == other / "secret.txt"
+
+
+def test_empty_and_nul_paths_are_refused(ws: Path) -> None:
+    with pytest.raises(PathError):
+        confine("", ws, [ws])
+    with pytest.raises(PathError):
+        confine("a\x00b", ws, [ws])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".env", ".env.local", "server.pem", "tls.key", "id_rsa", "id_ed25519", ".netrc",
+     ".git-credentials", "cert.p12", ".aws/credentials", ".ssh/config"],
+)  # fmt: skip
+def test_secret_names(tmp_path: Path, name: str) -> None:
+    assert secret_reason(tmp_path / name) is not None
+
+
+@pytest.mark.parametrize("name", ["main.py", "id_rsa.pub", ".env.example", "keys.py", "README.md"])
+def test_ordinary_names(tmp_path: Path, name: str) -> None:
+    assert secret_reason(tmp_path / name) is None
+
+
+def test_npmrc_is_secret_only_with_a_token(tmp_path: Path) -> None:
+    npmrc = tmp_path / ".npmrc"
+    npmrc.write_text("save-exact=true\n")
+    assert secret_reason(npmrc) is None
+    npmrc.write_text("//registry.npmjs.org/:_authToken=abc\n")
+    assert secret_reason(npmrc) is not None
+    assert os.path.exists(npmrc)
