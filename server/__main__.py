@@ -115,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.check import main as check_main
 
         return check_main(argv[1:])
+    if command in ("fix", "rename"):
+        from refactor.python import fix
+
+        return (fix.fix_main if command == "fix" else fix.rename_main)(argv[1:])
     if command == "chat":
         from agent.cli import main as chat_main
 

@@ -119,10 +119,12 @@ def add_import(session: Session, path: str, module: str, name: str) -> Workspace
 
     text = session.read(path)
     pymodule = libutils.get_string_module(session.project, text, session.resource(path))
+    imports = importutils.get_module_imports(session.project, pymodule)
     if module == name:
-        source, _ = importutils.add_import(session.project, pymodule, module)
+        imports.add_import(importutils.NormalImport(((module, None),)))
     else:
-        source, _ = importutils.add_import(session.project, pymodule, module, name)
+        imports.add_import(importutils.FromImport(module, 0, ((name, None),)))
+    source = imports.get_changed_source() or text
     edit = _edit(session, path, text, str(source))
     if edit.is_empty():
         raise RefactorError(f"{name} is already imported")

@@ -7,7 +7,9 @@ code action listing produces and the client sends back on resolve or in a comman
 
 from __future__ import annotations
 
+import ast
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -145,9 +147,36 @@ def _inline(call: _Call) -> Any:
     from rope.refactor.inline import create_inline
 
     refactoring = create_inline(call.project, call.resource, call.start)
+    if refactoring.get_kind() == "method":
+        _refuse_two_calls_per_statement(call.session, refactoring.name)
     return call.session.over_python_files(
         lambda files: refactoring.get_changes(resources=files, task_handle=call.handle)
     )
+
+
+def _refuse_two_calls_per_statement(session: Session, name: str) -> None:
+    """rope inlines two calls in one statement into two statements (a rope bug)."""
+    for resource in session.project.get_python_files():
+        text = str(resource.read())
+        if name not in text or syntax_problem(text) is not None:
+            continue
+        for statement in ast.walk(ast.parse(text)):
+            if not isinstance(statement, ast.stmt) or hasattr(statement, "body"):
+                continue
+            calls = [
+                node
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Name) and node.func.id == name)
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+                )
+            ]
+            if len(calls) > 1:
+                raise RefactorError(
+                    f"{resource.path}:{statement.lineno} calls {name} twice in one statement; "
+                    "inlining would duplicate the statement (extract one call first)"
+                )
 
 
 def _move(call: _Call) -> Any:
@@ -183,15 +212,24 @@ def _module_resource(session: Session, destination: str) -> Any:
 
 
 def _virtual_file(session: Session, path: str) -> Any:
-    """A rope file that does not exist yet; rope reads it as empty."""
+    """A rope file for a module that does not exist yet: rope sees it empty.
+
+    rope stats and reads the file's real path, so that path is an empty scratch file
+    outside the workspace; the edit still names the new module's own path.
+    """
     from rope.base.resources import File
 
-    class NewFile(File):  # type: ignore[misc]
-        def exists(self) -> bool:
-            return True
+    scratch = os.path.join(tempfile.gettempdir(), "claude-lsp-new-module.py")
+    with open(scratch, "w", encoding="utf-8"):
+        pass
 
-        def read(self) -> str:
-            return ""
+    class NewFile(File):  # type: ignore[misc]
+        @property
+        def real_path(self) -> str:
+            return scratch
+
+        def __fspath__(self) -> str:
+            return scratch
 
     relative = session.workspace.relative(path)
     return NewFile(session.project, relative)

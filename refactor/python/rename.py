@@ -176,6 +176,8 @@ def _check_definition(session: Session, refactoring: Any, new_name: str) -> None
     if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
         scope = scope.parent
     if new_name in scope.get_names():
+        if hasattr(builtins, new_name) and not _defined_in(str(resource.read()), new_name):
+            raise RefactorError(f"{new_name!r} would shadow the builtin; pick another name")
         raise RefactorError(
             f"{new_name!r} already exists in the scope of {refactoring.old_name!r}; "
             "pick another name"

@@ -158,7 +158,7 @@ def _task_handle(job: Job[Any]) -> Any:
             if jobset is None:
                 return
             percent = jobset.get_percent_done()
-            progress(str(jobset.get_name()), jobset.get_active_job_name(), percent)
+            progress(str(jobset.name), jobset.job_name, percent)
 
         handle.add_observer(observe)
     return handle

@@ -1,0 +1,166 @@
+"""The ``claude-lsp fix`` and ``claude-lsp rename`` commands: the engine on the disk.
+
+Both compute a `WorkspaceEdit` with the same code the server uses, then either print
+a unified diff (``--diff``) or write the files (and perform the renames).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from collections.abc import Iterator
+
+from refactor.python.edits import RefactorError, WorkspaceEdit, apply_edits, normalize_newlines
+from refactor.text import Position
+
+SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build"}
+
+
+def python_files(paths: list[str]) -> Iterator[str]:
+    for path in paths:
+        if os.path.isdir(path):
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+        else:
+            yield path
+
+
+def _project_root(path: str) -> str:
+    """The nearest folder up with a project marker; else the current directory when it
+    holds the file; else the folder above the file's top package."""
+    folder = os.path.dirname(os.path.abspath(path))
+    probe = folder
+    while True:
+        if any(os.path.exists(os.path.join(probe, m)) for m in ("pyproject.toml", ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    cwd = os.getcwd()
+    if folder == cwd or folder.startswith(cwd + os.sep):
+        return cwd
+    while os.path.exists(os.path.join(folder, "__init__.py")):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+def _read(path: str) -> tuple[str, str]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        raw = handle.read()
+    return raw, normalize_newlines(raw)
+
+
+def _diff(path: str, old: str, new: str, new_path: str | None = None) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{os.path.relpath(path)}",
+            f"b/{os.path.relpath(new_path or path)}",
+        )
+    )
+
+
+def apply(edit: WorkspaceEdit, diff: bool, out: object = sys.stdout) -> int:
+    """Write ``edit`` to disk (or print it as a diff); returns the number of files."""
+    renamed = dict(edit.renames)
+    for path in dict.fromkeys([*edit.changes, *edit.creates]):
+        exists = os.path.exists(path)
+        raw, old = _read(path) if exists else ("", "")
+        new = apply_edits(old, edit.changes.get(path, []))
+        if diff:
+            print(_diff(path, old, new, renamed.get(path)), end="", file=out)  # type: ignore[call-overload]
+            continue
+        newline = "\r\n" if "\r\n" in raw else "\n"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(new.replace("\n", newline) if newline != "\n" else new)
+    for old_path, new_path in edit.renames:
+        if diff:
+            print(f"rename {os.path.relpath(old_path)} → {os.path.relpath(new_path)}", file=out)  # type: ignore[call-overload]
+        else:
+            os.makedirs(os.path.dirname(new_path), exist_ok=True)
+            os.rename(old_path, new_path)
+    return len(edit.files())
+
+
+def fix_main(argv: list[str]) -> int:
+    """``claude-lsp fix [PATH ...] [--diff]``: remove unused imports and organize."""
+    from refactor.python.imports import fix_text
+    from refactor.python.workspace import PythonWorkspace
+
+    parser = argparse.ArgumentParser(
+        prog="claude-lsp fix", description="Apply source.fixAll (unused imports, organize)."
+    )
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("--diff", action="store_true", help="print a diff, write nothing")
+    args = parser.parse_args(argv)
+    changed = 0
+    workspaces: dict[str, PythonWorkspace] = {}
+    try:
+        for path in python_files(args.paths):
+            root = _project_root(path)
+            workspace = workspaces.setdefault(root, PythonWorkspace(root))
+            try:
+                raw, old = _read(path)
+            except (OSError, UnicodeDecodeError) as error:
+                print(f"{path}: {error}", file=sys.stderr)
+                continue
+            full = os.path.abspath(path)
+            new = workspace.run(lambda s, p=full, t=old: fix_text(s, p, t))  # type: ignore[misc]
+            if new == old:
+                continue
+            changed += 1
+            if args.diff:
+                print(_diff(path, old, new), end="")
+            else:
+                newline = "\r\n" if "\r\n" in raw else "\n"
+                with open(path, "w", encoding="utf-8", newline="") as handle:
+                    handle.write(new.replace("\n", newline) if newline != "\n" else new)
+    finally:
+        for workspace in workspaces.values():
+            workspace.close()
+    verb = "would fix" if args.diff else "fixed"
+    print(f"{verb} {changed} file{'s' if changed != 1 else ''}", file=sys.stderr)
+    return 1 if args.diff and changed else 0
+
+
+def rename_main(argv: list[str]) -> int:
+    """``claude-lsp rename FILE:LINE:COL NEW_NAME [--diff]`` (1-based line and column)."""
+    from refactor.python.rename import rename
+    from refactor.python.workspace import PythonWorkspace
+
+    parser = argparse.ArgumentParser(
+        prog="claude-lsp rename", description="Rename a Python symbol across the project."
+    )
+    parser.add_argument("location", metavar="FILE:LINE:COL", help="1-based line and column")
+    parser.add_argument("new_name", metavar="NEW_NAME")
+    parser.add_argument("--diff", action="store_true", help="print a diff, write nothing")
+    parser.add_argument("--root", help="project root (default: nearest pyproject.toml/.git)")
+    args = parser.parse_args(argv)
+    try:
+        path, line, col = args.location.rsplit(":", 2)
+        position = Position(int(line) - 1, int(col) - 1)
+    except ValueError:
+        parser.error(f"expected FILE:LINE:COL, got {args.location!r}")
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        parser.error(f"no such file: {path}")
+    workspace = PythonWorkspace(args.root or _project_root(path))
+    try:
+        edit = workspace.run(lambda s: rename(s, path, position, args.new_name))
+    except RefactorError as error:
+        print(f"claude-lsp rename: {error}", file=sys.stderr)
+        return 1
+    finally:
+        workspace.close()
+    for note in edit.notes:
+        print(f"note: {note}", file=sys.stderr)
+    count = apply(edit, args.diff)
+    edits = sum(len(e) for e in edit.changes.values())
+    verb = "would change" if args.diff else "changed"
+    print(f"{verb} {count} file(s), {edits} edit(s)", file=sys.stderr)
+    return 0
