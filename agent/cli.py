@@ -153,8 +153,9 @@ class Renderer:
             if outcome["is_error"]:
                 self.err.write(f"error: {outcome['result']}\n")
             self.err.write(
-                f"[{outcome['subtype']} · ${outcome['total_cost_usd']:.4f} · "
-                f"{outcome['num_turns']} requests · session {self.session_id}]\n"
+                f"[{outcome['subtype']} · {outcome['num_turns']} requests · "
+                f"${outcome['cost_usd']:.4f} (session ${outcome['session_cost_usd']:.4f}) · "
+                f"session {self.session_id}]\n"
             )
         else:
             self._json(outcome)
@@ -173,7 +174,11 @@ def _brief(value: object, limit: int = 160) -> str:
 
 
 def _outcome(
-    result: TurnResult | None, error: Exception | None, started: float, agent: Agent
+    result: TurnResult | None,
+    error: Exception | None,
+    started: float,
+    spent_before: float,
+    agent: Agent,
 ) -> tuple[int, dict[str, Any]]:
     if isinstance(error, LimitReached):
         code, subtype, text = EXIT_LIMIT, f"error_{error.kind}", str(error)
@@ -194,7 +199,8 @@ def _outcome(
         "result": text,
         "stop_reason": result.stop_reason if result else None,
         "num_turns": result.requests if result else costs.requests,
-        "total_cost_usd": costs.spent_usd,
+        "cost_usd": costs.spent_usd - spent_before,  # this task
+        "total_cost_usd": costs.spent_usd,  # this process
         "session_cost_usd": costs.session_usd,
         "usage": costs.usage.as_dict(),
         "duration_ms": int((time.monotonic() - started) * 1000),
@@ -202,14 +208,14 @@ def _outcome(
 
 
 async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
-    started = time.monotonic()
+    started, spent_before = time.monotonic(), agent.costs.spent_usd
     result: TurnResult | None = None
     error: Exception | None = None
     try:
         result = await agent.run(prompt)
     except AgentError as exc:
         error = exc
-    code, outcome = _outcome(result, error, started, agent)
+    code, outcome = _outcome(result, error, started, spent_before, agent)
     renderer.result(outcome)
     return code
 

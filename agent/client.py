@@ -9,8 +9,10 @@ or ``ANTHROPIC_AUTH_TOKEN`` and an optional ``ANTHROPIC_BASE_URL``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import threading
 import typing
 from collections.abc import Mapping
 from functools import cache
@@ -25,6 +27,16 @@ if TYPE_CHECKING:
 
 FALLBACK_MODEL = "claude-sonnet-4-5"
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def warm_up() -> threading.Thread:
+    """Import the SDK (1-2 s) on a daemon thread, so that the first turn need not wait
+    for it; a host calls this when a chat is likely (for instance when its view opens)."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("anthropic",), name="import-anthropic", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

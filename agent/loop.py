@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -442,9 +443,12 @@ def _retryable(exc: Exception) -> bool:
 
 
 def _is_transport_error(exc: Exception) -> bool:
-    import httpx2
-
-    return isinstance(exc, httpx2.TransportError)
+    """A dropped connection mid-stream: the SDK lets its transport's error through."""
+    for name in ("httpx2", "httpx"):  # anthropic 2.x uses httpx2, 0.x httpx
+        transport = sys.modules.get(name)
+        if transport is not None and isinstance(exc, transport.TransportError):
+            return True
+    return False
 
 
 def _describe(exc: Exception) -> str:

@@ -3,6 +3,7 @@ pointed at the loopback API through ANTHROPIC_BASE_URL."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -72,7 +73,7 @@ def test_headless_text_read_edit_bash(
     assert target.read_text() == "HI\n"
     assert out == "Reading it.Changed hello to HI.\n"
     assert "● Read" in err and "● Edit" in err and "● Bash" in err
-    assert f"${4 * USD:.4f}" in err
+    assert f"${4 * USD:.4f} (session ${4 * USD:.4f})" in err
     assert fake.invalid == []
     bash_result = fake.messages_requests[3]["messages"][-1]["content"][0]
     assert "HI" in str(bash_result["content"]) and not bash_result.get("is_error")
@@ -283,3 +284,23 @@ def test_kill_9_mid_bash_then_resume(
         {"type": "tool_result", "tool_use_id": bash.id, "content": INTERRUPTED, "is_error": True}
     ]
     assert result["session_cost_usd"] == pytest.approx(2 * USD)
+
+
+def test_interactive_prompt_streams_and_keeps_the_conversation(
+    ws: Path,
+    fake: FakeAnthropic,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hello\n\nand again\n/exit\n"))
+    fake.script(Reply([Text("Hi there.")]), Reply([Text("Hi again.")]))
+
+    code = chat(ws)
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out == "Hi there.\nHi again.\n"
+    assert "claude-lsp chat · session" in err and err.count("> ") == 4
+    assert f"${USD:.4f} (session ${2 * USD:.4f})" in err
+    texts = [m["content"][0]["text"] for m in fake.messages_requests[1]["messages"]]
+    assert texts == ["hello", "Hi there.", "and again"]

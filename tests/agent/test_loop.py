@@ -297,21 +297,31 @@ async def test_refusal_is_reported_not_crashed_on(
 async def test_permission_denied_reaches_the_model(
     fake: FakeAnthropic, client: Any, tmp_path: Path
 ) -> None:
+    from agent.permissions import Permissions
+    from agent.settings import Settings
+    from agent.tools import BashTool
+    from agent.tools import WriteTool as RealWrite
+
     port = Port(tmp_path, answers=["deny"])
-    write = ToolUse("Write", {"file_path": "x.txt", "content": "x"})
-    rm = ToolUse("Bash", {"command": "rm -rf x"})
+    (tmp_path / "x").mkdir()
+    write = ToolUse("Write", {"file_path": "new.txt", "content": "x"})
+    rm = ToolUse("Bash", {"command": "ls && rm -rf x"})
     fake.script(Reply([write, rm]), Reply([Text("OK, I will not.")]))
-    agent = make_agent(client, port, policy=Policy(ask=("Write",), deny=("Bash",)))
+    policy = Permissions("default", Settings(), [tmp_path], ["Bash(ls:*)"], ["Bash(rm:*)"])
+    agent = make_agent(client, port, [RealWrite(), BashTool()], policy=policy)
 
     result = await agent.run("write x")
 
-    assert not (tmp_path / "x.txt").exists()
-    assert [r.summary for r in port.asked] == ["Write x.txt"]
+    assert not (tmp_path / "new.txt").exists() and (tmp_path / "x").is_dir()
+    assert [r.tool for r in port.asked] == ["Write"]  # Bash was denied by rule, not asked
     sent = fake.messages_requests[1]["messages"][2]["content"]
     assert sent[0]["tool_use_id"] == write.id and sent[0]["is_error"] is True
-    assert "declined" in sent[0]["content"]
-    assert sent[1]["content"] == "Permission denied: Bash is disallowed by a rule"
+    assert sent[0]["content"] == "Permission denied: the user declined this tool call."
+    assert sent[1]["tool_use_id"] == rm.id and sent[1]["is_error"] is True
+    assert sent[1]["content"].startswith("Permission denied: ") and "rm" in sent[1]["content"]
+    assert [d["is_error"] for d in port.of("tool_result")] == [True, True]
     assert result.text == "OK, I will not."
+    assert result.cost_usd == pytest.approx(2 * REQUEST_USD)
 
 
 async def test_allow_always_is_remembered(fake: FakeAnthropic, client: Any, tmp_path: Path) -> None:
