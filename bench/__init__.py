@@ -1,0 +1,1 @@
+"""Benchmarks: claude-lsp against jedi-language-server, pylsp (and basedpyright, ruff)."""
