@@ -69,19 +69,28 @@ class BashTool:
         timeout_ms = min(int_arg(input, "timeout") or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
         shell = shutil.which("bash") or "/bin/sh"
         env = {**os.environ, "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
-        proc = await asyncio.create_subprocess_exec(
-            shell,
-            "-c",
-            command,
-            cwd=ctx.cwd,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # Our own pipe rather than asyncio's: asyncio's Process.wait() also waits for its
+        # pipes to close, which a background child holding stdout would delay forever.
+        read_fd, write_fd = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                shell,
+                "-c",
+                command,
+                cwd=ctx.cwd,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
         output = _Bounded()
-        pump = asyncio.create_task(_pump(proc, output, ctx))
+        pump = asyncio.create_task(_pump(read_fd, output, ctx))
         timed_out = False
         try:
             try:
@@ -133,18 +142,25 @@ class _Bounded:
         return (head + self.tail).rstrip("\n")
 
 
-async def _pump(proc: asyncio.subprocess.Process, output: _Bounded, ctx: ToolContext) -> None:
-    assert proc.stdout is not None
+async def _pump(read_fd: int, output: _Bounded, ctx: ToolContext) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
+    )
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    while chunk := await proc.stdout.read(65536):
-        text = decoder.decode(chunk)
-        if text:
-            output.add(text)
-            if ctx.on_output is not None:
-                ctx.on_output(text)
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        output.add(tail)
+    try:
+        while chunk := await reader.read(65536):
+            text = decoder.decode(chunk)
+            if text:
+                output.add(text)
+                if ctx.on_output is not None:
+                    ctx.on_output(text)
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            output.add(tail)
+    finally:
+        transport.close()
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> int:
