@@ -177,6 +177,24 @@ async def compact(
     return Compaction(new, tokens_before, after, response.usage.model_dump())
 
 
+def block_param(block: Any) -> dict[str, Any]:
+    """A response content block as request params, unchanged in substance."""
+    kind = block.type
+    if kind == "text":
+        param: dict[str, Any] = {"type": "text", "text": block.text}
+        if block.citations:
+            param["citations"] = [c.model_dump(exclude_none=True) for c in block.citations]
+        return param
+    if kind == "thinking":
+        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
+    if kind == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": block.data}
+    if kind == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    dumped: dict[str, Any] = block.model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
 def system_prompt(cwd: Path, memory: str = "", extra: str = "") -> str:
     """The agent's system prompt: role, environment, then the memory files verbatim."""
     parts = [

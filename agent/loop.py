@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from agent.context import (
     COMPACT_AT,
     COUNT_AT,
+    block_param,
     compact,
     context_window,
     count_tokens,
@@ -34,7 +34,13 @@ from agent.context import (
     with_cache_breakpoints,
 )
 from agent.cost import CostTracker, Usage
-from agent.errors import LimitReached, ModelError
+from agent.errors import (
+    LimitReached,
+    ModelError,
+    describe,
+    is_transport_error,
+    retryable_mid_stream,
+)
 from agent.session import Session
 from agent.types import (
     EditorPort,
@@ -112,10 +118,14 @@ class Agent:
         self.read_files: dict[Path, str] = {}
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
+        self._running = False
 
     async def run(self, prompt: str | list[dict[str, Any]]) -> TurnResult:
         """One user turn. Raises LimitReached, ModelError, or CancelledError; the
         transcript is consistent whichever way it ends."""
+        if self._running:
+            raise RuntimeError("this agent is already running a turn")
+        self._running = True
         content = [{"type": "text", "text": prompt}] if isinstance(prompt, str) else prompt
         self._append({"role": "user", "content": content})
         stop = "error"
@@ -140,6 +150,7 @@ class Agent:
             stop = "cancelled"
             raise
         finally:
+            self._running = False
             self.port.emit(Event("turn_end", {"stop_reason": stop}))
 
     async def _loop(self, spent_before: float, usage_before: Usage) -> TurnResult:
@@ -149,7 +160,7 @@ class Agent:
             await self._maybe_compact()
             message = await self._request()
             requests += 1
-            content = [_block_param(block) for block in message.content]
+            content = [block_param(block) for block in message.content]
             content = [b for b in content if not (b["type"] == "text" and not b["text"])]
             if content:
                 self._append({"role": "assistant", "content": content})
@@ -197,20 +208,20 @@ class Agent:
                 return await self._stream_once()
             except (anthropic.APIStatusError, anthropic.APIConnectionError) as exc:
                 error: Exception = exc
-                retryable = _retryable(exc)
+                retryable = retryable_mid_stream(exc)
             except _StreamDropped as exc:
                 error, retryable = exc, True
             except Exception as exc:
-                if not _is_transport_error(exc):
+                if not is_transport_error(exc):
                     raise
                 error, retryable = exc, True
             if not retryable or attempt >= self.config.stream_retries:
-                raise ModelError(_describe(error)) from error
+                raise ModelError(describe(error)) from error
             attempt += 1
             delay = self.config.retry_delay * 2 ** (attempt - 1) * (1 + random.random() / 4)
             log.warning("model stream failed (%s); retry %d in %.2fs", error, attempt, delay)
             self.port.emit(
-                Event("retry", {"attempt": attempt, "error": _describe(error), "delay": delay})
+                Event("retry", {"attempt": attempt, "error": describe(error), "delay": delay})
             )
             await asyncio.sleep(delay)
 
@@ -406,64 +417,3 @@ def _result_block(call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
     if is_error:
         block["is_error"] = True
     return block
-
-
-def _block_param(block: Any) -> dict[str, Any]:
-    """A response content block as request params, unchanged in substance."""
-    kind = block.type
-    if kind == "text":
-        param: dict[str, Any] = {"type": "text", "text": block.text}
-        if block.citations:
-            param["citations"] = [c.model_dump(exclude_none=True) for c in block.citations]
-        return param
-    if kind == "thinking":
-        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
-    if kind == "redacted_thinking":
-        return {"type": "redacted_thinking", "data": block.data}
-    if kind == "tool_use":
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
-    dumped: dict[str, Any] = block.model_dump(mode="json", exclude_none=True)
-    return dumped
-
-
-def _retryable(exc: Exception) -> bool:
-    """Mid-stream errors and dropped connections. Errors with an HTTP status before the
-    stream started were already retried by the SDK where that made sense."""
-    import anthropic
-
-    if isinstance(exc, anthropic.APIConnectionError):
-        return True
-    if isinstance(exc, anthropic.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
-        kind = error.get("type") if isinstance(error, dict) else None
-        mid_stream = exc.response.status_code == 200
-        return mid_stream and kind in {"overloaded_error", "api_error", "rate_limit_error"}
-    return False
-
-
-def _is_transport_error(exc: Exception) -> bool:
-    """A dropped connection mid-stream: the SDK lets its transport's error through."""
-    for name in ("httpx2", "httpx"):  # anthropic 2.x uses httpx2, 0.x httpx
-        transport = sys.modules.get(name)
-        if transport is not None and isinstance(exc, transport.TransportError):
-            return True
-    return False
-
-
-def _describe(exc: Exception) -> str:
-    import anthropic
-
-    if isinstance(exc, anthropic.AuthenticationError):
-        return "Authentication failed (401): check ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN."
-    if isinstance(exc, anthropic.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error", body)
-        if isinstance(error, dict) and error.get("message"):
-            status = exc.response.status_code
-            where = "during the stream" if status == 200 else f"HTTP {status}"
-            return f"Model API error ({where}): {error.get('type')}: {error['message']}"
-        return f"Model API error: {exc.message}"
-    if isinstance(exc, anthropic.APIConnectionError):
-        return f"Cannot reach the model API: {exc}"
-    return f"The model stream broke off: {exc}"

@@ -104,3 +104,16 @@ async def test_cancel_while_waiting_for_permission(
     assert agent.messages[-1]["content"] == [
         {"type": "tool_result", "tool_use_id": write.id, "content": CANCELLED, "is_error": True}
     ]
+
+
+async def test_one_turn_at_a_time(fake: FakeAnthropic, client: Any, port: Port) -> None:
+    fake.script(Reply([Text("slow")], hang_after=4))
+    agent = make_agent(client, port)
+    task = asyncio.create_task(agent.run("first"))
+    await port.first_text.wait()
+    with pytest.raises(RuntimeError, match="already running"):
+        await agent.run("second")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [m["content"][0]["text"] for m in agent.messages] == ["first"]
