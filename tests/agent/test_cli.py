@@ -236,6 +236,18 @@ def test_split_rules() -> None:
     ]
 
 
+def kill_leftovers(cwd: Path) -> None:
+    """Kill the processes (by pid) whose working directory is ``cwd``."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(proc / "cwd")) == cwd.resolve():
+                os.kill(int(proc.name), signal.SIGKILL)
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+
+
 def test_kill_9_mid_bash_then_resume(
     ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -271,6 +283,7 @@ def test_kill_9_mid_bash_then_resume(
     child.send_signal(signal.SIGKILL)
     assert child.wait() == -signal.SIGKILL
     child.stdout.close()
+    kill_leftovers(ws)  # the Bash command outlives the agent, in its own session
 
     fake.script(Reply([Text("The job was interrupted; I will not rerun it.")]))
     code = chat(ws, "-p", "what happened?", "--resume", session_id, "--output-format", "json")
