@@ -173,6 +173,23 @@ def _brief(value: object, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def price_overrides(sources: list[Path]) -> dict[str, dict[str, float]]:
+    """The ``prices`` objects of the settings files (later files win), e.g.
+    ``{"prices": {"claude-sonnet-5-5": {"input": 2, "output": 10, "cache_read": 0.1}}}``."""
+    merged: dict[str, dict[str, float]] = {}
+    for path in sources:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # load_settings already warned
+        prices = data.get("prices") if isinstance(data, dict) else None
+        for model, row in (prices or {}).items() if isinstance(prices, dict) else ():
+            if isinstance(row, dict):
+                numbers = {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
+                merged[model] = {**merged.get(model, {}), **numbers}
+    return merged
+
+
 def _outcome(
     result: TurnResult | None,
     error: Exception | None,
@@ -247,6 +264,7 @@ async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     from agent.client import default_model, make_client
     from agent.context import system_prompt
+    from agent.cost import CostTracker
     from agent.fsport import FileSystemPort
     from agent.loop import AgentConfig
     from agent.memory import load_memory, memory_prompt
@@ -296,6 +314,7 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
         max_budget_usd=args.max_budget_usd,
         max_wall_seconds=args.max_seconds,
     )
+    costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
     agent = Agent(
         client=client,
         port=port,
@@ -304,6 +323,7 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
         config=config,
         session=session,
         cwd=cwd,
+        costs=costs,
     )
     renderer.start(model, cwd, mode, [t.name for t in tools])
     try:

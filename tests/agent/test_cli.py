@@ -317,3 +317,15 @@ def test_interactive_prompt_streams_and_keeps_the_conversation(
     assert f"${USD:.4f} (session ${2 * USD:.4f})" in err
     texts = [m["content"][0]["text"] for m in fake.messages_requests[1]["messages"]]
     assert texts == ["hello", "Hi there.", "and again"]
+
+
+def test_settings_override_prices(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ws / ".claude").mkdir()
+    (ws / ".claude" / "settings.json").write_text(
+        json.dumps({"prices": {"claude-sonnet-5-5": {"input": 1000, "output": 0}}})
+    )
+    fake.script(Reply([Text("ok")]))
+    assert chat(ws, "-p", "hi", "--output-format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["total_cost_usd"] == pytest.approx(0.1)
