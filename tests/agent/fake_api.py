@@ -303,6 +303,7 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
             self.send_header("transfer-encoding", "chunked")
+            self.send_header("connection", "close")  # so the client never reuses it
             self.send_header("request-id", f"req_{next(_ids):04d}")
             self.end_headers()
             self.close_connection = True
