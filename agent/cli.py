@@ -269,7 +269,7 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     from agent.loop import AgentConfig
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
-    from agent.session import SessionStore
+    from agent.session import Session, SessionStore
     from agent.settings import load_settings
     from agent.tools import default_tools
 
@@ -278,12 +278,11 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     os.environ.update(settings.env)  # Claude Code applies settings' env to the process
     client = make_client(os.environ)
     store = SessionStore()
+    session: Session | None = None
     if args.resume:
         session = store.load(args.resume)
     elif args.cont:
-        session = store.latest(cwd) or store.create(cwd, "")
-    else:
-        session = None
+        session = store.latest(cwd)  # none yet: a new one below
     if session is not None and args.fork_session:
         session.close()
         session = store.fork(session.id)

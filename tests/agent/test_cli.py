@@ -329,3 +329,12 @@ def test_settings_override_prices(
     fake.script(Reply([Text("ok")]))
     assert chat(ws, "-p", "hi", "--output-format", "json") == 0
     assert json.loads(capsys.readouterr().out)["total_cost_usd"] == pytest.approx(0.1)
+
+
+def test_continue_without_a_session_starts_one(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fake.script(Reply([Text("fresh")]))
+    assert chat(ws, "-p", "hi", "--continue") == 0
+    (saved,) = store(tmp_path).list()
+    assert saved["model"] == "claude-sonnet-5-5"
