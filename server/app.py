@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -48,6 +48,7 @@ class ClaudeLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("claude-lsp", __version__, protocol_cls=Protocol)
         self.settings = Settings()
+        self.shutting_down = False
         self.client_features = ClientFeatures()
         self.diagnostics = DiagnosticStore(self)
         self.documents = Documents(self)
@@ -55,8 +56,11 @@ class ClaudeLanguageServer(LanguageServer):
         self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
 
     def report_server_error(self, error: Exception, source: Any) -> None:
+        """Tell the user once, in the log and (unless the transport itself failed) in the
+        editor. Failed sends are only logged: reporting them would send again."""
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
-        super().report_server_error(error, source)
+        if source is not JsonRpcInternalError and not self.shutting_down:
+            super().report_server_error(error, source)
 
     def show_message(self, message: str, kind: lsp.MessageType = lsp.MessageType.Warning) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))

@@ -28,6 +28,7 @@ class DiagnosticStore:
         self._server = server
         self._items: dict[str, dict[str, list[lsp.Diagnostic]]] = {}
         self._pending: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self._closed = False
 
     def get(self, uri: str) -> list[lsp.Diagnostic]:
         return [d for items in self._items.get(uri, {}).values() for d in items]
@@ -71,7 +72,16 @@ class DiagnosticStore:
         if diagnostics is not None:
             self.set(uri, source, diagnostics, version)
 
+    def close(self) -> None:
+        """The server is shutting down: cancel pending work, publish nothing more."""
+        self._closed = True
+        for handle in self._pending.values():
+            handle.cancel()
+        self._pending.clear()
+
     def _publish(self, uri: str, version: int | None) -> None:
+        if self._closed:
+            return
         self._server.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=self.get(uri), version=version)
         )

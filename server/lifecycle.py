@@ -120,10 +120,11 @@ def apply_settings(ls: ClaudeLanguageServer, raw: Any) -> None:
 async def did_change_configuration(
     ls: ClaudeLanguageServer, params: lsp.DidChangeConfigurationParams
 ) -> None:
-    if ls.client_features.configuration:
-        await pull_configuration(ls)
-    else:
+    # Settings sent with the notification win; an empty notification means "pull them".
+    if params.settings or not ls.client_features.configuration:
         apply_settings(ls, params.settings)
+    else:
+        await pull_configuration(ls)
 
 
 def did_change_watched_files(
@@ -134,8 +135,14 @@ def did_change_watched_files(
         listener(list(params.changes))
 
 
+def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
+    ls.shutting_down = True
+    ls.diagnostics.close()
+
+
 def register(server: ClaudeLanguageServer) -> None:
     server.feature(lsp.INITIALIZE)(initialize)
+    server.feature(lsp.SHUTDOWN)(shutdown)
     server.feature(lsp.INITIALIZED)(initialized)
     server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
     server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)

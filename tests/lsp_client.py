@@ -3,6 +3,7 @@ client-side workarounds from RECIPES.md, and helpers shared by the server tests.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Any, Union
@@ -92,3 +93,19 @@ async def wait_for_diagnostics(
         params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         if params.uri == uri and (version is None or params.version == version):
             return list(params.diagnostics)
+
+
+async def diagnostics_become(
+    client: LanguageClient, uri: str, messages: list[str], timeout: float = 10.0
+) -> None:
+    """Wait until the published diagnostics for ``uri`` have exactly these messages.
+
+    Several sources publish for one document, so a single notification may show an
+    intermediate state; this waits for the settled one, failing after ``timeout``.
+    """
+
+    async def settle() -> None:
+        while [d.message for d in client.diagnostics.get(uri, ())] != messages:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    await asyncio.wait_for(settle(), timeout)
