@@ -18,6 +18,10 @@ from refactor.text import Position, utf8_len
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
 
+# Queries start no match deeper than this many nodes. Past it a query cursor slows down
+# quadratically (50,000 nested brackets took 20-40 s per query); real code is far shallower.
+MAX_QUERY_DEPTH = 1_000
+
 
 class ParsedDocument:
     """Text plus its tree-sitter tree for one language."""
@@ -49,6 +53,15 @@ class ParsedDocument:
             self._dirty = False
             self.incremental_parses += 1
         return self._tree
+
+    def query_roots(self) -> list[Node]:
+        """The nodes to run a symbols or folds query on: the root, or, when the parser
+        could build no structure at all (the root is one flat ERROR, e.g. after 50,000
+        unclosed brackets), each of its children. Tree-sitter's query cursor is quadratic
+        in a run of anonymous siblings (2 s per query at 50,000), and no pattern rooted at
+        the file's node type can match an ERROR root anyway."""
+        root = self.tree.root_node
+        return root.children if root.is_error else [root]
 
     def replace(self, text: str) -> None:
         """Replace the whole text (a full-document sync); parses from scratch."""

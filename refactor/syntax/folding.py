@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from refactor.syntax.document import MAX_QUERY_DEPTH
 from refactor.syntax.languages import load_query
 
 if TYPE_CHECKING:
@@ -13,7 +14,11 @@ if TYPE_CHECKING:
 
     from refactor.syntax.document import ParsedDocument
 
-_CLOSERS = frozenset({"}", "]", ")", "end", "fi", "done", "esac"})
+# Last children whose line stays visible: brackets, shell keywords, HTML/JSX closing tags
+# and the C preprocessor's #endif.
+_CLOSERS = frozenset(
+    {"}", "]", ")", "end", "fi", "done", "esac", "end_tag", "jsx_closing_element", "#endif"}
+)
 MAX_FOLDS = 20_000
 
 
@@ -31,10 +36,16 @@ def folding_ranges(doc: ParsedDocument) -> list[Fold]:
     query = load_query(doc.lang, "folds")
     if query is None:
         return []
+    cursor = QueryCursor(query)
+    cursor.set_max_start_depth(MAX_QUERY_DEPTH)
+    captures: dict[str, list[Node]] = {}
+    for root in doc.query_roots():
+        for capture, nodes in cursor.captures(root).items():
+            captures.setdefault(capture, []).extend(nodes)
     by_start: dict[int, Fold] = {}
-    for capture, nodes in QueryCursor(query).captures(doc.tree.root_node).items():
+    for capture, nodes in captures.items():
         kind = capture.removeprefix("fold").removeprefix(".") or None
-        spans = [(int(node.start_point[0]), _end_line(node)) for node in nodes]
+        spans = [(int(node.start_point[0]), _end_line(doc, node)) for node in nodes]
         if kind == "imports":
             spans = _runs(spans)
         for start, end in spans:
@@ -57,12 +68,17 @@ def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _end_line(node: Node) -> int:
-    """Last line to hide: keep a closing bracket's line visible."""
+def _end_line(doc: ParsedDocument, node: Node) -> int:
+    """Last line to hide: keep a closing bracket's line visible, skip trailing blank lines
+    (a TOML table or a Markdown section runs on to the next header)."""
+    start_row = int(node.start_point[0])
     end_row, end_column = node.end_point
+    end = int(end_row)
     last = node.children[-1] if node.child_count else None
-    if last is not None and last.type in _CLOSERS and last.start_point[0] > node.start_point[0]:
-        return int(last.start_point[0]) - 1
-    if end_column == 0 and end_row > node.start_point[0]:
-        return int(end_row) - 1
-    return int(end_row)
+    if last is not None and last.type in _CLOSERS and last.start_point[0] > start_row:
+        end = int(last.start_point[0]) - 1
+    elif end_column == 0 and end > start_row:
+        end -= 1
+    while end > start_row and not doc.line(end).strip():
+        end -= 1
+    return end

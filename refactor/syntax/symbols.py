@@ -1,17 +1,22 @@
 """Document symbols from ``queries/<lang>/symbols.scm``.
 
 A query pattern captures the whole definition as ``@symbol.<kind>`` and its name as
-``@name`` (optionally ``@detail`` for a one-line detail such as a signature). Kinds are
+``@name`` (optionally ``@detail`` for a one-line detail such as a signature). Several
+``@name`` nodes are joined by a space, or by the pattern's ``(#set! name.join "#")``. Kinds are
 plain words (``class``, ``function``, ``method``, ``variable`` …) that the server maps to
 LSP symbol kinds. Nesting follows source containment; a ``function`` directly inside a
-class-like symbol becomes a ``method``.
+class-like symbol becomes a ``method``. When several patterns capture the same definition
+node, the one that comes first in the query file wins, so a specific pattern (an arrow
+function assigned to a const) placed before a general one (any const) takes precedence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
+from refactor.syntax.document import MAX_QUERY_DEPTH
 from refactor.syntax.languages import load_query
 from refactor.text import Range
 
@@ -41,10 +46,12 @@ def document_symbols(doc: ParsedDocument) -> list[Symbol]:
     query = load_query(doc.lang, "symbols")
     if query is None:
         return []
-    tree = doc.tree
-    flat: list[tuple[int, int, Symbol]] = []
-    seen: set[tuple[int, int]] = set()
-    for _, captures in QueryCursor(query).matches(tree.root_node):
+    # (start byte, end byte) of the definition -> (pattern index, symbol)
+    found: dict[tuple[int, int], tuple[int, Symbol]] = {}
+    cursor = QueryCursor(query)
+    cursor.set_max_start_depth(MAX_QUERY_DEPTH)
+    matches = chain.from_iterable(cursor.matches(root) for root in doc.query_roots())
+    for pattern, captures in matches:
         symbol_node = kind = None
         for capture, nodes in captures.items():
             if capture.startswith("symbol."):
@@ -53,11 +60,14 @@ def document_symbols(doc: ParsedDocument) -> list[Symbol]:
         if symbol_node is None or kind is None or not names:
             continue
         key = (symbol_node.start_byte, symbol_node.end_byte)
-        if key in seen:
+        known = found.get(key)
+        if known is not None and known[0] <= pattern:
             continue
-        seen.add(key)
         name_node = names[0]
-        name = " ".join(n.text.decode("utf-8", "replace") for n in names if n.text)
+        separator = query.pattern_settings(pattern).get("name.join")
+        if separator is None:
+            separator = " "
+        name = separator.join(n.text.decode("utf-8", "replace") for n in names if n.text)
         detail_nodes = captures.get("detail")
         detail = None
         if detail_nodes and detail_nodes[0].text:
@@ -69,11 +79,11 @@ def document_symbols(doc: ParsedDocument) -> list[Symbol]:
             selection_range=Range(doc.start_of(name_node), doc.end_of(name_node)),
             detail=_clean(detail) if detail else None,
         )
-        flat.append((symbol_node.start_byte, -symbol_node.end_byte, symbol))
-        if len(flat) >= MAX_SYMBOLS:
+        found[key] = (pattern, symbol)
+        if len(found) >= MAX_SYMBOLS:
             break
-    flat.sort(key=lambda item: (item[0], item[1]))
-    return _nest([symbol for _, _, symbol in flat])
+    ordered = sorted(found.items(), key=lambda item: (item[0][0], -item[0][1]))
+    return _nest([symbol for _, (_, symbol) in ordered])
 
 
 def _nest(symbols: list[Symbol]) -> list[Symbol]:

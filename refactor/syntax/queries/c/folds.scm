@@ -1,0 +1,17 @@
+[
+  (compound_statement)
+  (field_declaration_list)
+  (enumerator_list)
+  (initializer_list)
+  (parameter_list)
+  (argument_list)
+  (case_statement)
+  (preproc_if)
+  (preproc_ifdef)
+  (preproc_else)
+  (preproc_elif)
+] @fold
+
+(comment) @fold.comment
+
+(preproc_include)+ @fold.imports

@@ -1,0 +1,288 @@
+; Document symbols: @symbol.<kind> is the definition, @name its name.
+; When several patterns capture the same node, the first one here wins.
+; "Top level" includes preprocessor conditionals, so headers with include guards work.
+
+(function_definition
+  declarator: [
+    (function_declarator
+      declarator: (identifier) @name
+      parameters: (parameter_list) @detail)
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail))
+    (pointer_declarator
+      declarator: (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail)))
+  ]) @symbol.function
+
+; Prototypes at the top level.
+(translation_unit
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (identifier) @name
+            parameters: (parameter_list) @detail)))
+    ]) @symbol.function)
+
+(preproc_if
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (identifier) @name
+            parameters: (parameter_list) @detail)))
+    ]) @symbol.function)
+
+(preproc_ifdef
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (identifier) @name
+            parameters: (parameter_list) @detail)))
+    ]) @symbol.function)
+
+(preproc_else
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (identifier) @name
+            parameters: (parameter_list) @detail)))
+    ]) @symbol.function)
+
+(preproc_elif
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (identifier) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (identifier) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (identifier) @name
+            parameters: (parameter_list) @detail)))
+    ]) @symbol.function)
+
+; typedef struct { ... } Name; is the struct Name.
+(type_definition
+  type: [(struct_specifier !name body: (_)) (union_specifier !name body: (_))]
+  declarator: (type_identifier) @name) @symbol.struct
+
+(type_definition
+  type: (enum_specifier !name body: (_))
+  declarator: (type_identifier) @name) @symbol.enum
+
+(type_definition
+  type: (_) @detail
+  declarator: (type_identifier) @name) @symbol.typeparameter
+
+; typedef int (*callback)(int);
+(type_definition
+  declarator: (function_declarator
+    declarator: (parenthesized_declarator
+      (pointer_declarator
+        declarator: (type_identifier) @name)))) @symbol.typeparameter
+
+(struct_specifier
+  name: (type_identifier) @name
+  body: (_)) @symbol.struct
+
+(union_specifier
+  name: (type_identifier) @name
+  body: (_)) @symbol.struct
+
+(enum_specifier
+  name: (type_identifier) @name
+  body: (_)) @symbol.enum
+
+(enumerator
+  name: (identifier) @name) @symbol.enummember
+
+(field_declaration
+  type: (_) @detail
+  declarator: [
+    (field_identifier) @name
+    (pointer_declarator declarator: (field_identifier) @name)
+    (pointer_declarator declarator: (pointer_declarator declarator: (field_identifier) @name))
+    (array_declarator declarator: (field_identifier) @name)
+  ] @symbol.field)
+
+; Global constants and variables.
+(translation_unit
+  (declaration
+    (type_qualifier) @_qualifier
+    (#match? @_qualifier "^const$")
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (init_declarator
+        declarator: (identifier) @name)
+    ] @symbol.constant))
+
+(preproc_if
+  (declaration
+    (type_qualifier) @_qualifier
+    (#match? @_qualifier "^const$")
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (init_declarator
+        declarator: (identifier) @name)
+    ] @symbol.constant))
+
+(preproc_ifdef
+  (declaration
+    (type_qualifier) @_qualifier
+    (#match? @_qualifier "^const$")
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (init_declarator
+        declarator: (identifier) @name)
+    ] @symbol.constant))
+
+(preproc_else
+  (declaration
+    (type_qualifier) @_qualifier
+    (#match? @_qualifier "^const$")
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (init_declarator
+        declarator: (identifier) @name)
+    ] @symbol.constant))
+
+(preproc_elif
+  (declaration
+    (type_qualifier) @_qualifier
+    (#match? @_qualifier "^const$")
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (init_declarator
+        declarator: (identifier) @name)
+    ] @symbol.constant))
+
+(translation_unit
+  (declaration
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+      (init_declarator
+        declarator: [
+          (identifier) @name
+          (pointer_declarator declarator: (identifier) @name)
+          (array_declarator declarator: (identifier) @name)
+        ])
+    ] @symbol.variable))
+
+(preproc_if
+  (declaration
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+      (init_declarator
+        declarator: [
+          (identifier) @name
+          (pointer_declarator declarator: (identifier) @name)
+          (array_declarator declarator: (identifier) @name)
+        ])
+    ] @symbol.variable))
+
+(preproc_ifdef
+  (declaration
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+      (init_declarator
+        declarator: [
+          (identifier) @name
+          (pointer_declarator declarator: (identifier) @name)
+          (array_declarator declarator: (identifier) @name)
+        ])
+    ] @symbol.variable))
+
+(preproc_else
+  (declaration
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+      (init_declarator
+        declarator: [
+          (identifier) @name
+          (pointer_declarator declarator: (identifier) @name)
+          (array_declarator declarator: (identifier) @name)
+        ])
+    ] @symbol.variable))
+
+(preproc_elif
+  (declaration
+    type: (_) @detail
+    declarator: [
+      (identifier) @name
+      (pointer_declarator declarator: (identifier) @name)
+      (array_declarator declarator: (identifier) @name)
+      (init_declarator
+        declarator: [
+          (identifier) @name
+          (pointer_declarator declarator: (identifier) @name)
+          (array_declarator declarator: (identifier) @name)
+        ])
+    ] @symbol.variable))
+
+; Macros.
+(preproc_def
+  name: (identifier) @name) @symbol.constant
+
+(preproc_function_def
+  name: (identifier) @name
+  parameters: (preproc_params) @detail) @symbol.function

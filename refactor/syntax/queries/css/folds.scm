@@ -1,0 +1,6 @@
+[
+  (block)
+  (keyframe_block_list)
+] @fold
+
+(comment) @fold.comment

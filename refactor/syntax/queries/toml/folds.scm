@@ -1,0 +1,7 @@
+[
+  (table)
+  (table_array_element)
+  (array)
+  (inline_table)
+  (string)
+] @fold
