@@ -96,9 +96,13 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
 def serve(argv: list[str]) -> int:
     args = server_parser().parse_args(argv)
     setup_logging(args.log_level, args.log_file)
+    from server import compile_cache
+
+    cache = compile_cache.install()
     from server.app import create_server
 
     server = create_server()
+    server.compile_cache = cache
     if args.tcp:
         server.start_tcp(*args.tcp)
     elif args.ws:

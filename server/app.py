@@ -21,6 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from server import __version__
+from server.compile_cache import CompileCache
 from server.config import Settings
 from server.diagnostics import DiagnosticStore
 from server.documents import Documents
@@ -49,6 +50,7 @@ class ClaudeLanguageServer(LanguageServer):
         super().__init__("claude-lsp", __version__, protocol_cls=Protocol)
         self.settings = Settings()
         self.shutting_down = False
+        self.compile_cache: CompileCache | None = None  # saved once the client is served
         self.client_features = ClientFeatures()
         self.diagnostics = DiagnosticStore(self)
         self.documents = Documents(self)

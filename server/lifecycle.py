@@ -68,6 +68,8 @@ class ClientFeatures:
 def initialize(ls: ClaudeLanguageServer, params: lsp.InitializeParams) -> None:
     ls.client_features = ClientFeatures.from_capabilities(params.capabilities)
     apply_settings(ls, params.initialization_options)
+    if ls.compile_cache is not None:  # writes only when this launch compiled something new
+        ls.compile_cache.save()
 
 
 async def initialized(ls: ClaudeLanguageServer, params: lsp.InitializedParams) -> None:
@@ -137,6 +139,8 @@ def did_change_watched_files(
 
 def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
     ls.shutting_down = True
+    if ls.compile_cache is not None:
+        ls.compile_cache.save()
     ls.diagnostics.close()
 
 
