@@ -79,5 +79,8 @@ def _token_text(node: Node) -> str:
 
 
 def _display(text: str) -> str:
+    """The token as a message shows it: control characters and lone surrogates escaped
+    (a NUL byte reads ``\x00``), backquotes turned into quotes, long tokens cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     text = text.replace("`", "'")
     return text if len(text) <= _MAX_TOKEN else text[: _MAX_TOKEN - 1] + "…"

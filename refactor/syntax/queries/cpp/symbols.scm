@@ -15,6 +15,31 @@
   name: (_) @name
   body: (_)) @symbol.class
 
+; A member function named after its class is a constructor.
+([(class_specifier
+    name: (type_identifier) @_class
+    body: (field_declaration_list
+      [(function_definition
+         declarator: (function_declarator
+           declarator: (identifier) @name
+           parameters: (parameter_list) @detail))
+       (declaration
+         declarator: (function_declarator
+           declarator: (identifier) @name
+           parameters: (parameter_list) @detail))] @symbol.constructor))
+  (struct_specifier
+    name: (type_identifier) @_class
+    body: (field_declaration_list
+      [(function_definition
+         declarator: (function_declarator
+           declarator: (identifier) @name
+           parameters: (parameter_list) @detail))
+       (declaration
+         declarator: (function_declarator
+           declarator: (identifier) @name
+           parameters: (parameter_list) @detail))] @symbol.constructor))]
+ (#eq? @name @_class))
+
 (function_definition
   declarator: [
     (function_declarator
@@ -56,7 +81,7 @@
         parameters: (parameter_list) @detail))
   ]) @symbol.function
 
-; Prototypes at the top level.
+; Prototypes at the top level. (and constructors/destructors declared in a class).
 (translation_unit
   (declaration
     declarator: [
@@ -184,6 +209,27 @@
     ]) @symbol.function)
 
 (template_declaration
+  (declaration
+    declarator: [
+      (function_declarator
+        declarator: (_) @name
+        parameters: (parameter_list) @detail)
+      (pointer_declarator
+        declarator: (function_declarator
+          declarator: (_) @name
+          parameters: (parameter_list) @detail))
+      (pointer_declarator
+        declarator: (pointer_declarator
+          declarator: (function_declarator
+            declarator: (_) @name
+            parameters: (parameter_list) @detail)))
+      (reference_declarator
+        (function_declarator
+          declarator: (_) @name
+          parameters: (parameter_list) @detail))
+    ]) @symbol.function)
+
+(field_declaration_list
   (declaration
     declarator: [
       (function_declarator

@@ -6,6 +6,7 @@
   (import_spec_list)
   (const_declaration)
   (var_spec_list)
+  (type_declaration "(")
   (parameter_list)
   (argument_list)
   (expression_switch_statement)

@@ -37,6 +37,18 @@
     (arrow_function parameters: (formal_parameters)? @detail)
   ]) @symbol.method
 
+; export default class { … } / function () { … } / () => …, named "default".
+(export_statement
+  "default" @name
+  value: (class)) @symbol.class
+
+(export_statement
+  "default" @name
+  value: [
+    (function_expression parameters: (formal_parameters) @detail)
+    (arrow_function parameters: (formal_parameters)? @detail)
+  ]) @symbol.function
+
 ; const f = () => {} / function () {} / class {} anywhere.
 (variable_declarator
   name: (identifier) @name
