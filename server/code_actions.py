@@ -215,8 +215,11 @@ async def resolve(ls: ClaudeLanguageServer, action: lsp.CodeAction) -> lsp.CodeA
     return action
 
 
-async def apply_command(ls: ClaudeLanguageServer, *args: Any) -> None:
-    """For clients without resolve: compute, then send ``workspace/applyEdit``."""
+async def apply_command(ls: Any, *args: Any) -> None:
+    """For clients without resolve: compute, then send ``workspace/applyEdit``.
+
+    ``ls`` is untyped on purpose: pygls resolves command annotations at run time.
+    """
     data = args[0] if args else None
     try:
         edit, label = await compute(ls, data)

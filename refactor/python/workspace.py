@@ -24,6 +24,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -169,9 +170,14 @@ class PythonWorkspace:
 
     def __init__(self, root: str) -> None:
         self.root = os.path.realpath(root)
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"rope-{os.path.basename(self.root)}"
+        # A daemon thread: queued background work (the import index) never keeps the
+        # process alive after the editor asked it to exit.
+        self._queue: queue.SimpleQueue[tuple[Callable[[Session], Any], Job[Any]] | None]
+        self._queue = queue.SimpleQueue()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"rope-{os.path.basename(self.root)}", daemon=True
         )
+        self._thread.start()
         self._lock = threading.Lock()
         self._buffers: dict[str, str] = {}
         self._pending_changed: set[str] = set()
@@ -222,19 +228,38 @@ class PythonWorkspace:
             raise RefactorError("the Python workspace is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         job: Job[T] = Job(future, progress)
-        self._executor.submit(self._run, fn, job)
+        self._queue.put((fn, job))
         return job
 
     def run(self, fn: Callable[[Session], T], timeout: float | None = None) -> T:
         """Submit and wait (for the CLI and tests, never on the event loop)."""
         return self.submit(fn).result(timeout)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop: queued jobs are cancelled, the running one finishes (awaited if ``wait``)."""
         self._closed = True
-        self._executor.submit(self._close_project)
-        self._executor.shutdown(wait=True)
+        self._queue.put(None)
+        if wait:
+            self._thread.join()
 
     # -- the worker thread ------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            fn, job = item
+            if self._closed:
+                job.cancel()
+            self._run(fn, job)
+        while True:  # closed: cancel whatever is still queued
+            try:
+                rest = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if rest is not None:
+                rest[1].cancel()
 
     def _run(self, fn: Callable[[Session], T], job: Job[T]) -> None:
         if not job.future.set_running_or_notify_cancel():
@@ -285,11 +310,6 @@ class PythonWorkspace:
             else:  # created or removed on disk: let rope find out from the folder
                 parent = os.path.dirname(relative.rstrip("/"))
                 project.validate(project.get_folder(parent))
-
-    def _close_project(self) -> None:
-        if self._project is not None:
-            self._project.close()
-            self._project = None
 
     def read_for_rope(self, real_path: str) -> bytes | None:
         """The buffer text for ``real_path`` as bytes, or None to read the disk."""
@@ -355,9 +375,9 @@ def all_workspaces() -> list[PythonWorkspace]:
         return list(_registry.values())
 
 
-def close_all() -> None:
+def close_all(wait: bool = True) -> None:
     with _registry_lock:
         workspaces = list(_registry.values())
         _registry.clear()
     for workspace in workspaces:
-        workspace.close()
+        workspace.close(wait)
