@@ -45,6 +45,7 @@ async def _actions(
     client: LanguageClient,
     uri: str,
     rng: types.Range,
+    *,
     only: list[str] | None = None,
     diagnostics: list[types.Diagnostic] | None = None,
     trigger: types.CodeActionTriggerKind | None = None,
