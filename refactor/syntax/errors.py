@@ -52,6 +52,12 @@ def _problem(doc: ParsedDocument, node: Node) -> SyntaxProblem | None:
         return SyntaxProblem(Range(start, start), f"missing `{_display(node.type)}`")
     if not node.is_error:
         return None
+    bracket = _unbalanced_bracket(node)
+    if bracket is not None:
+        span = Range(doc.start_of(bracket), doc.end_of(bracket))
+        if bracket.type in _OPENERS:
+            return SyntaxProblem(span, f"`{bracket.type}` was never closed")
+        return SyntaxProblem(span, f"unexpected `{bracket.type}`")
     token = _first_token(node)
     if token is None or token.start_byte == token.end_byte:
         start = doc.start_of(node)
@@ -61,6 +67,35 @@ def _problem(doc: ParsedDocument, node: Node) -> SyntaxProblem | None:
     return SyntaxProblem(
         Range(doc.start_of(token), doc.end_of(token)), f"unexpected `{_display(text)}`"
     )
+
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {")", "]", "}"}
+_MAX_LEAVES = 5_000
+
+
+def _unbalanced_bracket(node: Node) -> Node | None:
+    """The first bracket inside an error region that has no partner there: a stray
+    closer, or else the outermost opener left open (the usual cause of the error)."""
+    openers: list[Node] = []
+    stack = [node]
+    seen = 0
+    while stack and seen < _MAX_LEAVES:
+        current = stack.pop()
+        if current.child_count:
+            stack.extend(reversed(current.children))
+            continue
+        seen += 1
+        kind = current.type
+        if current.is_missing:
+            continue
+        if kind in _OPENERS:
+            openers.append(current)
+        elif kind in _CLOSERS:
+            if not openers or _OPENERS[openers[-1].type] != kind:
+                return current
+            openers.pop()
+    return openers[0] if openers else None
 
 
 def _first_token(node: Node) -> Node | None:

@@ -7,7 +7,14 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp_client import CLIENTS, config, initialize, open_document, wait_for_diagnostics
+from tests.lsp_client import (
+    CLIENTS,
+    config,
+    diagnostics_become,
+    initialize,
+    open_document,
+    wait_for_diagnostics,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -62,11 +69,14 @@ async def test_fix_clears_and_close_clears(client: LanguageClient):
             ],
         )
     )
-    assert [d.message for d in await wait_for_diagnostics(client, uri, version=3)]
+    diagnostics = await wait_for_diagnostics(client, uri, version=3)
+    assert [(d.range.start.line, d.range.start.character, d.message) for d in diagnostics] == [
+        (5, 15, "`(` was never closed")
+    ]
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
-    assert await wait_for_diagnostics(client, uri) == []
+    await diagnostics_become(client, uri, [])
 
 
 async def test_document_symbols_hierarchy(client: LanguageClient):

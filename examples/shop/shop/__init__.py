@@ -1,0 +1,1 @@
+"""A tiny shop: products, carts and prices."""
