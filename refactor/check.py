@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from refactor.files import walk
+from refactor.files import TOOL_FOLDERS, walk
 from refactor.syntax.document import ParsedDocument
 from refactor.syntax.errors import syntax_errors
 from refactor.syntax.languages import language_for
@@ -35,10 +35,24 @@ class FileResult:
 def check_text(path: Path, text: str, lang: str) -> list[Finding]:
     """Diagnostics for one file's text in a known language."""
     doc = ParsedDocument(lang, text)
-    return [
+    findings = [
         Finding(p.range, p.message, "error", "claude-lsp", "syntax-error")
         for p in syntax_errors(doc)
     ]
+    if lang == "python" and not findings:
+        from refactor.python.checks import check
+
+        findings += [
+            Finding(
+                p.range,
+                p.message,
+                "error" if p.severity == "error" else "warning",
+                "pyflakes",
+                p.code,
+            )
+            for p in check(str(path), text)
+        ]
+    return findings
 
 
 def check_file(path: Path, max_size: int = 2_000_000) -> FileResult | None:
@@ -67,7 +81,7 @@ def expand(paths: Iterable[Path]) -> Iterator[Path]:
     """Files named directly, and the non-ignored files under folders."""
     for path in paths:
         if path.is_dir():
-            yield from walk(path)
+            yield from walk(path.resolve(), skip=TOOL_FOLDERS)
         else:
             yield path
 

@@ -1,23 +1,25 @@
 """Finding the files of a workspace the way git sees them.
 
-``.gitignore`` files are honoured at every level (via pathspec's git-compatible rules),
-plus ``.git/info/exclude``; version-control folders, virtual environments and
-dependency caches that are rarely ignored explicitly are skipped too.
+``.gitignore`` files at every level (negations included, via pathspec's git-compatible
+rules) and ``.git/info/exclude`` are honoured; ``.git`` is skipped, symlinked folders
+are not followed, and symlinked files that point outside the given roots are dropped.
+Used by ``claude-lsp check`` and by the agent's Glob, Grep and Symbols tools.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-ALWAYS_SKIPPED = frozenset(
+# Folders that are rarely listed in a .gitignore but never worth checking.
+TOOL_FOLDERS = frozenset(
     {
-        ".git",
         ".hg",
         ".svn",
         ".venv",
@@ -35,54 +37,90 @@ ALWAYS_SKIPPED = frozenset(
 )
 
 
-def _spec(path: Path) -> GitIgnoreSpec | None:
+@dataclass(frozen=True)
+class _Ignore:
+    base: Path
+    spec: GitIgnoreSpec
+
+
+def _load(directory: Path, file: str = ".gitignore") -> list[_Ignore]:
+    """The rules of ``directory/file``, relative to ``directory`` (none if unreadable).
+    ``.git/info/exclude`` is loaded with ``file=".git/info/exclude"``: its rules are
+    relative to the repository's top folder."""
     from pathspec import GitIgnoreSpec
 
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = (directory / file).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return None
-    return GitIgnoreSpec.from_lines(lines)
+        return []
+    return [_Ignore(directory, GitIgnoreSpec.from_lines(lines))]
 
 
-def walk(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` that git would not ignore, in a stable order."""
-    root = root.resolve()
-    specs: list[tuple[Path, GitIgnoreSpec]] = []
-    exclude = _find_git_exclude(root)
-    if exclude is not None:
-        spec = _spec(exclude[1])
-        if spec is not None:
-            specs.append((exclude[0], spec))
-
-    def ignored(path: Path, is_dir: bool) -> bool:
-        for base, spec in specs:
-            if base != path and base in path.parents:
-                rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(rel):
-                    return True
-        return False
-
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
-        specs[:] = [(b, s) for b, s in specs if b == here or b in here.parents]
-        gitignore = here / ".gitignore"
-        if gitignore.is_file():
-            spec = _spec(gitignore)
-            if spec is not None:
-                specs.append((here, spec))
-        dirs[:] = sorted(
-            d for d in dirs if d not in ALWAYS_SKIPPED and not ignored(here / d, is_dir=True)
-        )
-        for name in sorted(files):
-            path = here / name
-            if not ignored(path, is_dir=False):
-                yield path
+def _ignored(path: Path, is_dir: bool, chain: list[_Ignore]) -> bool:
+    """Git's verdict: the last rule that matches, from the outermost file inwards."""
+    verdict = False
+    for ignore in chain:
+        if not path.is_relative_to(ignore.base):
+            continue
+        rel = path.relative_to(ignore.base).as_posix() + ("/" if is_dir else "")
+        result = ignore.spec.check_file(rel)
+        if result.include is not None:
+            verdict = result.include
+    return verdict
 
 
-def _find_git_exclude(root: Path) -> tuple[Path, Path] | None:
-    for folder in (root, *root.parents):
-        if (folder / ".git").is_dir():
-            exclude = folder / ".git" / "info" / "exclude"
-            return (folder, exclude) if exclude.is_file() else None
-    return None
+def _within(path: Path, roots: Iterable[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _ancestor_ignores(base: Path, roots: list[Path]) -> list[_Ignore]:
+    """The ignore files above ``base`` within its root (or git repository), outermost
+    first."""
+    root = next((r for r in roots if _within(base, [r])), None)
+    if root is None:
+        root = next((p for p in (base, *base.parents) if (p / ".git").exists()), base)
+    chain = _load(root, ".git/info/exclude")
+    directory = root
+    chain += _load(directory)
+    for part in base.relative_to(root).parts:
+        directory = directory / part
+        chain += _load(directory)
+    return chain
+
+
+def walk(
+    base: Path, roots: list[Path] | None = None, skip: frozenset[str] = frozenset()
+) -> Iterator[Path]:
+    """Every file under ``base`` that git would not ignore (``base`` itself if a file),
+    in a stable order. ``base`` and ``roots`` are taken as given (pass resolved paths);
+    ``roots`` bound where symlinked files may point (default: base); folders named in
+    ``skip`` are not entered."""
+    roots = roots or [base]
+    if base.is_file():
+        yield base
+        return
+    chains: dict[str, list[_Ignore]] = {str(base): _ancestor_ignores(base, roots)}
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        directory = Path(dirpath)
+        chain = chains.pop(dirpath)
+        if directory != base:
+            chain = chain + _load(directory)
+        kept = []
+        for name in sorted(dirnames):
+            child = directory / name
+            if name == ".git" or name in skip or child.is_symlink():
+                continue
+            if _ignored(child, True, chain):
+                continue
+            kept.append(name)
+            chains[str(child)] = chain
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = directory / name
+            if _ignored(path, False, chain):
+                continue
+            if path.is_symlink():
+                target = path.resolve(strict=False)
+                if not _within(target, roots) or not target.is_file():
+                    continue
+            yield path

@@ -18,8 +18,8 @@ from agent.tools.common import (
     string_arg,
     workspace_path,
 )
-from agent.tools.walk import walk_files
 from agent.types import ToolContext, ToolResult
+from refactor.files import walk
 
 if TYPE_CHECKING:
     from refactor.python.edits import WorkspaceEdit
@@ -68,9 +68,9 @@ class DiagnosticsTool:
             if not found:
                 return ToolResult(f"No problems found in {shown}.")
             return ToolResult(bound("\n".join(f"{shown}:{line}" for line in found)))
-        paths = [
-            p for p in walk_files(ctx.cwd, ctx.port.roots) if language_for(str(p)) is not None
-        ][:MAX_FILES]
+        paths = [p for p in walk(ctx.cwd, ctx.port.roots) if language_for(str(p)) is not None][
+            :MAX_FILES
+        ]
         lines: list[str] = []
         for path in paths:
             text = await _source(ctx, path)
@@ -153,7 +153,7 @@ class SymbolsTool:
         container, _, member = query.rpartition(".")
         hits: list[str] = []
         scanned = 0
-        for path in walk_files(ctx.cwd, ctx.port.roots):
+        for path in walk(ctx.cwd, ctx.port.roots):
             lang = language_for(str(path))
             if lang is None or scanned >= MAX_FILES:
                 continue

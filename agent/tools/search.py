@@ -27,8 +27,8 @@ from agent.tools.common import (
     string_arg,
     workspace_path,
 )
-from agent.tools.walk import walk_files
 from agent.types import ToolContext, ToolResult
+from refactor.files import walk
 
 GLOB_LIMIT = 100
 GREP_TIMEOUT = 60.0
@@ -95,7 +95,7 @@ class GlobTool:
             raise ToolError(f"{base} is not a directory")
         regexes = [re.compile(glob_to_regex(p)) for p in expand_braces(pattern)]
         found = []
-        for path in walk_files(base, ctx.port.roots):
+        for path in walk(base, ctx.port.roots):
             rel = path.relative_to(base).as_posix()
             if any(r.fullmatch(rel) for r in regexes):
                 found.append(path)
@@ -386,7 +386,7 @@ def _python_grep(query: GrepQuery) -> list[str]:
     suffixes = FILE_TYPES[query.type] if query.type else None
     deadline = time.monotonic() + GREP_TIMEOUT
     entries: list[str] = []
-    for path in walk_files(query.base, query.roots):
+    for path in walk(query.base, query.roots):
         if time.monotonic() > deadline:
             entries.append(f"[search stopped after {GREP_TIMEOUT:.0f} s]")
             break
