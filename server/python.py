@@ -153,6 +153,9 @@ def _buffer_changed(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) ->
     if not is_python(doc):
         return
     workspace_for(ls, doc.path).set_buffer(doc.path, ls.documents.text(doc))
+    if doc.skipped:  # too large or binary: no checks either (the syntax layer said why)
+        ls.diagnostics.set(doc.uri, SOURCE, [], doc.version)
+        return
     _schedule_pyflakes(ls, doc, first)
 
 
@@ -164,30 +167,38 @@ def _buffer_closed(ls: ClaudeLanguageServer, doc: OpenDocument) -> None:
 def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) -> None:
     uri = doc.uri
 
-    def compute() -> list[lsp.Diagnostic] | None:
-        from refactor.python.checks import check
-
+    def prepare() -> Callable[[], list[lsp.Diagnostic]] | None:
+        """On the loop: snapshot the text; the returned function runs on a thread."""
         current = ls.documents.get(uri)
         if current is None:
             return None
-        if not ls.settings.diagnostics.enable:
-            return []
-        columns = ls.documents.columns(current)
-        problems = check(current.path, ls.documents.text(current))
-        return [
-            lsp.Diagnostic(
-                range=columns.range(p.range),
-                message=p.message,
-                severity=SEVERITY[p.severity],
-                source=SOURCE,
-                code=p.code,
-                tags=[lsp.DiagnosticTag.Unnecessary] if p.code == "UnusedImport" else None,
-                data={"name": p.name} if p.name else None,
-            )
-            for p in problems[: ls.settings.diagnostics.max_per_file]
-        ]
+        path, text = current.path, ls.documents.text(current)
+        enabled, limit = ls.settings.diagnostics.enable, ls.settings.diagnostics.max_per_file
+        lines = text.split("\n")
+        encoding = ls.workspace.position_encoding
+        columns = Columns(lambda row: lines[row] if row < len(lines) else "", encoding)
 
-    ls.diagnostics.schedule(uri, SOURCE, compute, doc.version, immediate=first)
+        def compute() -> list[lsp.Diagnostic]:
+            from refactor.python.checks import check
+
+            if not enabled:
+                return []
+            return [
+                lsp.Diagnostic(
+                    range=columns.range(p.range),
+                    message=p.message,
+                    severity=SEVERITY[p.severity],
+                    source=SOURCE,
+                    code=p.code,
+                    tags=[lsp.DiagnosticTag.Unnecessary] if p.code == "UnusedImport" else None,
+                    data={"name": p.name} if p.name else None,
+                )
+                for p in check(path, text)[:limit]
+            ]
+
+        return compute
+
+    ls.diagnostics.schedule(uri, SOURCE, prepare, doc.version, immediate=first, background=True)
 
 
 def _files_changed(ls: ClaudeLanguageServer, events: list[lsp.FileEvent]) -> None:
