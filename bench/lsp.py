@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import threading
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote, urlparse
 
 Message = dict[str, Any]
 
@@ -48,6 +50,45 @@ CLIENT_CAPABILITIES: Message = {
     "window": {"workDoneProgress": True},
 }
 
+
+def _editor_capabilities() -> Message:
+    caps = json.loads(json.dumps(CLIENT_CAPABILITIES))
+    caps["textDocument"]["codeAction"] = {
+        "dynamicRegistration": False,
+        "isPreferredSupport": True,
+        "disabledSupport": True,
+        "dataSupport": True,
+        "resolveSupport": {"properties": ["edit"]},
+        "codeActionLiteralSupport": {
+            "codeActionKind": {
+                "valueSet": [
+                    "",
+                    "quickfix",
+                    "refactor",
+                    "refactor.extract",
+                    "refactor.inline",
+                    "refactor.rewrite",
+                    "refactor.move",
+                    "source",
+                    "source.organizeImports",
+                    "source.fixAll",
+                ]
+            }
+        },
+    }
+    caps["textDocument"]["rename"] = {"dynamicRegistration": False, "prepareSupport": True}
+    caps["workspace"]["applyEdit"] = True
+    caps["workspace"]["workspaceEdit"] = {
+        "documentChanges": True,
+        "resourceOperations": ["create", "rename", "delete"],
+        "failureHandling": "textOnlyTransactional",
+    }
+    return caps
+
+
+# What VS Code declares for refactoring: codeAction/resolve of the edit, versioned
+# documentChanges with resource operations, prepareRename. Used by the refactor benches.
+EDITOR_CAPABILITIES: Message = _editor_capabilities()
 
 _LIVE: set[LspProcess] = set()
 
@@ -251,9 +292,16 @@ class LspProcess:
     # -- LSP helpers --------------------------------------------------------------
 
     def initialize(
-        self, root: Path, timeout: float, options: Any = None
+        self,
+        root: Path,
+        timeout: float,
+        options: Any = None,
+        capabilities: Message | None = None,
     ) -> tuple[float, Message] | None:
-        """Send ``initialize`` (right after launch); the response and when it arrived."""
+        """Send ``initialize`` (right after launch); the response and when it arrived.
+
+        ``capabilities`` replaces `CLIENT_CAPABILITIES` (`EDITOR_CAPABILITIES`, say).
+        """
         self.workspace_folders = [{"uri": root.as_uri(), "name": root.name}]
         params: Message = {
             "processId": os.getpid(),
@@ -261,7 +309,7 @@ class LspProcess:
             "rootUri": root.as_uri(),
             "rootPath": str(root),
             "workspaceFolders": self.workspace_folders,
-            "capabilities": CLIENT_CAPABILITIES,
+            "capabilities": CLIENT_CAPABILITIES if capabilities is None else capabilities,
             "trace": "off",
         }
         if options is not None:
@@ -313,3 +361,109 @@ def sync_kind(initialize_result: Message) -> int:
     if isinstance(sync, dict):
         return int(sync.get("change") or 0)
     return 0
+
+
+# -- workspace edits (refactor benches) -------------------------------------------------
+
+
+def _offset(text: str, lines: list[int], position: Message) -> int:
+    """The str index of an LSP position (UTF-16 ``character``) in ``text``."""
+    line = int(position["line"])
+    if line >= len(lines):
+        return len(text)
+    start = lines[line]
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    units = int(position["character"])
+    index = start
+    while index < end and units > 0:
+        units -= 2 if ord(text[index]) > 0xFFFF else 1
+        index += 1
+    return index
+
+
+def apply_text_edits(text: str, edits: list[Message]) -> str:
+    """``text`` with LSP ``TextEdit``s applied (all ranges refer to the original text)."""
+    lines = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    spans = []
+    for order, edit in enumerate(edits):
+        start = _offset(text, lines, edit["range"]["start"])
+        end = _offset(text, lines, edit["range"]["end"])
+        spans.append((start, end, order, edit["newText"]))
+    spans.sort(key=lambda s: (s[0], s[1], s[2]))
+    for (start, end, _, _), (next_start, _, _, _) in itertools.pairwise(spans):
+        if end > next_start:
+            raise ValueError(f"overlapping edits at offsets {start}-{end} and {next_start}")
+    out = []
+    cursor = 0
+    for start, end, _, new_text in spans:
+        out.append(text[cursor:start])
+        out.append(new_text)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _path(uri: str) -> Path:
+    return Path(unquote(urlparse(uri).path))
+
+
+def edit_counts(edit: Message | None) -> tuple[int, int]:
+    """(files, text edits) in a ``WorkspaceEdit`` (``changes`` or ``documentChanges``)."""
+    if not edit:
+        return 0, 0
+    files: set[str] = set()
+    count = 0
+    for uri, edits in (edit.get("changes") or {}).items():
+        if edits:
+            files.add(uri)
+            count += len(edits)
+    for change in edit.get("documentChanges") or []:
+        if "textDocument" in change and change.get("edits"):
+            files.add(change["textDocument"]["uri"])
+            count += len(change["edits"])
+    return len(files), count
+
+
+def apply_workspace_edit(edit: Message) -> dict[Path, str]:
+    """Write a ``WorkspaceEdit`` to disk, as an editor would; return ``{path: new text}``.
+
+    Handles ``changes`` and ``documentChanges`` (text edits, create, rename, delete).
+    """
+    written: dict[Path, str] = {}
+
+    def edit_file(uri: str, edits: list[Message]) -> None:
+        path = _path(uri)
+        text = written.get(path)
+        if text is None:
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+        written[path] = apply_text_edits(text, edits)
+        path.write_text(written[path], encoding="utf-8")
+
+    for uri, edits in (edit.get("changes") or {}).items():
+        edit_file(uri, edits)
+    for change in edit.get("documentChanges") or []:
+        kind = change.get("kind")
+        if kind == "create":
+            path = _path(change["uri"])
+            overwrite = (change.get("options") or {}).get("overwrite")
+            if overwrite or not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("", encoding="utf-8")
+                written[path] = ""
+        elif kind == "rename":
+            old, new = _path(change["oldUri"]), _path(change["newUri"])
+            new.parent.mkdir(parents=True, exist_ok=True)
+            old.rename(new)
+            if old in written:
+                written[new] = written.pop(old)
+        elif kind == "delete":
+            path = _path(change["uri"])
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            written.pop(path, None)
+        else:
+            edit_file(change["textDocument"]["uri"], change.get("edits") or [])
+    return written
