@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union
 
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from pytest_lsp.client import register_lsp_features
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 CLIENTS = ["visual-studio-code", "neovim@v0.7.0", "emacs"]
 SERVER_COMMAND = [sys.executable, "-m", "server"]
@@ -33,7 +34,9 @@ def _converter() -> Any:
 
 def make_client() -> LanguageClient:
     client = LanguageClient(converter_factory=_converter)
-    register_lsp_features(client)
+    defaults = dict(DEFAULT_CLIENT_FEATURES)
+    del defaults[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]  # replaced below
+    register_lsp_features(client, defaults)
     applied: list[types.ApplyWorkspaceEditParams] = []
     client.applied_edits = applied  # type: ignore[attr-defined]
 
@@ -41,6 +44,19 @@ def make_client() -> LanguageClient:
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         applied.append(params)
         return types.ApplyWorkspaceEditResult(applied=True)
+
+    published: list[types.PublishDiagnosticsParams] = []
+    arrived = asyncio.Event()
+    client.published = published  # type: ignore[attr-defined]
+    client.published_event = arrived  # type: ignore[attr-defined]
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def publish_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        # Every publish is kept, so a waiter never misses one that arrived in the same
+        # read as another (waiting for "the next notification" can).
+        client.diagnostics[params.uri] = params.diagnostics
+        published.append(params)
+        arrived.set()
 
     registrations: list[types.Registration] = []
     client.registrations = registrations  # type: ignore[attr-defined]
@@ -85,27 +101,62 @@ def open_document(
     return uri
 
 
+async def _published_after(
+    client: LanguageClient,
+    start: int,
+    match: Callable[[types.PublishDiagnosticsParams], bool],
+    timeout: float,
+) -> types.PublishDiagnosticsParams:
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+    arrived: asyncio.Event = client.published_event  # type: ignore[attr-defined]
+
+    async def scan() -> types.PublishDiagnosticsParams:
+        index = start
+        while True:
+            while index < len(published):
+                if match(published[index]):
+                    return published[index]
+                index += 1
+            arrived.clear()
+            await arrived.wait()
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
 async def wait_for_diagnostics(
-    client: LanguageClient, uri: str, version: int | None = None
+    client: LanguageClient, uri: str, version: int | None = None, timeout: float = 20.0
 ) -> list[types.Diagnostic]:
-    """Wait for the next publishDiagnostics for ``uri`` (and ``version`` if given)."""
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri and (version is None or params.version == version):
-            return list(params.diagnostics)
+    """The first publishDiagnostics for ``uri`` (and ``version`` if given) that arrives
+    after this call, or with ``version`` one that already arrived."""
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+    start = 0 if version is not None else len(published)
+    params = await _published_after(
+        client,
+        start,
+        lambda p: p.uri == uri and (version is None or p.version == version),
+        timeout,
+    )
+    return list(params.diagnostics)
 
 
 async def diagnostics_become(
-    client: LanguageClient, uri: str, messages: list[str], timeout: float = 10.0
+    client: LanguageClient, uri: str, messages: list[str], timeout: float = 20.0
 ) -> None:
-    """Wait until the published diagnostics for ``uri`` have exactly these messages.
+    """Wait until the latest diagnostics published for ``uri`` have exactly these messages.
 
     Several sources publish for one document, so a single notification may show an
     intermediate state; this waits for the settled one, failing after ``timeout``.
     """
+    published: list[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+
+    def latest_matches() -> bool:
+        mine = [p for p in published if p.uri == uri]
+        return bool(mine) and [d.message for d in mine[-1].diagnostics] == messages
 
     async def settle() -> None:
-        while [d.message for d in client.diagnostics.get(uri, ())] != messages:
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        arrived: asyncio.Event = client.published_event  # type: ignore[attr-defined]
+        while not latest_matches():
+            arrived.clear()
+            await arrived.wait()
 
     await asyncio.wait_for(settle(), timeout)

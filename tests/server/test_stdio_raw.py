@@ -65,17 +65,29 @@ def test_stdout_carries_only_json_rpc_and_stderr_lines_are_single(server: RawSer
 
 
 def test_initialize_imports_no_heavy_modules(tmp_path: Path):
-    raw = RawServer(python_flags=("-X", "importtime"))
+    raw = RawServer("--log-level", "info", python_flags=("-X", "importtime"))
     raw.request("initialize", INITIALIZE)
     raw.notify("initialized", {})
-    _open(raw, (tmp_path / "a.py").as_uri(), "import os\n")
-    raw.request(
-        "textDocument/documentSymbol", {"textDocument": {"uri": (tmp_path / "a.py").as_uri()}}
+    uri = (tmp_path / "a.json").as_uri()
+    raw.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": "{}"}},
     )
+    raw.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
     _, stderr = raw.close()
-    imported = {
-        line.split("|")[-1].strip() for line in stderr.splitlines() if "import time:" in line
-    }
-    assert "lsprotocol.types" in imported  # the measurement works
-    for heavy in ("anthropic", "rope", "git", "jedi"):
-        assert heavy not in imported, f"{heavy} imported on the way to initialize"
+    lines = stderr.splitlines()
+    # pygls logs every message it sends at info level: the first is the initialize answer.
+    answered = next(i for i, line in enumerate(lines) if "Sending data" in line)
+
+    def imported(part: list[str]) -> set[str]:
+        return {line.split("|")[-1].strip() for line in part if "import time:" in line}
+
+    before = imported(lines[:answered])
+    assert "lsprotocol.types" in before  # the measurement works
+    for heavy in ("anthropic", "rope", "pyflakes", "git", "jedi", "tree_sitter"):
+        assert heavy not in before, f"{heavy} imported on the way to initialize"
+    # Features for other languages never pay for the Python engine or the agent.
+    later = imported(lines)
+    assert any(name.startswith("tree_sitter_json") for name in later)
+    for heavy in ("anthropic", "rope", "git"):
+        assert heavy not in later, f"{heavy} imported for a JSON document"
