@@ -8,7 +8,7 @@ next parse is incremental, and check that both texts agree.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,7 @@ class Documents:
     def get(self, uri: str) -> OpenDocument | None:
         return self._open.get(uri)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[OpenDocument]:
         return iter(list(self._open.values()))
 
     def text(self, doc: OpenDocument) -> str:
