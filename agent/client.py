@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     ModelClient = AsyncAnthropic | AsyncAnthropicBedrock | AsyncAnthropicVertex
 
 FALLBACK_MODEL = "claude-sonnet-4-5"
+# The agent's own credentials: kept out of the tools' environment and out of anything
+# a tool returns, so they never reach the model, a transcript or an event stream.
+CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+REDACTED = "[redacted]"
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -37,6 +41,22 @@ def warm_up() -> threading.Thread:
     )
     thread.start()
     return thread
+
+
+def tool_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for commands the agent runs: the process's, minus its credentials."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if k not in CREDENTIAL_VARS}
+
+
+def redact(text: str, env: Mapping[str, str] | None = None) -> str:
+    """``text`` with the values of the agent's credentials replaced."""
+    env = os.environ if env is None else env
+    for name in CREDENTIAL_VARS:
+        secret = env.get(name, "")
+        if len(secret) >= 8 and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

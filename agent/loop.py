@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.client import redact
 from agent.context import (
     COMPACT_AT,
     COUNT_AT,
@@ -392,6 +393,7 @@ class Agent:
     def _result(
         self, results: dict[str, dict[str, Any]], call: dict[str, Any], result: ToolResult
     ) -> None:
+        result = ToolResult(_redacted(result.content), result.is_error)
         results[call["id"]] = _result_block(call["id"], result.content, result.is_error)
         self.port.emit(
             Event(
@@ -410,6 +412,18 @@ class Agent:
             self.session.append(message)
         else:
             self.messages.append(message)
+
+
+def _redacted(content: Any) -> Any:
+    """Tool output without the agent's API key (say a file that holds it was read)."""
+    if isinstance(content, str):
+        return redact(content)
+    if isinstance(content, list):
+        return [
+            {**b, "text": redact(b["text"])} if isinstance(b.get("text"), str) else b
+            for b in content
+        ]
+    return content
 
 
 def _result_block(call_id: str, content: Any, is_error: bool) -> dict[str, Any]:

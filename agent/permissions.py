@@ -27,6 +27,7 @@ of that file.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,8 +58,8 @@ READ_ONLY_PROGRAMS = frozenset(
         "fgrep", "rg", "which", "type", "file", "stat", "du", "df", "date", "whoami",
         "uname", "diff", "cmp", "uniq", "cut", "tr", "basename", "dirname", "realpath",
         "readlink", "true", "false", "test", "[", "[[", "nl", "od", "hexdump", "md5sum",
-        "sha1sum", "sha256sum", "jq", "sort", "tree", "env", "printenv", "id", "hostname",
-        "find", "git",
+        "sha1sum", "sha256sum", "jq", "sort", "tree", "id",
+        "find", "git", "cd", "pushd", "popd",
     }
 )  # fmt: skip
 _GIT_READ_ONLY = frozenset(
@@ -67,6 +68,35 @@ _GIT_READ_ONLY = frozenset(
 _FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint",
                            "-fprint0", "-fprintf", "-fls"})  # fmt: skip
 _WRITE_OPTIONS = ("-o", "--output")  # sort -o, tree -o
+_CHDIR = frozenset({"cd", "pushd", "popd"})
+# Programs that only look at a file's name or metadata: a secret as their argument is
+# no leak. Any other program given a secret (`cat .env`, `cp .env x`) is denied.
+_NAME_ONLY_PROGRAMS = frozenset(
+    {"ls", "stat", "test", "[", "[[", "du", "realpath", "basename", "dirname", "touch", "rm",
+     "chmod", "file"}
+)  # fmt: skip
+# Options of read-only programs that run another program or change something.
+_UNSAFE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "rg": ("--pre", "--search-zip", "-z"),  # --pre runs a command per file
+    "sort": ("--compress-program",),
+    "git": ("-c", "--config-env", "--ext-diff", "--textconv", "-O", "--open-files-in-pager",
+            "--exec-path", "--output", "--upload-pack"),
+    "date": ("-s", "--set"),
+    "file": ("-C", "--compile"),
+    "grep": ("--pre",),
+}  # fmt: skip
+
+
+def _runs_or_writes(program: str, args: list[str]) -> bool:
+    """True when these arguments make a read-only program run or write something."""
+    unsafe = _UNSAFE_OPTIONS.get(program, ())
+    if any(a == o or a.startswith(o + "=") or (o.startswith("--") and a.startswith(o))
+           for a in args for o in unsafe):  # fmt: skip
+        return True
+    if any(a.startswith("-c") and len(a) > 2 for a in args) and program == "git":
+        return True
+    positional = [a for a in args if not a.startswith("-")]
+    return program == "uniq" and len(positional) > 1  # uniq IN OUT writes OUT
 
 
 @dataclass(frozen=True)
@@ -178,7 +208,7 @@ class Permissions:
             except ShellSyntaxError:
                 return
             for part in parts:
-                if part.words and not self._bash_part_allowed(part):
+                if part.words and not self._bash_part_allowed(part, [self.cwd]):
                     self.session.append(Rule("Bash", part.text, f"Bash({part.text})"))
             return
         try:
@@ -205,19 +235,27 @@ class Permissions:
             if self.mode == "bypassPermissions":
                 return "allow", "bypassPermissions mode"
             return "ask", f"cannot split this command safely ({exc})"
-        for part in parts:
+        dirs = self._working_dirs(parts)
+        for part, cwds in zip(parts, dirs, strict=True):
             for target in part.write_targets():
-                try:
-                    path = confine(target, self.cwd, self.roots)
-                except PathError as exc:
-                    return "deny", f"`{part.text}` redirects output: {exc}"
-                if secret_reason(path) and not self._edit_allowed(path, explicit=True):
-                    return "deny", f"`{part.text}` would write {target}, which looks like a secret"
+                for cwd in cwds or [self.cwd]:
+                    try:
+                        path = confine(target, cwd, self.roots)
+                    except PathError as exc:
+                        return "deny", f"`{part.text}` redirects output: {exc}"
+                    if secret_reason(path) and not self._edit_allowed(path, explicit=True):
+                        return "deny", f"`{part.text}` would write {target}: a secret"
             for rule in self.deny:
                 if rule.names("Bash") and _bash_matches(rule.spec, part):
                     return "deny", f"`{part.text}` is denied by the permission rule {rule.text}"
+            secret = self._secret_read(part, cwds or [self.cwd])
+            if secret is not None:
+                return "deny", (
+                    f"`{_show(part)}` would read {secret}, which looks like a secret; secrets "
+                    f"are not read unless a permission rule allows it (e.g. Read({secret.name}))"
+                )
         if self.mode == "plan":
-            unsafe = [p for p in parts if not self._read_only_part(p)]
+            unsafe = [p for p, d in zip(parts, dirs, strict=True) if not self._read_only_part(p, d)]
             if unsafe:
                 return "deny", (
                     f"plan mode allows only read-only commands; `{_show(unsafe[0])}` is not one"
@@ -229,23 +267,63 @@ class Permissions:
             for rule in self.ask:
                 if rule.names("Bash") and _bash_matches(rule.spec, part):
                     return "ask", f"the permission rule {rule.text} asks first"
-        pending = [p for p in parts if not self._bash_part_allowed(p)]
+        pending = [p for p, d in zip(parts, dirs, strict=True) if not self._bash_part_allowed(p, d)]
         if not pending:
             return "allow", "every command is allowed"
         shown = ", ".join(f"`{_show(p)}`" for p in pending[:3])
         return "ask", f"not allowed yet: {shown}"
 
-    def _bash_part_allowed(self, part: SimpleCommand) -> bool:
+    def _working_dirs(self, parts: list[SimpleCommand]) -> list[list[Path] | None]:
+        """Per part, the directories it may run in after the ``cd``s before it (every
+        one: a subshell or a failed ``cd`` may undo one); None when that is unknown."""
+        dirs: list[Path] | None = [self.cwd]
+        out = []
+        for part in parts:
+            out.append(dirs)
+            if part.program not in _CHDIR or dirs is None:
+                continue
+            args = [a for a in part.words[1:] if a == "-" or not a.startswith("-")]
+            if part.program == "popd" or not args or args[0] == "-" or "$" in args[0]:
+                dirs = None
+            else:
+                dirs = [*dirs, *(resolve(args[0], d) for d in dirs)]
+        return out
+
+    def _secret_read(self, part: SimpleCommand, cwds: list[Path]) -> Path | None:
+        """A secret file this command would read (as an argument or from ``<``)."""
+        if not part.words or part.program in _NAME_ONLY_PROGRAMS:
+            return None
+        reads = [r.target for r in part.redirects if r.op in ("<", "<>")]
+        args = [a for a in part.words[1:] if a and not a.startswith("-")] + reads
+        for arg in args:
+            for cwd in cwds:
+                for path in _expand_arg(arg, cwd):
+                    if secret_reason(path) is None:
+                        continue
+                    explicit = any(
+                        r.names("Bash") and r.spec is not None and _bash_matches(r.spec, part)
+                        for r in self.allow
+                    )
+                    if not explicit and not self._explicitly_allowed(
+                        "Read", {"file_path": str(path)}, path
+                    ):
+                        return path
+        return None
+
+    def _bash_part_allowed(self, part: SimpleCommand, cwds: list[Path] | None) -> bool:
         for target in part.write_targets():
-            if not self._edit_allowed(resolve(target, self.cwd), explicit=False):
+            if cwds is None and not Path(target).expanduser().is_absolute():
                 return False
+            for cwd in cwds or [self.cwd]:
+                if not self._edit_allowed(resolve(target, cwd), explicit=False):
+                    return False
         if not part.words:
             return True
         if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.allow):
             return True
         if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.session):
             return True
-        return self._read_only_part(part, writes_checked=True)
+        return self._read_only_part(part, cwds, writes_checked=True)
 
     def _edit_allowed(self, path: Path, explicit: bool) -> bool:
         if not explicit and self.mode in ("acceptEdits", "bypassPermissions"):
@@ -256,34 +334,39 @@ class Permissions:
             for rule in [*self.allow, *self.session]
         )
 
-    def _read_only_part(self, part: SimpleCommand, writes_checked: bool = False) -> bool:
+    def _read_only_part(
+        self, part: SimpleCommand, cwds: list[Path] | None, writes_checked: bool = False
+    ) -> bool:
         if part.write_targets() and not writes_checked:
             return False
         if not part.words:
             return True
+        if cwds is None:  # after a `cd` we cannot follow
+            return False
         program = part.program
         if program not in READ_ONLY_PROGRAMS or part.open_ended:
             return False
         args = part.words[1:]
         if program == "git":
             sub = next((a for a in args if not a.startswith("-")), "")
-            if sub not in _GIT_READ_ONLY or any(a.startswith("--output") for a in args):
+            if sub not in _GIT_READ_ONLY:
                 return False
         if program == "find" and any(a in _FIND_ACTIONS for a in args):
             return False
         if program in ("sort", "tree") and any(a.startswith(_WRITE_OPTIONS) for a in args):
             return False
-        if program in ("env", "printenv") and args:
+        if _runs_or_writes(program, args):
             return False
         for arg in args:
             if arg.startswith("-") or not arg or "$" in arg or "`" in arg:
                 if "$" in arg or "`" in arg:
                     return False
                 continue
-            path = resolve(arg, self.cwd)
-            looks_like_path = "/" in arg or arg.startswith(("~", ".")) or path.exists()
-            if looks_like_path and (not within(path, self.roots) or secret_reason(path)):
-                return False
+            for cwd in cwds:
+                path = resolve(arg, cwd)
+                looks_like_path = "/" in arg or arg.startswith(("~", ".")) or path.exists()
+                if looks_like_path and (not within(path, self.roots) or secret_reason(path)):
+                    return False
         return True
 
     # -- files ---------------------------------------------------------------------------
@@ -357,6 +440,25 @@ def _bash_matches(spec: str | None, part: SimpleCommand) -> bool:
         regex = ".*".join(re.escape(piece) for piece in spec.split("*"))
         return re.fullmatch(regex, text, re.DOTALL) is not None
     return not part.open_ended and text == spec
+
+
+def _expand_arg(arg: str, cwd: Path) -> list[Path]:
+    """The paths a shell word may name: itself, and what its braces and globs expand to."""
+    import glob
+
+    from agent.tools.search import expand_braces
+
+    paths = []
+    for word in expand_braces(arg) if "{" in arg else [arg]:
+        try:
+            paths.append(resolve(word, cwd))
+        except PathError:
+            continue
+        if any(c in word for c in "*?["):
+            base = os.path.expanduser(word)
+            matches = glob.glob(base, root_dir=cwd, include_hidden=True)
+            paths.extend(resolve(m, cwd) for m in matches[:1000])
+    return paths
 
 
 def _escape_glob(text: str) -> str:

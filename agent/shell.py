@@ -30,6 +30,7 @@ _KEYWORD_PREFIXES = frozenset({"if", "then", "else", "elif", "do", "while", "unt
 _KEYWORD_ONLY = frozenset({"fi", "done", "esac", "}", "in"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
+_HIDDEN_SUBSTITUTION = re.compile(r"\$\(|`|[<>]\(")
 _REDIRECTS = ("&>>", "&>", "<<<", "<<-", "<<", ">>", ">|", ">&", "<&", "<>", ">", "<")
 
 
@@ -367,21 +368,28 @@ class _Lexer:
 
     def dollar(self) -> str:
         src = self.src
-        if src.startswith("$((", self.i):
-            start = self.i
-            self.i += 1
+        start = self.i
+        if src.startswith("$((", start):
+            self.i += 2
             self.balanced("(", ")")
-            return src[start : self.i]
-        if src.startswith("$(", self.i):
+            if not src.startswith(")", self.i):  # `$((cmd) )` is a command substitution
+                self.i = start + 1
+                return "$" + self.substitution()
             self.i += 1
-            return "$" + self.substitution()
-        if src.startswith("${", self.i):
-            start = self.i
+        elif src.startswith("${", start):
             self.i += 1
             self.balanced("{", "}")
-            return src[start : self.i]
-        self.i += 1
-        return "$"
+        elif src.startswith("$(", start):
+            self.i += 1
+            return "$" + self.substitution()
+        else:
+            self.i += 1
+            return "$"
+        text = src[start : self.i]
+        # balanced() skips what it holds: a command in there would go unseen.
+        if _HIDDEN_SUBSTITUTION.search(text[2:]):  # ${x:-$(cmd)}, $((1 + `cmd`))
+            raise ShellSyntaxError(f"a command substitution inside {text[:2]}…")
+        return text
 
     def substitution(self) -> str:
         """At ``(``: read a balanced ``( … )`` holding commands and collect them."""

@@ -17,6 +17,7 @@ import shutil
 import signal
 from typing import Any
 
+from agent.client import tool_environment
 from agent.tools.common import ToolError, guarded, int_arg, string_arg
 from agent.types import ToolContext, ToolResult
 
@@ -68,7 +69,7 @@ class BashTool:
             raise ToolError("`command` is empty")
         timeout_ms = min(int_arg(input, "timeout") or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
         shell = shutil.which("bash") or "/bin/sh"
-        env = {**os.environ, "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
+        env = {**tool_environment(), "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
         # Our own pipe rather than asyncio's: asyncio's Process.wait() also waits for its
         # pipes to close, which a background child holding stdout would delay forever.
         read_fd, write_fd = os.pipe()

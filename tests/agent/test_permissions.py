@@ -144,7 +144,7 @@ def test_read_only_commands_are_allowed_inside_the_workspace(ws: Path) -> None:
     assert decide(p, "Bash", command="ls -la src && cat src/a.py | wc -l") == "allow"
     assert decide(p, "Bash", command="git status && git diff") == "allow"
     assert decide(p, "Bash", command="cat /etc/passwd") == "ask"
-    assert decide(p, "Bash", command="cat .env") == "ask"
+    assert decide(p, "Bash", command="cat .env") == "deny"  # a secret, see below
     assert decide(p, "Bash", command="find . -delete") == "ask"
     assert decide(p, "Bash", command="git push") == "ask"
     assert decide(p, "Bash", command="ls > listing.txt") == "ask"
@@ -276,3 +276,76 @@ def test_bad_rules_are_reported_not_fatal(ws: Path) -> None:
     p = policy(ws, allow=["Bash(ls", "Read"])
     assert p.warnings
     assert decide(p, "Read", file_path="src/a.py") == "allow"
+
+
+# -- review fixes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo ${x:-$(rm -rf src)}",
+        'echo "${x:-`rm -rf src`}"',
+        "echo $((1 + $(rm -rf src)))",
+    ],
+)
+def test_commands_hidden_in_parameter_expansions_are_not_missed(ws: Path, command: str) -> None:
+    with pytest.raises(ShellSyntaxError):
+        split_commands(command)
+    assert decide(policy(ws, allow=["Bash(echo:*)"]), "Bash", command=command) == "ask"
+
+
+def test_dollar_double_paren_command_substitution_is_split() -> None:
+    # bash runs `$((cmd) )` as a command substitution, not arithmetic
+    assert [p.text for p in split_commands("echo $((rm -rf x) )")] == [
+        "echo $((rm -rf x) )",
+        "rm -rf x",
+    ]
+    assert [p.text for p in split_commands("echo $((1 + (2 * 3)))")] == ["echo $((1 + (2 * 3)))"]
+
+
+def test_cd_changes_where_later_paths_point(ws: Path) -> None:
+    p = policy(ws, allow=["Bash(cd:*)"])
+    assert decide(p, "Bash", command="cd /; cat /etc/passwd") == "ask"
+    assert decide(p, "Bash", command="cd /etc && cat passwd") == "ask"
+    (ws.parent / "other.txt").write_text("outside\n")
+    assert decide(p, "Bash", command="cd .. && cat other.txt") == "ask"
+    assert decide(p, "Bash", command="cd .. && cat ws/src/a.py") == "allow"
+    assert decide(p, "Bash", command="cd $HOME && cat x") == "ask"
+    assert decide(policy(ws), "Bash", command="cd src && cat a.py") == "allow"
+    assert decide(policy(ws, "acceptEdits"), "Bash", command="cd /tmp && echo x > y") == "deny"
+    assert decide(policy(ws, "plan"), "Bash", command="cd / && ls etc") == "deny"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["cat .env", "head -1 src/../.env", "cat < .env", "cat .e*", "cat .{env,x}", "cp .env x"],
+)
+def test_bash_reading_secrets_is_denied_in_every_mode(ws: Path, command: str) -> None:
+    for mode in ("default", "acceptEdits", "bypassPermissions"):
+        assert decide(policy(ws, mode), "Bash", command=command) == "deny", (mode, command)
+
+
+def test_bash_secret_reads_allowed_by_an_explicit_rule(ws: Path) -> None:
+    assert decide(policy(ws, allow=["Read(.env)"]), "Bash", command="cat .env") == "ask"
+    assert decide(policy(ws, allow=["Bash(cat .env)"]), "Bash", command="cat .env") == "allow"
+    assert decide(policy(ws), "Bash", command="ls -la .env") == "ask"  # not denied
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "env",
+        "printenv",
+        "rg --pre ./x foo",
+        "git -c core.pager=sh log",
+        "git diff --ext-diff",
+        "git grep -O vim x",
+        "sort --compress-program=sh src/a.py",
+        "uniq src/a.py out.txt",
+        "date -s 2020-01-01",
+        "hostname evil",
+    ],
+)
+def test_read_only_programs_that_run_or_write_things_ask(ws: Path, command: str) -> None:
+    assert decide(policy(ws), "Bash", command=command) == "ask"

@@ -204,3 +204,32 @@ async def test_resume_after_kill_9(
     assert resumed.messages == agent.messages
     expected = 2 * REQUEST_USD if where == "mid-tool" else REQUEST_USD
     assert resumed.cost_usd == pytest.approx(expected)
+
+
+async def test_tools_cannot_put_the_api_key_into_the_transcript(
+    fake: FakeAnthropic,
+    client: Any,
+    port: Port,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agent.tools import BashTool
+    from agent.tools import ReadTool as RealRead
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+    (tmp_path / "notes.txt").write_text(f"key = {API_KEY}\n")
+    store = SessionStore(tmp_path / "s")
+    session = store.create(tmp_path, "claude-sonnet-5-5")
+    env = ToolUse("Bash", {"command": "printenv ANTHROPIC_API_KEY; echo k=$ANTHROPIC_API_KEY"})
+    read = ToolUse("Read", {"file_path": "notes.txt"})
+    fake.script(Reply([env, read]), Reply([Text("done")]))
+    agent = make_agent(client, port, tools=[BashTool(), RealRead()], session=session)
+    await agent.run("show me the key")
+    session.close()
+
+    results = [b for b in agent.messages[2]["content"] if b["type"] == "tool_result"]
+    assert results[0]["content"].strip().endswith("k=")  # not in the Bash environment
+    assert results[1]["content"].endswith("key = [redacted]")  # redacted from output
+    assert API_KEY not in session.path.read_text()
+    assert all(API_KEY not in str(e.data) for e in port.events)
+    assert API_KEY not in json.dumps(fake.requests[-1].body)
