@@ -313,6 +313,7 @@ async def _ripgrep(rg: str, query: GrepQuery) -> list[str]:
         args += ["--count", "--sort=path"]
     else:
         args += ["--sort=path", "--line-number" if query.line_numbers else "--no-line-number"]
+        args.append("--null")  # path NUL line: the path is known, to drop secret files
         if query.before:
             args += ["-B", str(query.before)]
         if query.after:
@@ -351,7 +352,7 @@ async def _ripgrep(rg: str, query: GrepQuery) -> list[str]:
     lines = out.decode("utf-8", "replace").splitlines()
     if truncated and lines:
         lines = lines[:-1]  # possibly cut mid-line
-    return [line for line in lines if not _secret_line(line, query)]
+    return [shown for line in lines if (shown := _unless_secret(line, query)) is not None]
 
 
 async def _read_up_to(stream: asyncio.StreamReader, limit: int) -> bytes:
@@ -363,12 +364,19 @@ async def _read_up_to(stream: asyncio.StreamReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _secret_line(line: str, query: GrepQuery) -> bool:
-    # The --glob exclusions cover names; .npmrc-style files are judged by content.
+def _unless_secret(line: str, query: GrepQuery) -> str | None:
+    """The line as shown, or None when it comes from a secret file. The --glob exclusions
+    cover plain names; ``dir/file`` secrets and .npmrc-style files are caught here."""
     if query.mode == "content":
-        return False
+        if "\0" not in line:
+            return line  # the `--` between context groups
+        path, rest = line.split("\0", 1)
+        if secret_reason(Path(path)) is not None:
+            return None
+        number = re.match(r"\d+([:-])", rest) if query.line_numbers else None
+        return f"{path}{number.group(1) if number else ':'}{rest}"
     path = line.rsplit(":", 1)[0] if query.mode == "count" else line
-    return secret_reason(Path(path)) is not None
+    return None if secret_reason(Path(path)) is not None else line
 
 
 # -- the Python fallback ---------------------------------------------------------------

@@ -147,3 +147,30 @@ async def test_grep_errors(tctx: ToolContext, use_rg: bool) -> None:
         text_of(await call(GrepTool(use_rg), tctx, pattern="no-such-text-anywhere"))
         == "No matches found"
     )
+
+
+@pytest.mark.parametrize("use_rg", GREPS)
+@pytest.mark.parametrize("mode", ["content", "files_with_matches", "count"])
+async def test_grep_never_shows_secret_files_found_by_directory_or_content(
+    ws: Path, tctx: ToolContext, use_rg: bool, mode: str
+) -> None:
+    (ws / ".aws").mkdir()
+    (ws / ".aws" / "credentials").write_text("aws_secret_access_key = TOKEN123\n")
+    (ws / ".npmrc").write_text("//registry.npmjs.org/:_authToken=TOKEN123\n")
+    (ws / "src" / "uses.py").write_text("TOKEN123 = 'placeholder'\n")
+    out = text_of(await call(GrepTool(use_rg), tctx, pattern="TOKEN123", output_mode=mode))
+    assert "uses.py" in out
+    assert "credentials" not in out and ".npmrc" not in out and "_authToken" not in out
+
+
+@pytest.mark.parametrize("use_rg", GREPS)
+async def test_grep_content_without_line_numbers(ws: Path, tctx: ToolContext, use_rg: bool) -> None:
+    result = await call(
+        GrepTool(use_rg),
+        tctx,
+        pattern="def main",
+        path="src",
+        output_mode="content",
+        **{"-n": False},
+    )
+    assert text_of(result) == f"{ws / 'src' / 'app.py'}:def main():"
