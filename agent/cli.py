@@ -4,7 +4,8 @@ Output: with ``-p`` the model's text goes to stdout and tool activity to stderr
 (``--output-format text``), or one JSON result object (``json``), or one JSON object per
 event then the result (``stream-json``). Exit codes: 0 done, 1 error (also a refusal),
 2 a limit reached (``--max-turns``, ``--max-budget-usd``, ``--max-seconds``, or the
-model's ``max_tokens``).
+model's ``max_tokens``), 130 interrupted by Ctrl-C (reported like any other end, with
+every tool call answered). ``--help`` documents the JSON shapes.
 """
 
 from __future__ import annotations
@@ -27,11 +28,40 @@ from agent.types import Event, PermissionMode
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_ERROR, EXIT_LIMIT = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+EPILOG = """\
+output formats (-p):
+  text         the model's text on stdout; tool activity and a summary line on stderr
+  json         one object on stdout when the task ends:
+               {"type": "result", "session_id", "subtype", "is_error", "result",
+                "stop_reason", "num_turns", "cost_usd", "total_cost_usd",
+                "session_cost_usd", "usage": {"input_tokens", "output_tokens",
+                "cache_creation_input_tokens", "cache_read_input_tokens"},
+                "duration_ms"}
+               subtype: success, error_max_turns, error_max_budget_usd,
+               error_max_wall_seconds, error_max_tokens, error_refusal,
+               error_during_execution, error_interrupted
+  stream-json  one object per line: {"type": "system", "subtype": "init", ...}, then
+               one per event ({"type": "text" | "thinking" | "tool_call" |
+               "tool_result" | "tool_output" | "usage" | "retry" | "compacted" |
+               "error" | "turn_end", "session_id", ...}), then the json result
+
+exit codes: 0 done, 1 error (also a refusal, no credentials), 2 a limit reached,
+130 interrupted (Ctrl-C; the transcript stays resumable)
+
+credentials: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), ANTHROPIC_BASE_URL;
+CLAUDE_CODE_USE_BEDROCK=1 or CLAUDE_CODE_USE_VERTEX=1 for a cloud provider
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="claude-lsp chat", description="Run the coding agent.")
+    p = argparse.ArgumentParser(
+        prog="claude-lsp chat",
+        description="Run the coding agent.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "-p", "--print", dest="prompt", metavar="PROMPT", help="run one task headless and exit"
     )
@@ -192,13 +222,15 @@ def price_overrides(sources: list[Path]) -> dict[str, dict[str, float]]:
 
 def _outcome(
     result: TurnResult | None,
-    error: Exception | None,
+    error: BaseException | None,
     started: float,
     spent_before: float,
     agent: Agent,
 ) -> tuple[int, dict[str, Any]]:
     if isinstance(error, LimitReached):
         code, subtype, text = EXIT_LIMIT, f"error_{error.kind}", str(error)
+    elif isinstance(error, asyncio.CancelledError):
+        code, subtype, text = EXIT_INTERRUPTED, "error_interrupted", "Interrupted by the user."
     elif error is not None:
         code, subtype, text = EXIT_ERROR, "error_during_execution", str(error)
     else:
@@ -225,20 +257,29 @@ def _outcome(
 
 
 async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
+    """One task; Ctrl-C stops it (the transcript stays consistent) and is reported."""
     started, spent_before = time.monotonic(), agent.costs.spent_usd
     result: TurnResult | None = None
-    error: Exception | None = None
+    error: BaseException | None = None
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(agent.run(prompt))
+    loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
-        result = await agent.run(prompt)
+        result = await task
     except AgentError as exc:
         error = exc
+    except asyncio.CancelledError as exc:
+        if not task.cancelled():
+            raise  # this coroutine itself was cancelled, not the turn
+        error = exc
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
     code, outcome = _outcome(result, error, started, spent_before, agent)
     renderer.result(outcome)
     return code
 
 
 async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
-    loop = asyncio.get_running_loop()
     renderer.err.write(
         f"claude-lsp chat · session {renderer.session_id} · Ctrl-C stops a turn, "
         "Ctrl-D or /exit quits\n"
@@ -251,14 +292,8 @@ async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
             return EXIT_OK
         if not line.strip():
             continue
-        task = asyncio.create_task(_run_once(agent, line.strip(), renderer))
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
-        try:
-            await task
-        except asyncio.CancelledError:
+        if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
             renderer.err.write("\n[stopped]\n")
-        finally:
-            loop.remove_signal_handler(signal.SIGINT)
 
 
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:

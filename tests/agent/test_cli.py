@@ -338,3 +338,42 @@ def test_continue_without_a_session_starts_one(
     assert chat(ws, "-p", "hi", "--continue") == 0
     (saved,) = store(tmp_path).list()
     assert saved["model"] == "claude-sonnet-5-5"
+
+
+def test_ctrl_c_in_print_mode_reports_and_leaves_a_sendable_transcript(
+    ws: Path, fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    bash = ToolUse("Bash", {"command": "sleep 30"})
+    fake.script(Reply([Text("Running the slow job."), bash]))
+    child = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "agent.cli", "chat", "--cwd", str(ws), "-p", "run the job"),
+            *("--output-format", "stream-json", "--allowedTools", "Bash(sleep:*)"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env(tmp_path, fake), "PYTHONPATH": str(ROOT)},
+    )
+    assert child.stdout is not None
+    for line in child.stdout:
+        if json.loads(line)["type"] == "tool_call":
+            break
+    child.send_signal(signal.SIGINT)
+    rest = [json.loads(line) for line in child.stdout]
+    assert child.wait(timeout=20) == 130
+    result = rest[-1]
+    assert result["type"] == "result" and result["subtype"] == "error_interrupted"
+    assert result["is_error"] is True
+    session = store(tmp_path).load(result["session_id"])
+    assert session.messages[-1]["content"][0]["tool_use_id"] == bash.id
+    assert session.messages[-1]["content"][0]["is_error"] is True
+
+
+def test_help_documents_the_json_shape_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["chat", "--help"])
+    out = capsys.readouterr().out
+    for key in ("session_id", "subtype", "is_error", "num_turns", "cost_usd", "usage"):
+        assert key in out
+    assert "exit codes: 0 done, 1 error" in out and "ANTHROPIC_API_KEY" in out
