@@ -2,22 +2,25 @@
 
 Files are read as UTF-8 with their line endings untouched and written atomically (a
 temporary file in the same directory, then a rename) keeping the file's mode, so an
-interrupted write never leaves half a file. Permission questions go to the terminal
-when there is a person at it and are denied when there is not.
+interrupted write never leaves half a file. The tools confine paths before they call
+the port; the port checks again on the open descriptor (the file, or the directory the
+new file goes in), so a symlink swapped in between cannot lead outside the workspace.
+Permission questions go to the terminal when there is a person at it and are denied
+when there is not.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from agent.paths import resolve_roots
+from agent.paths import PathError, resolve_roots, within
 from agent.types import Event, PermissionDecision, PermissionRequest
 
 ANSWERS: dict[str, PermissionDecision] = {
@@ -55,7 +58,7 @@ class FileSystemPort:
     async def read_text(self, path: Path) -> str:
         """The file as UTF-8 text; FileNotFoundError when missing, ValueError when it
         is not UTF-8 text."""
-        data = await asyncio.to_thread(path.read_bytes)
+        data = await asyncio.to_thread(self._read_bytes, path)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -64,7 +67,13 @@ class FileSystemPort:
             ) from exc
 
     async def write_text(self, path: Path, text: str) -> None:
-        await asyncio.to_thread(write_atomic, path, text.encode("utf-8"))
+        await asyncio.to_thread(write_atomic, path, text.encode("utf-8"), self.roots)
+
+    def _read_bytes(self, path: Path) -> bytes:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            check_opened(fd, path, self.roots)
+            return handle.read()
 
     async def ask_permission(self, request: PermissionRequest) -> PermissionDecision:
         if not self.interactive:
@@ -98,29 +107,50 @@ class FileSystemPort:
             self.stream_err.write(f"{event.kind}: {data}\n")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, keeping its permission bits."""
+def check_opened(fd: int, path: Path, roots: list[Path] | None) -> None:
+    """Refuse an open descriptor that is really outside ``roots`` (Linux: /proc)."""
+    if roots is None:
+        return
+    try:
+        real = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return  # no /proc: the tools' check before the call is all there is
+    if not within(real, roots):
+        raise PathError(f"{path} now leads to {real}, outside the workspace; refused")
+
+
+def write_atomic(path: Path, data: bytes, roots: list[Path] | None = None) -> None:
+    """Replace ``path`` with ``data`` in one rename, keeping its permission bits. The
+    temporary file and the rename go through one open descriptor of the directory,
+    checked to be inside ``roots`` when given."""
     target = path.resolve(strict=False)  # write through a symlink, not over it
     try:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = None
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    directory = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    tmp = f".{target.name}.{os.urandom(6).hex()}.tmp"
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        check_opened(directory, target.parent, roots)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+                if mode is None:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    mode = 0o666 & ~umask
+                os.fchmod(handle.fileno(), mode)
+            os.replace(tmp, target.name, src_dir_fd=directory, dst_dir_fd=directory)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp, dir_fd=directory)
+            raise
+    finally:
+        os.close(directory)
 
 
 def _brief(value: object, limit: int = 160) -> str:

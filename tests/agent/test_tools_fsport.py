@@ -78,3 +78,21 @@ def test_emit_default_rendering_and_override(tmp_path: Path) -> None:
     p.emit(Event("text", {"text": "more"}))
     assert out.getvalue() == "hello"
     assert seen == [Event("text", {"text": "more"})]
+
+
+async def test_a_symlink_swapped_in_after_the_check_cannot_lead_outside(tmp_path: Path) -> None:
+    # The tools confine the path first; a directory replaced by a symlink to somewhere
+    # else afterwards (a race) must still be refused when the port opens it.
+    ws, outside = tmp_path / "ws", tmp_path / "outside"
+    ws.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("top secret\n")
+    (ws / "sub").symlink_to(outside)
+    p = FileSystemPort([ws], False, io.StringIO(), io.StringIO())
+    with pytest.raises(ValueError, match="outside the workspace"):
+        await p.read_text(ws / "sub" / "secret.txt")
+    with pytest.raises(ValueError, match="outside the workspace"):
+        await p.write_text(ws / "sub" / "new.txt", "planted")
+    assert sorted(x.name for x in outside.iterdir()) == ["secret.txt"]
+    await p.write_text(ws / "ok.txt", "fine")  # inside: unaffected
+    assert await p.read_text(ws / "ok.txt") == "fine"
