@@ -380,7 +380,7 @@ class Agent:
         call_id = call["id"]
 
         def on_output(text: str) -> None:
-            self.port.emit(Event("tool_output", {"id": call_id, "text": text}))
+            self.port.emit(Event("tool_output", {"id": call_id, "text": redact(text)}))
 
         ctx = ToolContext(self.port, self.cwd, self.read_files, call_id, on_output)
         try:

@@ -220,7 +220,7 @@ async def test_tools_cannot_put_the_api_key_into_the_transcript(
     (tmp_path / "notes.txt").write_text(f"key = {API_KEY}\n")
     store = SessionStore(tmp_path / "s")
     session = store.create(tmp_path, "claude-sonnet-5-5")
-    env = ToolUse("Bash", {"command": "printenv ANTHROPIC_API_KEY; echo k=$ANTHROPIC_API_KEY"})
+    env = ToolUse("Bash", {"command": "cat notes.txt >&2; echo k=$ANTHROPIC_API_KEY"})
     read = ToolUse("Read", {"file_path": "notes.txt"})
     fake.script(Reply([env, read]), Reply([Text("done")]))
     agent = make_agent(client, port, tools=[BashTool(), RealRead()], session=session)
@@ -231,5 +231,6 @@ async def test_tools_cannot_put_the_api_key_into_the_transcript(
     assert results[0]["content"].strip().endswith("k=")  # not in the Bash environment
     assert results[1]["content"].endswith("key = [redacted]")  # redacted from output
     assert API_KEY not in session.path.read_text()
+    assert any(e.kind == "tool_output" for e in port.events)
     assert all(API_KEY not in str(e.data) for e in port.events)
     assert API_KEY not in json.dumps(fake.requests[-1].body)
