@@ -72,7 +72,9 @@ class Session:
 
     def _write(self, record: dict[str, Any]) -> None:
         if self._file is None:
-            self._file = self.path.open("a", encoding="utf-8")
+            # Transcripts hold file contents: readable by their owner only.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._file = os.fdopen(fd, "a", encoding="utf-8")
             self._syncer = ThreadPoolExecutor(1, thread_name_prefix="session-fsync")
         self._file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._file.flush()
@@ -105,7 +107,7 @@ class SessionStore:
         self.root = root or default_root()
 
     def create(self, cwd: Path, model: str, messages: list[Message] | None = None) -> Session:
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         sid = str(uuid.uuid4())
         session = Session(id=sid, path=self.root / f"{sid}.jsonl", cwd=str(cwd), model=model)
         session._write(

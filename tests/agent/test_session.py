@@ -234,3 +234,15 @@ async def test_tools_cannot_put_the_api_key_into_the_transcript(
     assert any(e.kind == "tool_output" for e in port.events)
     assert all(API_KEY not in str(e.data) for e in port.events)
     assert API_KEY not in json.dumps(fake.requests[-1].body)
+
+
+def test_transcripts_are_private_to_their_owner(tmp_path):
+    import stat
+
+    from agent.session import SessionStore
+
+    store = SessionStore(tmp_path / "sessions")
+    session = store.create(tmp_path, "claude-sonnet-5-5")
+    session.close()
+    assert stat.S_IMODE(session.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "sessions").stat().st_mode) == 0o700
