@@ -32,7 +32,7 @@ def to_workspace_edit(session: Session, changes: Any) -> WorkspaceEdit:
     renames: list[tuple[str, str]] = []
     moved_to: dict[str, str] = {}  # new path → old path
 
-    for item in _flatten(changes):
+    for item in flatten(changes):
         if isinstance(item, rope_change.ChangeContents):
             path = session.path_of(item.resource)
             path = moved_to.get(path, path)
@@ -69,11 +69,11 @@ def to_workspace_edit(session: Session, changes: Any) -> WorkspaceEdit:
     return edit
 
 
-def _flatten(changes: Any) -> list[Any]:
+def flatten(changes: Any) -> list[Any]:
     from rope.base.change import ChangeSet
 
     if isinstance(changes, ChangeSet):
-        return [leaf for item in changes.changes for leaf in _flatten(item)]
+        return [leaf for item in changes.changes for leaf in flatten(item)]
     return [changes]
 
 

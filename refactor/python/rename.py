@@ -12,10 +12,11 @@ import builtins
 import io
 import keyword
 import os
+import re
 import tokenize
 from typing import TYPE_CHECKING, Any
 
-from refactor.python.changes import to_workspace_edit
+from refactor.python.changes import flatten, to_workspace_edit
 from refactor.python.edits import (
     RefactorError,
     WorkspaceEdit,
@@ -127,7 +128,76 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         )
     )
     session.check()
+    if not refactoring.is_method():
+        _rename_in_dunder_all(changes, old_name, new_name)
     return to_workspace_edit(session, changes)
+
+
+def _rename_in_dunder_all(changes: Any, old_name: str, new_name: str) -> None:
+    """rope (``docs=False``) leaves strings alone, but ``__all__ = ["old"]`` must follow
+    the rename or ``from module import *`` breaks: rewrite those entries in every file
+    the rename changes."""
+    from rope.base.change import ChangeContents
+
+    for item in flatten(changes):
+        if isinstance(item, ChangeContents):
+            item.new_contents = rename_in_dunder_all(item.new_contents, old_name, new_name)
+
+
+def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
+    """``text`` with the string entries equal to ``old_name`` in its module-level
+    ``__all__`` (assignments, ``+=``, ``.append``/``.extend``) renamed."""
+    if "__all__" not in text or old_name not in text:
+        return text
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    targets: list[ast.Constant] = []
+    for node in tree.body:
+        value = _dunder_all_value(node)
+        if value is not None:
+            targets += [
+                c for c in ast.walk(value) if isinstance(c, ast.Constant) and c.value == old_name
+            ]
+    if not targets:
+        return text
+    # Lines as ``ast`` counts them (not str.splitlines, which also breaks at \f and co.).
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    for const in sorted(targets, key=lambda c: (c.lineno, c.col_offset), reverse=True):
+        if const.end_lineno != const.lineno or const.end_col_offset is None:
+            continue  # an implicitly concatenated or multi-line string: leave it
+        line = lines[const.lineno - 1]
+        raw = line.encode("utf-8")
+        begin = len(raw[: const.col_offset].decode("utf-8"))
+        end = len(raw[: const.end_col_offset].decode("utf-8"))
+        literal = line[begin:end]
+        quote = literal.lstrip("rRuUbBfF")[:1]
+        renamed = literal.replace(f"{quote}{old_name}{quote}", f"{quote}{new_name}{quote}")
+        offset = starts[const.lineno - 1]
+        text = text[: offset + begin] + renamed + text[offset + end :]
+        lines[const.lineno - 1] = line[:begin] + renamed + line[end:]
+    return text
+
+
+def _dunder_all_value(node: ast.stmt) -> ast.expr | None:
+    """What a module-level statement adds to ``__all__``, if it touches it."""
+    if isinstance(node, ast.Assign):
+        return node.value if any(_is_all(t) for t in node.targets) else None
+    if isinstance(node, ast.AugAssign | ast.AnnAssign):
+        return node.value if _is_all(node.target) else None
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and _is_all(func.value):
+            return node.value if func.attr in ("append", "extend") else None
+    return None
+
+
+def _is_all(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "__all__"
 
 
 def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
