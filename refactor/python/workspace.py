@@ -305,8 +305,14 @@ class PythonWorkspace:
                 continue
             if os.path.exists(path) or path in self._buffers:
                 resource = project.get_file(relative)
+                # rope caches its file list and only drops it on a *created* event: a
+                # file it has not listed yet (new on disk, or a new buffer) is created.
+                created = resource not in project.get_files()
                 for observer in list(project.observers):
-                    observer.resource_changed(resource)
+                    if created:
+                        observer.resource_created(resource)
+                    else:
+                        observer.resource_changed(resource)
             else:  # created or removed on disk: let rope find out from the folder
                 parent = os.path.dirname(relative.rstrip("/"))
                 project.validate(project.get_folder(parent))
