@@ -14,10 +14,12 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate, pairwise
 
 from refactor.python.edits import normalize_newlines, offset_at, position_at
 from refactor.python.refactors import EXTRACT, INLINE, MOVE, REWRITE, Refactoring
-from refactor.text import Position, Range
+from refactor.text import Range
 
 KINDS = (EXTRACT, INLINE, REWRITE, MOVE)
 
@@ -32,7 +34,6 @@ class _Site:
     range: Range
     start: int
     end: int
-    parents: dict[ast.AST, ast.AST]
 
     def offer(
         self, refactor: str, title: str, kind: str, where: Range | None = None, **args: object
@@ -40,12 +41,69 @@ class _Site:
         return Refactoring(refactor, title, kind, self.path, where or self.range, dict(args))
 
     def span(self, node: ast.AST) -> tuple[int, int]:
+        """A node's [start, end) code point offsets (O(1): listing must stay cheap on
+        5,000-line modules, where ``span`` runs for every statement)."""
         line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
         end_line = getattr(node, "end_lineno", None) or line
         end_col = getattr(node, "end_col_offset", None) or 0
-        start = offset_at(self.text, _pos(line - 1, col, self.text))
-        end = offset_at(self.text, _pos(end_line - 1, end_col, self.text))
-        return start, end
+        return self.offset(line - 1, col), self.offset(end_line - 1, end_col)
+
+    def offset(self, line: int, utf8_col: int) -> int:
+        """Code point offset of an ``ast`` position (0-based line, UTF-8 byte column)."""
+        lines, starts = self._lines
+        if line >= len(lines):
+            return len(self.text)
+        text = lines[line]
+        col = utf8_col if text.isascii() else len(_utf8_prefix(text, utf8_col))
+        return starts[line] + min(col, len(text))
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        """The parent of every node on the way to the selection (and of their children):
+        all that offers ask about, without walking the whole module."""
+        return self._holding[1]
+
+    @cached_property
+    def holding(self) -> list[ast.AST]:
+        """Every node whose span holds the selection, outermost first."""
+        return self._holding[0]
+
+    @cached_property
+    def _holding(self) -> tuple[list[ast.AST], dict[ast.AST, ast.AST]]:
+        nodes: list[ast.AST] = [self.tree]
+        parents: dict[ast.AST, ast.AST] = {}
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            index += 1
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+                if not hasattr(child, "lineno") or _holds(self.span(child), self.start, self.end):
+                    nodes.append(child)
+        return nodes, parents
+
+    def around(self, start: int, end: int) -> list[ast.AST]:
+        """The nodes whose span holds [start, end), outermost first: a walk down one
+        path of the tree instead of over all of it."""
+        path: list[ast.AST] = [self.tree]
+        while True:
+            inner = next(
+                (
+                    child
+                    for child in ast.iter_child_nodes(path[-1])
+                    if hasattr(child, "lineno") and _holds(self.span(child), start, end)
+                ),
+                None,
+            )
+            if inner is None:
+                return path
+            path.append(inner)
+
+    @cached_property
+    def _lines(self) -> tuple[list[str], list[int]]:
+        lines = self.text.split("\n")
+        starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
+        return lines, starts
 
     def scope_of(self, node: ast.AST) -> ast.AST:
         parent = self.parents.get(node)
@@ -54,17 +112,17 @@ class _Site:
         return parent if parent is not None else self.tree
 
 
+def _holds(span: tuple[int, int], start: int, end: int) -> bool:
+    return span[0] <= start and end <= span[1]
+
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Module)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _pos(line: int, utf8_col: int, text: str) -> Position:
-    """ast columns are UTF-8 byte offsets; turn them into code points."""
-    lines = text.split("\n")
-    if line >= len(lines):
-        return Position(line, 0)
-    encoded = lines[line].encode("utf-8")[:utf8_col]
-    return Position(line, len(encoded.decode("utf-8", errors="ignore")))
+def _utf8_prefix(line: str, utf8_col: int) -> str:
+    """ast columns are UTF-8 byte offsets: the code points before one."""
+    return line.encode("utf-8")[:utf8_col].decode("utf-8", errors="ignore")
 
 
 def list_refactors(path: str, text: str, selection: Range) -> list[Refactoring]:
@@ -76,9 +134,8 @@ def list_refactors(path: str, text: str, selection: Range) -> list[Refactoring]:
             tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return []
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     start, end = offset_at(text, selection.start), offset_at(text, selection.end)
-    site = _Site(path, text, tree, selection, start, end, parents)
+    site = _Site(path, text, tree, selection, start, end)
     offers = _extractions(site) if text[start:end].strip() else _at_cursor(site)
     offers.extend(_module_offers(site))
     return offers
@@ -119,9 +176,9 @@ def _extractions(site: _Site) -> list[Refactoring]:
 
 
 def _expression_at(site: _Site, start: int, end: int) -> ast.expr | None:
-    for node in ast.walk(site.tree):
+    path = site.around(start, end)
+    for parent, node in pairwise(path):
         if isinstance(node, ast.expr) and site.span(node) == (start, end):
-            parent = site.parents.get(node)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 return None
             if isinstance(parent, ast.keyword | ast.Starred | ast.arg):
@@ -131,10 +188,21 @@ def _expression_at(site: _Site, start: int, end: int) -> ast.expr | None:
 
 
 def _occurrences(site: _Site, expression: ast.expr) -> int:
+    """How many copies of ``expression`` its scope holds (counting stops at two: the
+    caller only asks whether there are similar ones)."""
     dump = ast.dump(expression)
-    return sum(
-        1 for node in ast.walk(site.tree) if isinstance(node, ast.expr) and ast.dump(node) == dump
+    kind = type(expression)
+    scope = next(
+        (n for n in reversed(site.around(*site.span(expression))) if isinstance(n, _SCOPES)),
+        site.tree,
     )
+    count = 0
+    for node in ast.walk(scope):
+        if type(node) is kind and ast.dump(node) == dump:
+            count += 1
+            if count > 1:
+                break
+    return count
 
 
 def _statements_at(site: _Site, start: int, end: int) -> bool:
@@ -142,7 +210,7 @@ def _statements_at(site: _Site, start: int, end: int) -> bool:
     line_start = site.text.rfind("\n", 0, start) + 1
     if site.text[line_start:start].strip():
         return False
-    for node in ast.walk(site.tree):
+    for node in site.around(start, end):
         for name in ("body", "orelse", "finalbody"):
             body = getattr(node, name, None)
             if not isinstance(body, list) or not body or not isinstance(body[0], ast.stmt):
@@ -197,7 +265,7 @@ def _name_at(site: _Site) -> ast.AST | None:
     """The innermost name-bearing node whose *name* touches the cursor."""
     cursor = site.start
     best: ast.AST | None = None
-    for node in ast.walk(site.tree):
+    for node in site.holding:
         span = _name_span(site, node)
         if span is not None and span[0] <= cursor <= span[1]:
             best = node
@@ -215,7 +283,7 @@ def _name_span(site: _Site, node: ast.AST) -> tuple[int, int] | None:
     if isinstance(node, (*_FUNCS, ast.ClassDef)):
         line_start, _ = site.span(node)
         if node.decorator_list:
-            line_start = offset_at(site.text, _pos(node.lineno - 1, 0, site.text))
+            line_start = site.offset(node.lineno - 1, 0)
         match = re.compile(rf"\b{re.escape(node.name)}\b").search(site.text, line_start)
         if match is None:
             return None
@@ -257,11 +325,12 @@ def _body_repeats(site: _Site, function: ast.FunctionDef | ast.AsyncFunctionDef)
     """Whether the function's last statement appears elsewhere in the file (any names)."""
     body = function.body
     last = body[-1]
-    pattern = _shape(last.value if isinstance(last, ast.Return) and last.value else last)
+    target = last.value if isinstance(last, ast.Return) and last.value else last
+    pattern, kind = _shape(target), type(target)
     return any(
         _shape(node) == pattern
         for node in ast.walk(site.tree)
-        if isinstance(node, ast.expr | ast.stmt)
+        if type(node) is kind  # cheap filter before the dump
         and not (function.lineno <= getattr(node, "lineno", 0) <= (function.end_lineno or 0))
     )
 
