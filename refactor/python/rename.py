@@ -116,14 +116,16 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
     resource = session.resource(path)
     offset = offset_at(text, position)
     refactoring = Rename(session.project, resource, offset)
-    if not refactoring.is_method() and not _is_module(refactoring):
+    is_module = _is_module(refactoring)
+    if not refactoring.is_method() and not is_module:
         _check_definition(session, refactoring, new_name)
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(
             new_name,
             in_hierarchy=True,
             docs=False,
-            resources=resources,
+            # A module's own file need not mention its name: rope must see them all.
+            resources=resources if is_module else _mentioning(resources, old_name),
             task_handle=session.task_handle,
         )
     )
@@ -216,6 +218,20 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
         )
     )
     return to_workspace_edit(session, changes)
+
+
+def _mentioning(resources: list[Any], name: str) -> list[Any]:
+    """The files whose text contains ``name`` (buffers included): a rename can only
+    change those, and rope then parses and analyses a handful of modules instead of the
+    whole workspace (6,000 files: seconds -> a fraction of one)."""
+    found = []
+    for resource in resources:
+        try:
+            if name in resource.read():
+                found.append(resource)
+        except (OSError, UnicodeDecodeError, ValueError):
+            found.append(resource)  # let rope decide (and report) what it cannot read
+    return found
 
 
 def _is_module(refactoring: Any) -> bool:
