@@ -136,7 +136,8 @@ async def _build_index(ls: ClaudeLanguageServer, workspace: PythonWorkspace) -> 
     job = build_index(workspace, reporter.report if reporter else None)
     try:
         chunks = await asyncio.wrap_future(job.future)
-        marker = workspace.submit(lambda _session: None)  # queued after every chunk
+        # background too, so it runs after every chunk
+        marker = workspace.submit(lambda _session: None, background=True)
         await asyncio.wrap_future(marker.future)
         log.info("autoimport index for %s ready (%d jobs)", workspace.root, chunks)
     except Exception as error:

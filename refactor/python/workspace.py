@@ -9,6 +9,12 @@ event loop, the CLI) only *submit* jobs and get a `Job` back: a
 long search stops at its next step). The server awaits jobs with
 ``asyncio.wrap_future`` and never blocks its loop.
 
+Jobs have two priorities. Foreground jobs (requests: refactors, renames, code actions)
+always run before queued background jobs (building the autoimport index), in the order
+they were submitted. A background job that takes long calls `Session.yield_to_foreground`
+between its steps, which runs the foreground jobs queued meanwhile right there, on the
+worker thread: a request waits for one step of the index at most, never for the index.
+
 Editor buffers override the disk: `set_buffer` records the unsaved text of an open
 document and rope reads it through a custom file-system commands object, so every
 refactor, cross-file ones included, sees what the user sees. Buffer and disk changes
@@ -22,6 +28,7 @@ user's repository. The autoimport index lives under the user cache dir instead.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import logging
 import os
 import queue
@@ -42,6 +49,9 @@ T = TypeVar("T")
 
 # (title, message, percent or None); called on the worker thread.
 Progress = Callable[[str, str | None, int | None], None]
+
+# Queue priorities: lower runs first; FIFO within one priority.
+_CLOSE, FOREGROUND, BACKGROUND = -1, 0, 1
 
 IGNORED = [
     "*.pyc",
@@ -143,6 +153,24 @@ class Session:
     def check(self) -> None:
         self.job.check()
 
+    def yield_to_foreground(self) -> None:
+        """Run the foreground jobs queued meanwhile (for background jobs, between steps).
+
+        Raises `Cancelled` when this job was cancelled or the workspace is closing.
+        """
+        self.workspace._run_queued_foreground()
+        self.check()
+
+
+@dataclass(order=True)
+class _Item:
+    """A queued job, ordered by (priority, submission number); ``fn`` None closes."""
+
+    priority: int
+    number: int
+    fn: Callable[[Session], Any] | None = field(compare=False)
+    job: Job[Any] | None = field(compare=False)
+
 
 def _task_handle(job: Job[Any]) -> Any:
     from rope.base.taskhandle import TaskHandle
@@ -172,8 +200,8 @@ class PythonWorkspace:
         self.root = os.path.realpath(root)
         # A daemon thread: queued background work (the import index) never keeps the
         # process alive after the editor asked it to exit.
-        self._queue: queue.SimpleQueue[tuple[Callable[[Session], Any], Job[Any]] | None]
-        self._queue = queue.SimpleQueue()
+        self._queue: queue.PriorityQueue[_Item] = queue.PriorityQueue()
+        self._order = itertools.count()  # FIFO among jobs of one priority
         self._thread = threading.Thread(
             target=self._loop, name=f"rope-{os.path.basename(self.root)}", daemon=True
         )
@@ -222,13 +250,23 @@ class PythonWorkspace:
             else:
                 self._pending_changed.update(os.path.realpath(p) for p in paths)
 
-    def submit(self, fn: Callable[[Session], T], progress: Progress | None = None) -> Job[T]:
-        """Run ``fn`` on the worker thread; returns at once."""
+    def submit(
+        self,
+        fn: Callable[[Session], T],
+        progress: Progress | None = None,
+        *,
+        background: bool = False,
+    ) -> Job[T]:
+        """Run ``fn`` on the worker thread; returns at once.
+
+        ``background`` jobs run only when no foreground job is queued.
+        """
         if self._closed:
             raise RefactorError("the Python workspace is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         job: Job[T] = Job(future, progress)
-        self._queue.put((fn, job))
+        priority = BACKGROUND if background else FOREGROUND
+        self._queue.put(_Item(priority, next(self._order), fn, job))
         return job
 
     def run(self, fn: Callable[[Session], T], timeout: float | None = None) -> T:
@@ -238,7 +276,7 @@ class PythonWorkspace:
     def close(self, wait: bool = True) -> None:
         """Stop: queued jobs are cancelled, the running one finishes (awaited if ``wait``)."""
         self._closed = True
-        self._queue.put(None)
+        self._queue.put(_Item(_CLOSE, next(self._order), None, None))
         if wait:
             self._thread.join()
 
@@ -247,19 +285,32 @@ class PythonWorkspace:
     def _loop(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            if item.fn is None or item.job is None:
                 break
-            fn, job = item
             if self._closed:
-                job.cancel()
-            self._run(fn, job)
+                item.job.cancel()
+            self._run(item.fn, item.job)
         while True:  # closed: cancel whatever is still queued
             try:
                 rest = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if rest is not None:
-                rest[1].cancel()
+            if rest.job is not None:
+                rest.job.cancel()
+
+    def _run_queued_foreground(self) -> None:
+        """Run queued foreground jobs now (worker thread, from inside a background job)."""
+        while True:
+            if self._closed:
+                raise Cancelled()
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item.priority != FOREGROUND or item.fn is None or item.job is None:
+                self._queue.put(item)  # same priority and number: same place
+                return
+            self._run(item.fn, item.job)
 
     def _run(self, fn: Callable[[Session], T], job: Job[T]) -> None:
         if not job.future.set_running_or_notify_cancel():
