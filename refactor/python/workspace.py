@@ -124,7 +124,8 @@ class Session:
         """
         from rope.base.exceptions import ModuleSyntaxError
 
-        resources = list(self.project.get_python_files())
+        # rope keeps its files in a set: sorted, so edits come in the same order every run
+        resources = sorted(self.project.get_python_files(), key=lambda r: str(r.path))
         while True:
             self.check()
             try:
