@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -59,7 +59,12 @@ class ClaudeLanguageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
-        editor. Failed sends are only logged: reporting them would send again."""
+        editor. Failed sends are only logged: reporting them would send again. A request
+        that failed already carries its error in the response: an info line is enough
+        (refused refactors arrive here too)."""
+        if source is FeatureRequestError:
+            log.info("request failed: %s", error)
+            return
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
         if source is not JsonRpcInternalError and not self.shutting_down:
             super().report_server_error(error, source)
