@@ -13,9 +13,11 @@ never for the whole index.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 import os
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -96,11 +98,58 @@ def import_candidates(session: Session, path: str, name: str, limit: int = 5) ->
     from rope.base import libutils
 
     own = libutils.modname(session.resource(path))
-    modules = [_public(m) for m in _autoimport(session).get_modules(name)]
+    autoimport = _autoimport(session)
+    modules = [_public(m) for m in autoimport.get_modules(name)]
     found = [m for m in dict.fromkeys(modules) if m and m != own]
+    if not found:
+        # The index may not have reached the workspace yet (it builds in the background
+        # and yields to requests like this one): look for the definition directly.
+        found = [m for m in _defining_modules(session, name) if m != own]
     # rope lists by source (workspace, stdlib, packages); test suites come last
     found.sort(key=lambda m: m.split(".")[0] in ("test", "tests"))
     return found[:limit]
+
+
+def _blank_line_after_imports(source: str) -> str:
+    """rope puts a first import straight above the code; PEP 8 wants a blank line."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return source
+    last = None
+    for node in body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            break
+        last = node
+    if last is None or last.end_lineno is None:
+        return source
+    lines = source.split("\n")
+    following = lines[last.end_lineno] if last.end_lineno < len(lines) else ""
+    if following.strip():
+        lines.insert(last.end_lineno, "")
+    return "\n".join(lines)
+
+
+def _defining_modules(session: Session, name: str) -> list[str]:
+    """Workspace modules with a top-level ``def``/``class``/assignment of ``name``
+    (a text scan of the files that mention it; each found file is indexed on the way)."""
+    from rope.base import libutils
+
+    definition = re.compile(
+        rf"^(?:(?:async\s+)?def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*(?::|=(?!=))",
+        re.MULTILINE,
+    )
+    found = []
+    for resource in session.project.get_python_files():
+        session.check()
+        try:
+            text = resource.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if name in text and definition.search(text):
+            found.append(str(libutils.modname(resource)))
+            _autoimport(session).update_resource(resource)
+    return sorted(found, key=lambda m: (m.count("."), m))
 
 
 def _public(module: str) -> str | None:
@@ -128,8 +177,8 @@ def add_import(session: Session, path: str, module: str, name: str) -> Workspace
         imports.add_import(importutils.NormalImport(((module, None),)))
     else:
         imports.add_import(importutils.FromImport(module, 0, ((name, None),)))
-    source = imports.get_changed_source() or text
-    edit = _edit(session, path, text, str(source))
+    source = _blank_line_after_imports(str(imports.get_changed_source() or text))
+    edit = _edit(session, path, text, source)
     if edit.is_empty():
         raise RefactorError(f"{name} is already imported")
     return edit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.lsp_client import CLIENTS, config, initialize, open_document, wait_for_diagnostics
@@ -182,3 +183,116 @@ async def test_unused_import_quick_fix(client: LanguageClient):
     actions = await _actions(client, uri, unused[0].range, only=["quickfix"], diagnostics=unused)
     assert [a.title for a in actions] == ["Remove unused import `os`"]
     assert _edits(actions[0].edit)[0].new_text == ""
+
+
+AREA = "def area(w, h):\n    size = w * h\n    return size + 1\n\n\nprint(area(2, 3))\n"
+
+
+def _kind(action: types.CodeAction) -> str:
+    return str(getattr(action.kind, "value", action.kind))
+
+
+async def _apply_action(
+    client: LanguageClient, uri: str, text: str, rng: types.Range, *, kind: str, title: str
+) -> tuple[str, types.WorkspaceEdit]:
+    """List with ``only=[kind]``, take the action titled ``title``, get its edit the way
+    this client does, and return the document text after the edit."""
+    actions = await _actions(client, uri, rng, only=[kind])
+    assert all(_kind(a).startswith(kind) for a in actions)
+    action = next((a for a in actions if a.title == title), None)
+    assert action is not None, [a.title for a in actions]
+    edit = await _edit_of(client, action)
+    return _apply(text, _edits(edit)), edit
+
+
+async def test_inline_variable(client: LanguageClient):
+    uri = _open(client, "inline_ok.py", AREA)
+    after, _ = await _apply_action(
+        client,
+        uri,
+        AREA,
+        _range(1, 5, 1, 5),
+        kind="refactor.inline",
+        title="Inline variable `size`",
+    )
+    assert after == "def area(w, h):\n    return w * h + 1\n\n\nprint(area(2, 3))\n"
+
+
+async def test_remove_parameter_rewrites_call_sites(client: LanguageClient):
+    uri = _open(client, "rewrite.py", AREA.replace("size + 1", "size + 1 + 0"))
+    text = AREA.replace("size + 1", "size + 1 + 0")
+    after, _ = await _apply_action(
+        client,
+        uri,
+        text,
+        _range(0, 12, 0, 12),
+        kind="refactor.rewrite",
+        title="Remove parameter `h`",
+    )
+    assert "def area(w):" in after
+    assert "print(area(2))" in after
+
+
+async def test_move_to_a_new_module(client: LanguageClient):
+    text = "\n\ndef helper(x):\n    return x * 2\n\n\nprint(helper(1))\n"
+    uri = _open(client, "mover.py", text)
+    actions = await _actions(client, uri, _range(2, 5, 2, 5), only=["refactor.move"])
+    assert [a.title for a in actions] == ["Move `helper` to new module `helper.py`"]
+    new_uri = (client.root / "helper.py").as_uri()  # type: ignore[attr-defined]
+    if client.profile != "visual-studio-code":  # type: ignore[attr-defined]
+        # Neovim 0.7 and eglot 1.9 cannot create files in a workspace edit: refused.
+        with pytest.raises(JsonRpcException, match="does not support file creation"):
+            await _edit_of(client, actions[0])
+        assert not (client.root / "helper.py").exists()  # type: ignore[attr-defined]
+        return
+    edit = await _edit_of(client, actions[0])
+    changes = edit.document_changes or []
+    assert [c.uri for c in changes if isinstance(c, types.CreateFile)] == [new_uri]
+    texts = {
+        c.text_document.uri: list(c.edits) for c in changes if isinstance(c, types.TextDocumentEdit)
+    }
+    assert _apply(text, texts[uri]) == "import helper\nprint(helper.helper(1))\n"
+    assert _apply("", texts[new_uri]).startswith("def helper(x):\n    return x * 2\n")
+
+
+async def test_fix_all_removes_unused_imports_and_sorts(client: LanguageClient):
+    text = "import sys\nimport json\nimport os\n\nprint(os.sep, sys.argv)\n"
+    uri = _open(client, "fixall.py", text)
+    actions = await _actions(
+        client,
+        uri,
+        _range(0, 0, 5, 0),
+        only=["source.fixAll"],
+        trigger=types.CodeActionTriggerKind.Automatic,
+    )
+    assert [_kind(a) for a in actions] == ["source.fixAll"]
+    # rope's import layout: two blank lines after the imports
+    assert _apply(text, _edits(actions[0].edit)) == (
+        "import os\nimport sys\n\n\nprint(os.sep, sys.argv)\n"
+    )
+
+
+async def test_undefined_name_quick_fix_adds_the_import(client: LanguageClient):
+    module = client.root / "shouting.py"  # type: ignore[attr-defined]
+    module.write_text("def shout(text):\n    return text.upper()\n")
+    # What an editor's file watcher reports for a file created outside it.
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    text = "print(shout('hi'))\n"
+    uri = _open(client, "needs_import.py", text)
+    undefined: list[types.Diagnostic] = []
+    while not undefined:  # bounded by the wait's own timeout
+        undefined = [d for d in client.diagnostics.get(uri, ()) if d.code == "UndefinedName"]
+        if not undefined:
+            await wait_for_diagnostics(client, uri)
+    actions = await _actions(
+        client, uri, undefined[0].range, only=["quickfix"], diagnostics=undefined
+    )
+    assert "Import `shout` from `shouting`" in [a.title for a in actions]
+    action = next(a for a in actions if a.title == "Import `shout` from `shouting`")
+    assert _apply(text, _edits(await _edit_of(client, action))) == (
+        "from shouting import shout\n\nprint(shout('hi'))\n"
+    )
