@@ -11,19 +11,21 @@ import difflib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
+from refactor.files import TOOL_FOLDERS, walk
 from refactor.python.edits import RefactorError, WorkspaceEdit, apply_edits, normalize_newlines
 from refactor.text import Position
 
-SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build"}
-
 
 def python_files(paths: list[str]) -> Iterator[str]:
+    """Python files named directly, and those under folders that git would not ignore."""
     for path in paths:
         if os.path.isdir(path):
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                yield from (os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+            base = Path(path).resolve()
+            for found in walk(base, skip=TOOL_FOLDERS):
+                if found.suffix in (".py", ".pyi"):
+                    yield os.path.relpath(found)
         else:
             yield path
 

@@ -1,0 +1,61 @@
+"""`claude-lsp fix` and `claude-lsp rename` on files on disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+UNTIDY = "import sys\nimport json\nimport os\n\nprint(os.sep, sys.argv)\n"
+TIDY = "import os\nimport sys\n\n\nprint(os.sep, sys.argv)\n"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_fix_diff_writes_nothing_then_fix_writes_once(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "ignored").mkdir()
+    (tmp_path / "ignored" / "skip.py").write_text(UNTIDY)
+    target = tmp_path / "app.py"
+    target.write_text(UNTIDY)
+    diff = _run("fix", "--diff", ".", cwd=tmp_path)
+    assert diff.returncode == 1  # changes would be made
+    assert "-import json\n" in diff.stdout
+    assert "skip.py" not in diff.stdout
+    assert target.read_text() == UNTIDY
+    fixed = _run("fix", ".", cwd=tmp_path)
+    assert fixed.returncode == 0
+    assert target.read_text() == TIDY
+    assert (tmp_path / "ignored" / "skip.py").read_text() == UNTIDY
+    again = _run("fix", "--diff", ".", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "")
+    assert "would fix 0 files" in again.stderr
+
+
+def test_rename_across_files(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "lib.py").write_text("def compute(value):\n    return value * 2\n")
+    (tmp_path / "main.py").write_text("from lib import compute\n\nprint(compute(value=3))\n")
+    preview = _run("rename", "lib.py:1:5", "double", "--diff", cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    assert "+def double(value):" in preview.stdout
+    assert "lib.py" in preview.stdout and "main.py" in preview.stdout
+    assert (tmp_path / "lib.py").read_text().startswith("def compute")
+    done = _run("rename", "lib.py:1:5", "double", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (
+        tmp_path / "main.py"
+    ).read_text() == "from lib import double\n\nprint(double(value=3))\n"
+    refused = _run("rename", "main.py:3:1", "len", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "claude-lsp rename:" in refused.stderr
