@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from refactor.text import looks_binary
+
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
@@ -124,3 +126,17 @@ def walk(
                 if not _within(target, roots) or not target.is_file():
                     continue
             yield path
+
+
+def read_text(path: Path, max_bytes: int) -> str | None:
+    """A file's text for searching and outlines: None when it is unreadable, larger
+    than ``max_bytes`` or binary; invalid UTF-8 is replaced, not fatal."""
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if looks_binary(data):
+        return None
+    return data.decode("utf-8", "replace")

@@ -19,7 +19,7 @@ from agent.tools.common import (
     workspace_path,
 )
 from agent.types import ToolContext, ToolResult
-from refactor.files import walk
+from refactor.files import read_text, walk
 
 if TYPE_CHECKING:
     from refactor.python.edits import WorkspaceEdit
@@ -193,15 +193,7 @@ def _flatten(symbols: list[Symbol], parent: Symbol | None) -> list[tuple[Symbol,
 
 
 def _disk_text(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\x00" in data[:8192]:
-        return None
-    return data.decode("utf-8", "replace")
+    return read_text(path, MAX_FILE_BYTES)
 
 
 class RenameTool:

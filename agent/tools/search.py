@@ -28,7 +28,7 @@ from agent.tools.common import (
     workspace_path,
 )
 from agent.types import ToolContext, ToolResult
-from refactor.files import walk
+from refactor.files import read_text, walk
 
 GLOB_LIMIT = 100
 GREP_TIMEOUT = 60.0
@@ -413,15 +413,7 @@ def _python_grep(query: GrepQuery) -> list[str]:
 
 
 def _text_of(path: Path) -> str | None:
-    try:
-        if path.stat().st_size > MAX_SEARCH_FILE_BYTES:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\x00" in data[:8192]:
-        return None
-    return data.decode("utf-8", "replace")
+    return read_text(path, MAX_SEARCH_FILE_BYTES)
 
 
 def _search(regex: re.Pattern[str], text: str, name: str, query: GrepQuery) -> list[str]:
