@@ -14,6 +14,7 @@ imported only when the first job runs, never at start-up.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import uuid
@@ -65,6 +66,11 @@ def workspace_for(ls: ClaudeLanguageServer, path: str) -> PythonWorkspace:
     python_workspace = workspace.workspace_for(root_for(ls, path))
     if not python_workspace.state.get("indexing"):
         python_workspace.state["indexing"] = True
+        # The first Python document: load the code-action listing off the loop now, so
+        # the first lightbulb does not pay for its imports.
+        asyncio.get_running_loop().run_in_executor(
+            None, importlib.import_module, "refactor.python.actions"
+        )
         _tasks.add(task := asyncio.ensure_future(_build_index(ls, python_workspace)))
         task.add_done_callback(_tasks.discard)
     return python_workspace
