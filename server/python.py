@@ -228,7 +228,7 @@ def columns_for(ls: ClaudeLanguageServer, path: str) -> Columns:
         return ls.documents.columns(doc)
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
+            lines = handle.read().split("\n")  # LSP lines: not at \f or U+2028
     except OSError:
         lines = []
     return Columns(

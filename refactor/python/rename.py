@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def identifier_at(text: str, position: Position) -> tuple[Range, str] | None:
     """The name token touching ``position`` (its range and text), if any."""
     text = normalize_newlines(text)
-    lines = text.splitlines()
+    lines = text.split("\n")  # not splitlines: LSP lines do not end at \f or U+2028
     if position.line >= len(lines):
         return None
     line = lines[position.line]
