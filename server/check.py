@@ -41,6 +41,13 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _github(value: str, is_property: bool = False) -> str:
+    """Escaped for a GitHub workflow command: a comma or colon in a file name would end
+    the property, a newline the command."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
+
+
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -66,7 +73,10 @@ def main(argv: list[str]) -> int:
                 print(f"{name}:{line}:{col}: {f.message} [{f.source}/{f.code}]")
             elif args.format == "github":
                 level = "error" if f.severity == "error" else "warning"
-                print(f"::{level} file={name},line={line},col={col},title={f.source}::{f.message}")
+                print(
+                    f"::{level} file={_github(name, True)},line={line},col={col},"
+                    f"title={f.source}::{_github(f.message)}"
+                )
             else:
                 records.append(
                     {

@@ -106,3 +106,10 @@ def test_check_missing_path_is_a_usage_error(tmp_path: Path):
     result = _check("nope/", cwd=tmp_path)
     assert result.returncode == 2
     assert "no such file or folder: nope" in result.stderr
+
+
+def test_github_format_escapes_file_names_and_messages(tmp_path: Path):
+    _tree(tmp_path, {"a,b:c.py": "def f(:\n", "fmt.py": "print('%s %s' % (1,))\n"})
+    lines = _check("--format", "github", ".", cwd=tmp_path).stdout.splitlines()
+    assert lines[0] == "::error file=a%2Cb%3Ac.py,line=1,col=7,title=claude-lsp::missing `)`"
+    assert lines[1].startswith("::warning file=fmt.py,line=1,col=7,title=pyflakes::'...' %25 ")
