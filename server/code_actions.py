@@ -185,6 +185,7 @@ async def compute(ls: ClaudeLanguageServer, data: Any) -> tuple[lsp.WorkspaceEdi
     if data.get("version") is not None and doc.version != data["version"]:
         raise JsonRpcContentModified("the document changed since the action was listed")
     path = to_fs_path(doc.uri) or doc.path
+    versions = python.open_versions(ls)
     if "import" in data:
         module, name = (str(x) for x in data["import"])
         label = f"Import {name}"
@@ -201,7 +202,7 @@ async def compute(ls: ClaudeLanguageServer, data: Any) -> tuple[lsp.WorkspaceEdi
         raise JsonRpcContentModified("the document changed while the refactor was computed")
     for note in edit.notes:
         log.info("%s: %s", label, note)
-    return python.to_lsp_edit(ls, edit), label
+    return python.to_lsp_edit(ls, edit, versions), label
 
 
 async def resolve(ls: ClaudeLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:

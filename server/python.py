@@ -236,12 +236,37 @@ def columns_for(ls: ClaudeLanguageServer, path: str) -> Columns:
     )
 
 
-def to_lsp_edit(ls: ClaudeLanguageServer, edit: WorkspaceEdit) -> lsp.WorkspaceEdit:
+def open_versions(ls: ClaudeLanguageServer) -> dict[str, int | None]:
+    """The version of every open document: what rope will see, taken before a job."""
+    return {doc.uri: doc.version for doc in ls.documents}
+
+
+def _check_versions(
+    ls: ClaudeLanguageServer, paths: list[str], versions: dict[str, int | None]
+) -> None:
+    for path in paths:
+        uri = from_fs_path(path) or path
+        doc = ls.documents.get(uri)
+        if versions.get(uri) != (doc.version if doc else None):
+            raise RefactorError(
+                f"{os.path.basename(path)} changed while the edit was computed; try again"
+            )
+
+
+def to_lsp_edit(
+    ls: ClaudeLanguageServer, edit: WorkspaceEdit, versions: dict[str, int | None] | None = None
+) -> lsp.WorkspaceEdit:
     """The engine's edit as the client can take it (versioned documentChanges, renames).
 
-    Raises `RefactorError` when the edit renames or creates files and the client cannot.
+    ``versions`` (from `open_versions` before the job ran): a file the edit changes that
+    was edited, opened or closed since is refused, since its edits were computed on
+    other text (stamped with the new version, the editor would apply them anyway).
+    Raises `RefactorError` when that happens or when the edit renames or creates files
+    and the client cannot.
     """
     features = ls.client_features
+    if versions is not None:
+        _check_versions(ls, [*edit.changes, *(old for old, _ in edit.renames)], versions)
     operations = features.resource_operations
     if edit.renames and not (features.document_changes and "rename" in operations):
         raise RefactorError(

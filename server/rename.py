@@ -47,7 +47,8 @@ async def rename(ls: ClaudeLanguageServer, params: lsp.RenameParams) -> lsp.Work
     if doc is None or not python.is_python(doc):
         return None
     position = ls.documents.columns(doc).from_client(params.position)
-    version, path, new_name = doc.version, doc.path, params.new_name
+    path, new_name = doc.path, params.new_name
+    versions = python.open_versions(ls)
     try:
         edit = await python.run(
             ls,
@@ -56,11 +57,9 @@ async def rename(ls: ClaudeLanguageServer, params: lsp.RenameParams) -> lsp.Work
             title=f"Renaming to {new_name}",
             token=params.work_done_token,
         )
-        if doc.version != version:
-            raise RefactorError("the document changed while renaming; try again")
         for note in edit.notes:
             log.info("rename: %s", note)
-        return python.to_lsp_edit(ls, edit)
+        return python.to_lsp_edit(ls, edit, versions)
     except RefactorError as error:
         ls.show_message(f"Rename: {error}")
         raise RequestFailed(f"rename refused: {error}") from error
