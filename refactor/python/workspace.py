@@ -118,11 +118,11 @@ class Session:
     def over_python_files(self, fn: Callable[[list[Any]], T]) -> T:
         """Run ``fn(resources)`` over the workspace's Python files.
 
-        A file that does not parse (a fixture, a half-edited buffer) would make rope
-        give up on the whole search; it is left out, recorded in `skipped`, and the
-        search runs again without it.
+        A file that does not parse (a fixture, a half-edited buffer) or that vanished
+        meanwhile (deleted, a dangling symlink) would make rope give up on the whole
+        search; it is left out, recorded in `skipped`, and the search runs again.
         """
-        from rope.base.exceptions import ModuleSyntaxError
+        from rope.base.exceptions import ModuleSyntaxError, ResourceNotFoundError
 
         # rope keeps its files in a set: sorted, so edits come in the same order every run
         resources = sorted(self.project.get_python_files(), key=lambda r: str(r.path))
@@ -136,6 +136,18 @@ class Session:
                     raise
                 resources.remove(bad[0])
                 self.skipped.append(self.path_of(bad[0]))
+            except (FileNotFoundError, ResourceNotFoundError) as error:
+                gone = [
+                    r
+                    for r in resources
+                    if not os.path.exists(self.path_of(r))
+                    and self.workspace.buffer(self.path_of(r)) is None
+                ]
+                if not gone:
+                    raise RefactorError(f"a file vanished while rope read it: {error}") from error
+                for resource in gone:
+                    resources.remove(resource)
+                    self.skipped.append(self.path_of(resource))
 
     def resource(self, path: str) -> File:
         """The rope file for an absolute path inside the workspace."""

@@ -105,6 +105,15 @@ def test_rename_skips_files_that_do_not_parse(workspace: PythonWorkspace, tmp_pa
     assert sorted(edit.changes) == [str(tmp_path / "a.py"), str(tmp_path / "lib.py")]
 
 
+def test_rename_skips_files_that_vanished(workspace: PythonWorkspace, tmp_path: Path) -> None:
+    _write(
+        tmp_path, {"lib.py": "def old():\n    return 1\n", "a.py": "from lib import old\nold()\n"}
+    )
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    edit = workspace.run(lambda s: rename(s, str(tmp_path / "lib.py"), Position(0, 5), "new"))
+    assert sorted(edit.changes) == [str(tmp_path / "a.py"), str(tmp_path / "lib.py")]
+
+
 def test_crlf_files_keep_crlf() -> None:
     edits = diff_edits("a = 1\nb = 2\n", "a = 1\nc = 2\nd = 3\n", "\r\n")
     assert all("\n" not in e.new_text or "\r\n" in e.new_text for e in edits)
