@@ -383,6 +383,15 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_chat(args, sys.stdin, sys.stdout, sys.stderr))
     except AgentError as exc:  # no credentials, unknown session: before any turn ran
         sys.stderr.write(f"error: {exc}\n")
+        if args.output_format in ("json", "stream-json"):
+            # Scripts reading stdout get the documented result object, not silence.
+            result = {
+                "type": "result",
+                "subtype": "error_during_execution",
+                "is_error": True,
+                "result": str(exc),
+            }
+            sys.stdout.write(json.dumps(result) + "\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

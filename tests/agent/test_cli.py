@@ -166,6 +166,17 @@ def test_no_api_key_is_a_clear_error(
     assert code == 1 and out == ""
     assert "ANTHROPIC_API_KEY" in err
     assert store(tmp_path).list() == []
+    # Scripts that read JSON from stdout get the result object, with the same reason.
+    code = chat(ws, "-p", "hi", "--output-format", "json")
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert code == 1
+    assert (result["type"], result["subtype"], result["is_error"]) == (
+        "result",
+        "error_during_execution",
+        True,
+    )
+    assert "ANTHROPIC_API_KEY" in result["result"]
 
 
 def test_model_errors_exit_1(
