@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,8 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from tree_sitter import Language, Query
 
 log = logging.getLogger(__name__)
@@ -145,20 +148,59 @@ def load_language(lang: str) -> Language | None:
         return None
 
 
+# A query file whose first line is ``; inherits: c`` (or ``; inherits: a, b``) gets the
+# same-named query of each listed folder appended after its own patterns, so its own patterns
+# come first and win (see symbols.py); inherited files may inherit in turn.
+_INHERITS = re.compile(r";+\s*inherits\s*:\s*([\w-]+(?:\s*,\s*[\w-]+)*)\s*")
+
+
+def _queries_root() -> Traversable:
+    return resources.files(__package__).joinpath("queries")
+
+
+def query_source(folder: str, name: str, root: Traversable | None = None) -> str | None:
+    """The text of ``queries/<folder>/<name>.scm`` followed by the files it inherits.
+
+    Each file is included once, at its first (highest-precedence) place, so an inheritance
+    cycle or a diamond does not repeat or loop.
+    """
+    base = _queries_root() if root is None else root
+    seen: set[str] = set()
+    parts: list[str] = []
+
+    def include(current: str) -> bool:
+        seen.add(current)
+        source = base.joinpath(current, f"{name}.scm")
+        if not source.is_file():
+            return False
+        text = source.read_text(encoding="utf-8")
+        parts.append(text)
+        directive = _INHERITS.fullmatch(text.partition("\n")[0].rstrip("\r"))
+        parents = directive.group(1).split(",") if directive else []
+        for parent in (p.strip() for p in parents):
+            if parent not in seen and not include(parent):
+                log.warning("queries/%s/%s.scm inherits missing %s", current, name, parent)
+        return True
+
+    if not include(folder):
+        return None
+    return "\n".join(parts)
+
+
 @cache
 def _query(lang: str, name: str) -> Query | None:
     from tree_sitter import Query
 
     language = _load(lang)
-    folder = QUERY_ALIASES.get(lang, lang)
-    source = resources.files(__package__).joinpath("queries", folder, f"{name}.scm")
-    if not source.is_file():
+    source = query_source(QUERY_ALIASES.get(lang, lang), name)
+    if source is None:
         return None
-    return Query(language, source.read_text(encoding="utf-8"))
+    return Query(language, source)
 
 
 def load_query(lang: str, name: str) -> Query | None:
-    """The compiled query ``queries/<lang>/<name>.scm``, or None if the language has none."""
+    """The compiled query ``queries/<lang>/<name>.scm`` with what it inherits, or None if
+    the language has none."""
     if load_language(lang) is None:
         return None
     with _lock:

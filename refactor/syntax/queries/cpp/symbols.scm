@@ -1,8 +1,11 @@
+; inherits: c
 ; Document symbols: @symbol.<kind> is the definition, @name its name.
 ; When several patterns capture the same node, the first one here wins.
 ; "Top level" includes preprocessor conditionals, so headers with include guards work.
 ; Methods declared or defined in a class body nest under it; out-of-line definitions keep
 ; their qualified name (Registry<T>::add), as in clangd.
+; c/symbols.scm is appended after these patterns (typedefs, enumerators, global variables,
+; macros); the C++ forms here (qualified names, references, constexpr) win over its C forms.
 
 (namespace_definition
   name: (_) @name) @symbol.namespace
@@ -250,26 +253,6 @@
           parameters: (parameter_list) @detail))
     ]) @symbol.function)
 
-; typedef struct { ... } Name; is the struct Name.
-(type_definition
-  type: [(struct_specifier !name body: (_)) (union_specifier !name body: (_))]
-  declarator: (type_identifier) @name) @symbol.struct
-
-(type_definition
-  type: (enum_specifier !name body: (_))
-  declarator: (type_identifier) @name) @symbol.enum
-
-(type_definition
-  type: (_) @detail
-  declarator: (type_identifier) @name) @symbol.typeparameter
-
-; typedef int (*callback)(int);
-(type_definition
-  declarator: (function_declarator
-    declarator: (parenthesized_declarator
-      (pointer_declarator
-        declarator: (type_identifier) @name)))) @symbol.typeparameter
-
 (alias_declaration
   name: (type_identifier) @name
   type: (_) @detail) @symbol.typeparameter
@@ -285,9 +268,6 @@
 (enum_specifier
   name: (_) @name
   body: (_)) @symbol.enum
-
-(enumerator
-  name: (identifier) @name) @symbol.enummember
 
 (field_declaration
   type: (_) @detail
@@ -366,81 +346,6 @@
         declarator: (identifier) @name)
     ] @symbol.constant))
 
-(translation_unit
-  (declaration
-    type: (_) @detail
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (init_declarator
-        declarator: [
-          (identifier) @name
-          (pointer_declarator declarator: (identifier) @name)
-          (array_declarator declarator: (identifier) @name)
-        ])
-    ] @symbol.variable))
-
-(preproc_if
-  (declaration
-    type: (_) @detail
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (init_declarator
-        declarator: [
-          (identifier) @name
-          (pointer_declarator declarator: (identifier) @name)
-          (array_declarator declarator: (identifier) @name)
-        ])
-    ] @symbol.variable))
-
-(preproc_ifdef
-  (declaration
-    type: (_) @detail
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (init_declarator
-        declarator: [
-          (identifier) @name
-          (pointer_declarator declarator: (identifier) @name)
-          (array_declarator declarator: (identifier) @name)
-        ])
-    ] @symbol.variable))
-
-(preproc_else
-  (declaration
-    type: (_) @detail
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (init_declarator
-        declarator: [
-          (identifier) @name
-          (pointer_declarator declarator: (identifier) @name)
-          (array_declarator declarator: (identifier) @name)
-        ])
-    ] @symbol.variable))
-
-(preproc_elif
-  (declaration
-    type: (_) @detail
-    declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (array_declarator declarator: (identifier) @name)
-      (init_declarator
-        declarator: [
-          (identifier) @name
-          (pointer_declarator declarator: (identifier) @name)
-          (array_declarator declarator: (identifier) @name)
-        ])
-    ] @symbol.variable))
-
 (declaration_list
   (declaration
     type: (_) @detail
@@ -455,11 +360,3 @@
           (array_declarator declarator: (identifier) @name)
         ])
     ] @symbol.variable))
-
-; Macros.
-(preproc_def
-  name: (identifier) @name) @symbol.constant
-
-(preproc_function_def
-  name: (identifier) @name
-  parameters: (preproc_params) @detail) @symbol.function

@@ -1,6 +1,8 @@
+; inherits: ecma
 ; Document symbols: @symbol.<kind> is the definition, @name its name.
 ; When several patterns capture the same node, the first one here wins.
 ; Shared by typescript and typescriptreact (TSX): use only nodes both grammars have.
+; ecma/symbols.scm (functions, methods, object-literal methods, export default) is appended.
 
 (class_declaration
   name: (type_identifier) @name
@@ -33,31 +35,9 @@
 (module
   name: (_) @name) @symbol.module
 
-(function_declaration
-  name: (identifier) @name
-  parameters: (formal_parameters) @detail) @symbol.function
-
-(generator_function_declaration
-  name: (identifier) @name
-  parameters: (formal_parameters) @detail) @symbol.function
-
 (function_signature
   name: (identifier) @name
   parameters: (formal_parameters) @detail) @symbol.function
-
-; Class and interface members, object-literal methods.
-(method_definition
-  name: (property_identifier) @name
-  (#eq? @name "constructor")
-  parameters: (formal_parameters) @detail) @symbol.constructor
-
-(method_definition
-  ["get" "set"]
-  name: (_) @name) @symbol.property
-
-(method_definition
-  name: (_) @name
-  parameters: (formal_parameters) @detail) @symbol.method
 
 (abstract_method_signature
   name: (_) @name
@@ -87,25 +67,6 @@
      (method_signature
        name: (_) @name
        parameters: (formal_parameters) @detail) @symbol.method]))
-
-(pair
-  key: (_) @name
-  value: [
-    (function_expression parameters: (formal_parameters) @detail)
-    (arrow_function parameters: (formal_parameters)? @detail)
-  ]) @symbol.method
-
-; export default class { … } / function () { … } / () => …, named "default".
-(export_statement
-  "default" @name
-  value: (class)) @symbol.class
-
-(export_statement
-  "default" @name
-  value: [
-    (function_expression parameters: (formal_parameters) @detail)
-    (arrow_function parameters: (formal_parameters)? @detail)
-  ]) @symbol.function
 
 ; const f = () => {} / function () {} / class {} anywhere.
 (variable_declarator
