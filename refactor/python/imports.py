@@ -72,9 +72,47 @@ def _organized(session: Session, path: str, text: str) -> str:
 
     if syntax_problem(text, path) is not None:
         return text
-    pymodule = libutils.get_string_module(session.project, text, session.resource(path))
+    head, tail = _leading_imports(text)
+    if not head:
+        return text
+    pymodule = libutils.get_string_module(session.project, head, session.resource(path))
     result = ImportTools(session.project).organize_imports(pymodule, unused=False, selfs=False)
-    return text if result is None else str(result)
+    if result is None:
+        return text
+    if not tail:
+        return str(result)
+    return str(result).rstrip("\n") + "\n" + tail
+
+
+def _leading_imports(text: str) -> tuple[str, str]:
+    """``text`` split into what organize may reorder and what it must leave alone.
+
+    rope hoists every module-level import to the top, across any statement between
+    them: an import after ``sys.path.insert(...)``, ``matplotlib.use(...)`` or a
+    ``try: import x except ImportError`` would then run before it. Like isort and ruff,
+    only the leading block (docstring, imports) is sorted when imports come later; the
+    head ends with its last import's line. With no late import, rope sees everything.
+    """
+    body = ast.parse(text).body
+    start = 1 if body and _is_docstring(body[0]) else 0
+    lead = start
+    while lead < len(body) and isinstance(body[lead], ast.Import | ast.ImportFrom):
+        lead += 1
+    if not any(isinstance(n, ast.Import | ast.ImportFrom) for n in body[lead:]):
+        return text, ""
+    if lead == start:
+        return "", text
+    lines = text.split("\n")
+    end = body[lead - 1].end_lineno or body[lead - 1].lineno
+    return "\n".join(lines[:end]) + "\n", "\n".join(lines[end:])
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _edit(session: Session, path: str, old: str, new: str) -> WorkspaceEdit:
