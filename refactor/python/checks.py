@@ -8,6 +8,7 @@ for every language already.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -40,10 +41,13 @@ def check(path: str, text: str) -> list[Problem]:
         return []
     lines = text.split("\n")
     found = checker.Checker(tree, filename=path)
+    in_type_comments = _type_comment_imports(text, tree)
     problems = []
     for message in sorted(found.messages, key=lambda m: (m.lineno, m.col)):
         code = type(message).__name__
         name = _name_of(code, message.message_args)
+        if code == "UnusedImport" and name in in_type_comments:
+            continue
         start = Position(message.lineno - 1, _column(lines, message.lineno - 1, message.col))
         end = Position(start.line, len(lines[start.line]) if start.line < len(lines) else 0)
         if name is not None:
@@ -68,6 +72,40 @@ def _name_of(code: str, args: tuple[object, ...]) -> str | None:
     return None
 
 
+def _type_comment_imports(text: str, tree: ast.Module) -> set[str]:
+    """pyflakes names of the imports a ``# type:`` comment uses.
+
+    pyflakes 3 stopped reading type comments, so ``import typing`` used only in
+    ``x = []  # type: typing.List[int]`` looked unused, and fix all removed it (mypy
+    then fails on the comment). Such an import counts as used, as it did before.
+    """
+    if "type:" not in text:
+        return set()
+    words: set[str] = set()
+    for match in _TYPE_COMMENT.finditer(text):
+        if not match.group(1).lstrip().startswith("ignore"):
+            words.update(_IDENTIFIER.findall(match.group(1)))
+    if not words:
+        return set()
+    return {
+        _pyflakes_name(node, alias)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+        if _bound_name(node, alias) in words
+    }
+
+
+_TYPE_COMMENT = re.compile(r"#\s*type:([^\n#]*)")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _bound_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    if alias.asname:
+        return alias.asname
+    return alias.name if isinstance(node, ast.ImportFrom) else alias.name.split(".")[0]
+
+
 def _column(lines: list[str], line: int, utf8_col: int) -> int:
     if line >= len(lines):
         return 0
@@ -86,11 +124,16 @@ def _find_name(lines: list[str], start: Position, name: str) -> tuple[Position, 
     return None
 
 
-def remove_unused_imports(text: str, names: set[str] | None = None) -> list[TextEdit]:
+def remove_unused_imports(
+    text: str, names: set[str] | None = None, path: str = "<fix>"
+) -> list[TextEdit]:
     """Edits removing the unused imports pyflakes reports (only ``names``, if given).
 
     ``import a, b`` loses just the unused alias; a statement left empty goes away
     with its line, or becomes ``pass`` when it is the only statement of a block.
+    Without ``names`` (fix all, on save) re-exports stay: star imports, redundant
+    aliases (``import x as x``, PEP 484's explicit re-export) and, in a package's
+    ``__init__.py`` at ``path``, imports from the package itself.
     """
     text = normalize_newlines(text)
     unused_names: dict[int, set[str]] = {}
@@ -110,7 +153,11 @@ def remove_unused_imports(text: str, names: set[str] | None = None) -> list[Text
             drop |= unused_names.get(line, set())
         if not drop:
             continue
-        keep = [a for a in node.names if _pyflakes_name(node, a) not in drop]
+        keep = [
+            a
+            for a in node.names
+            if _pyflakes_name(node, a) not in drop or (names is None and _reexport(node, a, path))
+        ]
         if len(keep) == len(node.names):
             continue
         edits.append(_replace_statement(text, node, parents.get(node), keep))
@@ -120,10 +167,31 @@ def remove_unused_imports(text: str, names: set[str] | None = None) -> list[Text
 def _pyflakes_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
     """The name pyflakes uses for an imported binding in its messages."""
     if isinstance(node, ast.ImportFrom):
-        module = "." * node.level + (node.module or "")
-        full = f"{module}.{alias.name}" if module != "." * node.level else module + alias.name
-        return f"{full} as {alias.asname}" if alias.asname else full
-    return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
+        dots = "." * node.level
+        module = dots + (node.module or "")
+        if alias.name == "*":
+            return f"from {module} import *" if module == dots else f"{module}.*"
+        full = f"{module}.{alias.name}" if module != dots else module + alias.name
+        renamed = alias.asname and alias.asname != alias.name
+        return f"{full} as {alias.asname}" if renamed else full
+    renamed = alias.asname and alias.asname != alias.name.split(".")[-1]
+    return f"{alias.name} as {alias.asname}" if renamed else alias.name
+
+
+def _reexport(node: ast.Import | ast.ImportFrom, alias: ast.alias, path: str) -> bool:
+    """An import that is there for others to import: fix all must not remove it."""
+    if alias.name in ("*", alias.asname):
+        return True
+    if os.path.basename(path) != "__init__.py":
+        return False
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return True
+        module = node.module or ""
+    else:
+        module = alias.name
+    package = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    return module.split(".")[0] == package
 
 
 def _replace_statement(

@@ -53,7 +53,7 @@ def fix_all(session: Session, path: str) -> WorkspaceEdit:
     text = session.read(path)
     if syntax_problem(text, path) is not None:
         return WorkspaceEdit()
-    cleaned = apply_edits(text, remove_unused_imports(text))
+    cleaned = apply_edits(text, remove_unused_imports(text, path=path))
     return _edit(session, path, text, _organized(session, path, cleaned))
 
 
@@ -62,7 +62,7 @@ def fix_text(session: Session, path: str, text: str) -> str:
     text = normalize_newlines(text)
     if syntax_problem(text, path) is not None:
         return text
-    cleaned = apply_edits(text, remove_unused_imports(text))
+    cleaned = apply_edits(text, remove_unused_imports(text, path=path))
     return _organized(session, path, cleaned)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from refactor.python import imports
+from refactor.python.checks import check, remove_unused_imports
 from refactor.python.edits import apply_edits
 from refactor.python.workspace import PythonWorkspace
 
@@ -53,3 +54,49 @@ def test_organize_sorts_the_leading_block_only(workspace: PythonWorkspace, tmp_p
     )
     expected = text.replace("import sys\nimport os\n", "import os\nimport sys\n")
     assert _organize(workspace, tmp_path / "mod.py", text) == expected
+
+
+def _fixed(text: str, path: str = "/ws/mod.py") -> str:
+    return apply_edits(text, remove_unused_imports(text, path=path))
+
+
+def test_fix_all_keeps_imports_used_in_type_comments() -> None:
+    text = (
+        "import typing\n"
+        "from os import path as p\n"
+        "import collections.abc\n"
+        "import json\n"
+        "x = []  # type: typing.List[p.Any]\n"
+        "def f(a):\n"
+        "    # type: (collections.abc.Sized) -> None  # a note\n"
+        "    pass\n"
+        "y = 1  # type: ignore[json]\n"
+    )
+    assert [p.name for p in check("mod.py", text) if p.code == "UnusedImport"] == ["json"]
+    assert _fixed(text) == text.replace("import json\n", "")
+
+
+def test_fix_all_keeps_reexports() -> None:
+    text = "from os import *\nimport json as json\nfrom x import y as y\nimport sys\n"
+    assert _fixed(text) == "from os import *\nimport json as json\nfrom x import y as y\n"
+    # the quick fix on one diagnostic still removes what the user picked
+    assert "from x" not in apply_edits(text, remove_unused_imports(text, {"x.y"}))
+
+
+def test_fix_all_keeps_a_package_init_api(workspace: PythonWorkspace, tmp_path: Path) -> None:
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    text = (
+        "import os\n"
+        "from . import sub\n"
+        "from .models import Model as Model, Other\n"
+        "from pkg.helpers import helper\n"
+        "import pkg.extra\n"
+    )
+    init.write_text(text)
+    edit = workspace.run(lambda s: imports.fix_all(s, str(init)), timeout=60)
+    result = apply_edits(text, edit.changes[str(init)]).splitlines()
+    assert "import os" not in result  # organized too: compare the statements kept
+    assert sorted(filter(None, result)) == sorted(text.splitlines()[1:])
+    plain = "from .models import Model\nimport os\n"
+    assert _fixed(plain, str(tmp_path / "pkg" / "mod.py")) == ""
