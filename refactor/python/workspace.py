@@ -225,6 +225,7 @@ class PythonWorkspace:
         self._pending_validate = False
         self._project: Project | None = None
         self._closed = False
+        self._queue_lock = threading.Lock()
         self.state: dict[str, Any] = {}  # per-workspace caches (autoimport: worker only)
 
     # -- called from any thread -------------------------------------------------------
@@ -274,12 +275,15 @@ class PythonWorkspace:
 
         ``background`` jobs run only when no foreground job is queued.
         """
-        if self._closed:
-            raise RefactorError("the Python workspace is closed")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         job: Job[T] = Job(future, progress)
         priority = BACKGROUND if background else FOREGROUND
-        self._queue.put(_Item(priority, next(self._order), fn, job))
+        # One lock with close(): a job is either queued before the stop marker (and then
+        # cancelled by the worker's drain) or refused; never queued after the drain.
+        with self._queue_lock:
+            if self._closed:
+                raise RefactorError("the Python workspace is closed")
+            self._queue.put(_Item(priority, next(self._order), fn, job))
         return job
 
     def run(self, fn: Callable[[Session], T], timeout: float | None = None) -> T:
@@ -288,8 +292,9 @@ class PythonWorkspace:
 
     def close(self, wait: bool = True) -> None:
         """Stop: queued jobs are cancelled, the running one finishes (awaited if ``wait``)."""
-        self._closed = True
-        self._queue.put(_Item(_CLOSE, next(self._order), None, None))
+        with self._queue_lock:
+            self._closed = True
+            self._queue.put(_Item(_CLOSE, next(self._order), None, None))
         if wait:
             self._thread.join()
 

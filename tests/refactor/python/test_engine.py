@@ -173,3 +173,13 @@ def test_pyflakes_and_unused_import_fix() -> None:
     fixed = apply_edits(text, remove_unused_imports(text))
     assert fixed == "import sys\nprint(sys.argv, missing)\n"
     assert remove_unused_imports(fixed) == []
+
+
+def test_jobs_after_close_are_refused_not_lost(tmp_path: Path) -> None:
+    workspace = PythonWorkspace(str(tmp_path))
+    queued = [workspace.submit(lambda s: 1) for _ in range(20)]
+    workspace.close()
+    for job in queued:  # each either ran or was cancelled: none is left waiting
+        assert job.future.done()
+    with pytest.raises(RefactorError, match="closed"):
+        workspace.submit(lambda s: 1)
