@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from agent.paths import PathError, resolve_roots, within
+from agent.paths import PathError, resolve_roots
 from agent.types import Event, PermissionDecision, PermissionRequest
+from refactor.files import within
 
 ANSWERS: dict[str, PermissionDecision] = {
     "y": "allowOnce",

@@ -15,6 +15,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from refactor.files import within
+
 
 class PathError(ValueError):
     """A path the agent may not touch; the message is shown to the model."""
@@ -37,11 +39,6 @@ def resolve(path: str | os.PathLike[str], cwd: Path) -> Path:
 
 def resolve_roots(roots: Iterable[Path]) -> list[Path]:
     return [Path(root).expanduser().resolve(strict=False) for root in roots]
-
-
-def within(path: Path, roots: Iterable[Path]) -> bool:
-    """True when the resolved ``path`` is one of ``roots`` or below one."""
-    return any(path == root or path.is_relative_to(root) for root in roots)
 
 
 def confine(path: str | os.PathLike[str], cwd: Path, roots: Iterable[Path]) -> Path:

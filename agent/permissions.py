@@ -37,10 +37,11 @@ from urllib.parse import urlsplit
 
 import pathspec
 
-from agent.paths import PathError, confine, resolve, resolve_roots, secret_reason, within
+from agent.paths import PathError, confine, resolve, resolve_roots, secret_reason
 from agent.settings import Settings
 from agent.shell import ShellSyntaxError, SimpleCommand, split_commands
 from agent.types import PermissionMode, Tool
+from refactor.files import within
 
 log = logging.getLogger(__name__)
 

@@ -71,14 +71,14 @@ def _ignored(path: Path, is_dir: bool, chain: list[_Ignore]) -> bool:
     return verdict
 
 
-def _within(path: Path, roots: Iterable[Path]) -> bool:
+def within(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or path.is_relative_to(root) for root in roots)
 
 
 def _ancestor_ignores(base: Path, roots: list[Path]) -> list[_Ignore]:
     """The ignore files above ``base`` within its root (or git repository), outermost
     first."""
-    root = next((r for r in roots if _within(base, [r])), None)
+    root = next((r for r in roots if within(base, [r])), None)
     if root is None:
         root = next((p for p in (base, *base.parents) if (p / ".git").exists()), base)
     chain = _load(root, ".git/info/exclude")
@@ -123,7 +123,7 @@ def walk(
                 continue
             if path.is_symlink():
                 target = path.resolve(strict=False)
-                if not _within(target, roots) or not target.is_file():
+                if not within(target, roots) or not target.is_file():
                     continue
             yield path
 

@@ -41,6 +41,15 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
+def utf8_prefix(line: str, byte_column: int) -> str:
+    """The code points of ``line`` before a UTF-8 byte column (tree-sitter points and
+    ``ast`` columns count bytes). Lone surrogates are kept in the count's encoding."""
+    if line.isascii():
+        return line[:byte_column]
+    prefix = line.encode("utf-8", errors="surrogatepass")[:byte_column]
+    return prefix.decode("utf-8", errors="ignore")
+
+
 def line_starts(text: str) -> list[int]:
     """Code point offset of the start of every line.
 

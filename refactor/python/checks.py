@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 from refactor.python.edits import normalize_newlines
-from refactor.text import Position, Range, TextEdit
+from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 ERROR_CODES = frozenset({"UndefinedName", "UndefinedLocal", "UndefinedExport"})
 
@@ -109,7 +109,7 @@ def _bound_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
 def _column(lines: list[str], line: int, utf8_col: int) -> int:
     if line >= len(lines):
         return 0
-    return len(lines[line].encode("utf-8")[:utf8_col].decode("utf-8", errors="ignore"))
+    return len(utf8_prefix(lines[line], utf8_col))
 
 
 def _find_name(lines: list[str], start: Position, name: str) -> tuple[Position, Position] | None:

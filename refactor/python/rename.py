@@ -24,7 +24,7 @@ from refactor.python.edits import (
     offset_at,
     syntax_problem,
 )
-from refactor.text import Position, Range
+from refactor.text import Position, Range, utf8_prefix
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
@@ -173,9 +173,8 @@ def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
         if const.end_lineno != const.lineno or const.end_col_offset is None:
             continue  # an implicitly concatenated or multi-line string: leave it
         line = lines[const.lineno - 1]
-        raw = line.encode("utf-8")
-        begin = len(raw[: const.col_offset].decode("utf-8"))
-        end = len(raw[: const.end_col_offset].decode("utf-8"))
+        begin = len(utf8_prefix(line, const.col_offset))
+        end = len(utf8_prefix(line, const.end_col_offset))
         literal = line[begin:end]
         quote = literal.lstrip("rRuUbBfF")[:1]
         renamed = literal.replace(f"{quote}{old_name}{quote}", f"{quote}{new_name}{quote}")

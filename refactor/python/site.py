@@ -6,10 +6,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
 
 from refactor.python.refactors import Refactoring
-from refactor.text import Range
+from refactor.text import Range, line_starts, utf8_prefix
 
 
 @dataclass
@@ -40,7 +39,7 @@ class Site:
         if line >= len(lines):
             return len(self.text)
         text = lines[line]
-        col = utf8_col if text.isascii() else len(_utf8_prefix(text, utf8_col))
+        col = len(utf8_prefix(text, utf8_col))
         return starts[line] + min(col, len(text))
 
     @cached_property
@@ -87,9 +86,7 @@ class Site:
 
     @cached_property
     def _lines(self) -> tuple[list[str], list[int]]:
-        lines = self.text.split("\n")
-        starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
-        return lines, starts
+        return self.text.split("\n"), line_starts(self.text)
 
     def scope_of(self, node: ast.AST) -> ast.AST:
         parent = self.parents.get(node)
@@ -104,8 +101,3 @@ def holds(span: tuple[int, int], start: int, end: int) -> bool:
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Module)
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def _utf8_prefix(line: str, utf8_col: int) -> str:
-    """ast columns are UTF-8 byte offsets: the code points before one."""
-    return line.encode("utf-8")[:utf8_col].decode("utf-8", errors="ignore")

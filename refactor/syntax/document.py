@@ -13,7 +13,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from refactor.syntax.languages import load_language
-from refactor.text import Position, line_at, line_offset, line_starts, utf8_len
+from refactor.text import Position, line_at, line_offset, line_starts, utf8_len, utf8_prefix
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
@@ -125,11 +125,7 @@ class ParsedDocument:
 
     def position_of_point(self, row: int, byte_column: int) -> Position:
         """Convert a tree-sitter point (row, UTF-8 byte column) to a Position."""
-        line = self.line(row)
-        if line.isascii():
-            return Position(row, min(byte_column, len(line)))
-        prefix = _encode(line)[:byte_column]
-        return Position(row, len(prefix.decode("utf-8", errors="ignore")))
+        return Position(row, len(utf8_prefix(self.line(row), byte_column)))
 
     def point_of_position(self, position: Position) -> tuple[int, int]:
         line = self.line(position.line)
