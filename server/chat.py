@@ -196,8 +196,11 @@ class Chats:
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
     ) -> dict[str, Any]:
         agent = chat.agent
-        spent_before, requests_before = agent.costs.spent_usd, agent.costs.requests
-        prepared = await self._prepare(chat, prompt, context)
+        before = (agent.costs.spent_usd, agent.costs.requests, agent.costs.usage.as_dict())
+        try:
+            prepared = await self._prepare(chat, prompt, context)
+        except asyncio.CancelledError:  # before anything was sent
+            return _outcome(chat, before, None, "cancelled", None)
         if isinstance(prepared, dict):  # a built-in command answered
             return prepared
         mode = getattr(agent.policy, "mode", "default")
@@ -219,30 +222,7 @@ class Chats:
             error = f"internal error: {type(exc).__name__}: {exc}"
         if error is not None:
             chat.port.emit(Event("error", {"message": error}))
-        costs = agent.costs
-        usage = result.usage if result is not None else None
-        outcome: dict[str, Any] = {
-            "sessionId": chat.id,
-            "stopReason": stop,
-            "result": result.text if result is not None else "",
-            "numTurns": result.requests if result is not None else costs.requests - requests_before,
-            "usage": _camel(
-                {
-                    k: getattr(usage, k) if usage is not None else 0
-                    for k in (
-                        "input_tokens",
-                        "output_tokens",
-                        "cache_creation_input_tokens",
-                        "cache_read_input_tokens",
-                    )
-                }
-            ),
-            "costUsd": costs.spent_usd - spent_before,
-            "sessionCostUsd": costs.session_usd,
-        }
-        if error is not None:
-            outcome["error"] = error
-        return outcome
+        return _outcome(chat, before, result, stop, error)
 
     async def _prepare(
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
@@ -282,6 +262,40 @@ class Chats:
         for chat in self.sessions.values():
             if chat.agent.session is not None:
                 chat.agent.session.close()
+
+
+USAGE_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _outcome(
+    chat: ChatSession,
+    before: tuple[float, int, dict[str, int]],
+    result: TurnResult | None,
+    stop: str,
+    error: str | None,
+) -> dict[str, Any]:
+    """The ``claude/chat`` result; usage and cost are what this turn spent, also when
+    it was cancelled or failed half way."""
+    costs = chat.agent.costs
+    spent, requests, usage = before
+    now = costs.usage.as_dict()
+    outcome: dict[str, Any] = {
+        "sessionId": chat.id,
+        "stopReason": stop,
+        "result": result.text if result is not None else "",
+        "numTurns": costs.requests - requests,
+        "usage": _camel({k: now[k] - usage[k] for k in USAGE_KEYS}),
+        "costUsd": costs.spent_usd - spent,
+        "sessionCostUsd": costs.session_usd,
+    }
+    if error is not None:
+        outcome["error"] = error
+    return outcome
 
 
 def _dispatch(holder: list[ChatSession], event: Event) -> None:
