@@ -401,3 +401,39 @@ async def test_bad_params_get_clear_errors(editor: Editor) -> None:
         assert error.value.code == REQUEST_FAILED and words in error.value.message
     # the server still serves
     assert (await editor.request("claude/status"))["version"]
+
+
+async def test_review_edits_ask_the_editor_to_confirm(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    def configure(review: bool) -> None:
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"claudeLsp": {"agent": {"reviewEdits": review}}}
+            )
+        )
+
+    path = root / "reviewed.py"
+    path.write_text("N = 1\n")
+    configure(True)
+    try:
+        fake.script(
+            Reply([ToolUse("Read", {"file_path": str(path)})]),
+            Reply(
+                [ToolUse("Edit", {"file_path": str(path), "old_string": "1", "new_string": "2"})]
+            ),
+            Reply([Text("ok")]),
+        )
+        before = len(editor.applied)
+        _, answer = editor.chat(prompt="bump", permissionMode="acceptEdits")
+        await answer
+    finally:
+        configure(False)
+    [params] = editor.applied[before:]
+    [annotation] = params.edit.change_annotations.values()
+    assert annotation.needs_confirmation is True
+    [change] = params.edit.document_changes
+    [edit] = change.edits
+    assert isinstance(edit, types.AnnotatedTextEdit)
+    assert edit.annotation_id in params.edit.change_annotations
+    assert path.read_text() == "N = 2\n"
