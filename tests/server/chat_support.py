@@ -33,7 +33,7 @@ class Editor:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.buffers: dict[str, tuple[int, str]] = {}  # uri -> (version, text)
-        self.apply_mode = "apply"  # or "reject"
+        self.apply_mode = "apply"  # "reject": refuse; "type": the user types first
         self.applied: list[types.ApplyWorkspaceEditParams] = []
         self.permission_answers: collections.deque[str | None] = collections.deque()
         self.permission_requests: list[dict[str, Any]] = []
@@ -75,6 +75,11 @@ class Editor:
         if self.apply_mode == "reject":
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the user said no")
         edit = params.edit
+        if self.apply_mode == "type":  # a keystroke lands between the server and us
+            for uri, (_, text) in list(self.buffers.items()):
+                if any(getattr(c, "text_document", None) and c.text_document.uri == uri
+                       for c in edit.document_changes or []):  # fmt: skip
+                    self._set(uri, text + "# typed\n")
         changes: list[Any] = list(edit.document_changes or [])
         for uri, edits in (edit.changes or {}).items():
             identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None)

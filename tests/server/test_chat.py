@@ -189,6 +189,26 @@ async def test_a_rejected_edit_is_a_tool_error_and_changes_nothing(
     assert editor.text(uri) == "X = 1\n" and path.read_text() == "X = 1\n"
 
 
+async def test_an_edit_computed_on_a_stale_buffer_is_refused(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    path = root / "typing.py"
+    path.write_text("Y = 1\n")
+    uri = editor.open(path, "Y = 1\n")
+    editor.apply_mode = "type"
+    fake.script(
+        Reply([ToolUse("Read", {"file_path": str(path)})]),
+        Reply([ToolUse("Write", {"file_path": str(path), "content": "Y = 2\n"})]),
+        Reply([Text("Retry later.")]),
+    )
+    _, answer = editor.chat(prompt="change Y", permissionMode="acceptEdits")
+    await answer
+    [block] = tool_results(fake)
+    assert block.get("is_error") is True
+    assert "is not the buffer's" in result_text(block)
+    assert editor.text(uri) == "Y = 1\n# typed\n"  # the user's keystroke, not the agent's edit
+
+
 async def test_permission_allow_once_deny_and_always(
     editor: Editor, fake: FakeAnthropic, root: Path
 ) -> None:

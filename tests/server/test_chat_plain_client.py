@@ -191,6 +191,27 @@ async def test_new_chat_and_cancel(editor: Editor, fake: FakeAnthropic) -> None:
     assert "*cancelled" in transcript.read_text()
 
 
+async def test_cancelling_the_progress_cancels_the_turn(
+    editor: Editor, fake: FakeAnthropic
+) -> None:
+    fake.script(Reply([Text("an answer that never ends")], hang_after=4))
+    editor.client.progress_reports.clear()
+    answer = await command(editor, "claude.chat", "long one")
+    while not editor.client.progress_reports:
+        await asyncio.wait_for(editor.client.wait_for_notification(types.PROGRESS), 30)
+    [token] = list(editor.client.progress_reports)
+    [begin] = editor.client.progress_reports[token][:1]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable is True
+    editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token))
+    await turn_finished(editor, answer["sessionId"])
+    transcript = Path(to_fs_path(answer["uri"]) or "")
+    for _ in range(100):
+        if "*cancelled" in transcript.read_text():
+            break
+        await asyncio.sleep(0.05)
+    assert "*cancelled" in transcript.read_text()
+
+
 async def test_no_credentials(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     root.mkdir()
