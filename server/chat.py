@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
@@ -83,6 +83,7 @@ class Chats:
         self.sessions: dict[str, ChatSession] = {}
         self._client: ModelClient | None = None
         self._store: SessionStore | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @property
     def store(self) -> SessionStore:
@@ -119,9 +120,14 @@ class Chats:
         """The session to run a turn in: in memory, resumed from disk, or new."""
         if mode is not None and mode not in MODES:
             raise ChatError("invalidParams", f"permissionMode must be one of {', '.join(MODES)}")
-        chat = self.sessions.get(session_id) if session_id else None
-        if chat is None:
-            chat = await self._create(session_id, model, mode)
+        if session_id:  # one load per session, however many requests ask at once
+            async with self._locks.setdefault(session_id, asyncio.Lock()):
+                chat = self.sessions.get(session_id)
+                if chat is None:
+                    chat = await self._create(session_id, model, mode)
+                    self.sessions[chat.id] = chat
+        else:
+            chat = await self._create(None, model, mode)
             self.sessions[chat.id] = chat
         if model and model != chat.agent.config.model:
             chat.agent.config.model = model
@@ -159,7 +165,6 @@ class Chats:
             permission_mode=_mode(mode),
             host_permission_mode=_mode(agent_settings.permission_mode),
             max_turns=agent_settings.max_turns,
-            max_budget_usd=agent_settings.max_budget_usd,
         )
         holder: list[ChatSession] = []
         roots = [root, *(root / d for d in settings.additional_directories)]
@@ -203,6 +208,10 @@ class Chats:
             return _outcome(chat, before, None, "cancelled", None)
         if isinstance(prepared, dict):  # a built-in command answered
             return prepared
+        limits = self.ls.settings.agent  # the current settings, per turn
+        agent.config.max_turns = limits.max_turns
+        budget = limits.max_budget_usd
+        agent.config.max_budget_usd = None if budget is None else agent.costs.spent_usd + budget
         mode = getattr(agent.policy, "mode", "default")
         start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
         chat.port.emit(Event("turn_start", start))
@@ -309,8 +318,7 @@ def _dispatch(holder: list[ChatSession], event: Event) -> None:
 
 
 def _mode(value: str | None) -> PermissionMode | None:
-    modes: dict[str | None, PermissionMode] = {m: m for m in MODES}  # type: ignore[misc]
-    return modes.get(value)
+    return cast(PermissionMode, value) if value in MODES else None
 
 
 def _set_mode(agent: Agent, mode: str) -> None:

@@ -457,3 +457,32 @@ async def test_review_edits_ask_the_editor_to_confirm(
     assert isinstance(edit, types.AnnotatedTextEdit)
     assert edit.annotation_id in params.edit.change_annotations
     assert path.read_text() == "N = 2\n"
+
+
+async def test_budget_limits_each_turn(editor: Editor, fake: FakeAnthropic, root: Path) -> None:
+    def configure(budget: float | None) -> None:
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"claudeLsp": {"agent": {"maxBudgetUsd": budget}}}
+            )
+        )
+
+    (root / "budget.txt").write_text("b\n")
+    configure(0.0001)  # less than one request costs
+    try:
+        session_id = None
+        for _ in range(2):  # the second turn gets its own budget, not what is left
+            fake.script(
+                Reply([ToolUse("Read", {"file_path": str(root / "budget.txt")})]),
+                Reply([Text("never reached")]),
+            )
+            params = {"prompt": "read it"} | ({"sessionId": session_id} if session_id else {})
+            _, answer = editor.chat(**params)
+            result = await answer
+            session_id = result["sessionId"]
+            assert result["stopReason"] == "max_budget_usd", result
+            assert "budget" in result["error"] and result["numTurns"] == 1
+            with fake.lock:
+                fake.steps.clear()
+    finally:
+        configure(None)
