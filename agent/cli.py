@@ -20,11 +20,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, get_args
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
-from agent.errors import AgentError, LimitReached
+from agent.errors import AgentError, LimitReached, SandboxUnavailable
 from agent.loop import Agent, TurnResult
 from agent.types import Event, PermissionMode
+
+if TYPE_CHECKING:
+    from agent.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +164,7 @@ class Renderer:
             self.err.write(f"error: {data['message']}\n")
         self.err.flush()
 
-    def start(self, model: str, cwd: Path, mode: str, tools: list[str]) -> None:
+    def start(self, model: str, cwd: Path, mode: str, tools: list[str], sandbox: str) -> None:
         if self.format == "stream-json":
             self._json(
                 {
@@ -172,6 +175,7 @@ class Renderer:
                     "cwd": str(cwd),
                     "permissionMode": mode,
                     "tools": tools,
+                    "sandbox": sandbox,
                 }
             )
 
@@ -296,6 +300,23 @@ async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
             renderer.err.write("\n[stopped]\n")
 
 
+def open_sandbox(sources: list[Path], roots: list[Path], err: TextIO) -> Sandbox:
+    """The session's sandbox; without one, say so once (or stop, when the settings
+    say ``failIfUnavailable``)."""
+    from agent.sandbox import Sandbox, load_sandbox_settings
+
+    sandbox = Sandbox(load_sandbox_settings(sources), roots)
+    if not sandbox.active:
+        if sandbox.settings.fail_if_unavailable:
+            raise SandboxUnavailable(f"{sandbox.describe()}; sandbox.failIfUnavailable is set")
+        err.write(
+            f"warning: {sandbox.describe()}. Bash commands run unsandboxed: those that are "
+            "not plainly read-only ask first.\n"
+        )
+        err.flush()
+    return sandbox
+
+
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     from agent.client import default_model, make_client
     from agent.context import system_prompt
@@ -304,6 +325,7 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     from agent.loop import AgentConfig
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
+    from agent.secrets import Redactor, collect_secrets
     from agent.session import Session, SessionStore
     from agent.settings import load_settings
     from agent.tools import default_tools
@@ -332,15 +354,22 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
         session = store.create(cwd, model)
     roots = [cwd, *(cwd / d for d in settings.additional_directories)]
     mode: PermissionMode = args.permission_mode or settings.default_mode or "default"
+    sandbox = open_sandbox(settings.sources, roots, err)
     policy = Permissions(
-        mode, settings, roots, split_rules(args.allowed), split_rules(args.disallowed), cwd=cwd
+        mode,
+        settings,
+        roots,
+        split_rules(args.allowed),
+        split_rules(args.disallowed),
+        cwd=cwd,
+        sandbox=sandbox,
     )
     renderer = Renderer(args.output_format, out, err, session.id)
     interactive = args.prompt is None
     port = FileSystemPort(
         roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )
-    tools = default_tools()
+    tools = default_tools(sandbox)
     config = AgentConfig(
         model=model,
         system=system_prompt(cwd, memory_prompt(load_memory(cwd))),
@@ -358,14 +387,16 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
         session=session,
         cwd=cwd,
         costs=costs,
+        redactor=Redactor(collect_secrets(roots)),
     )
-    renderer.start(model, cwd, mode, [t.name for t in tools])
+    renderer.start(model, cwd, mode, [t.name for t in tools], sandbox.describe())
     try:
         if interactive:
             return await _interactive(agent, renderer, stdin)
         return await _run_once(agent, args.prompt, renderer)
     finally:
         session.close()
+        sandbox.close()
         await client.close()
 
 

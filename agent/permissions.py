@@ -32,16 +32,27 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import pathspec
 
-from agent.paths import PathError, confine, resolve, resolve_roots, secret_reason
+from agent.bash_strict import plainly_read_only, reaches_only_workspace, unplain
+from agent.paths import (
+    PathError,
+    confine,
+    protected_reason,
+    resolve,
+    resolve_roots,
+    secret_reason,
+)
 from agent.settings import Settings
 from agent.shell import ShellSyntaxError, SimpleCommand, split_commands
 from agent.types import PermissionMode, Tool
 from refactor.files import within
+
+if TYPE_CHECKING:
+    from agent.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +153,10 @@ class Permissions:
         *,
         cwd: Path | None = None,
         home: Path | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
-        self.mode: PermissionMode = mode
+        self.sandbox = sandbox
+        self.mode = mode
         self.roots = resolve_roots(roots)
         if not self.roots:
             raise ValueError("Permissions needs at least one workspace root")
@@ -166,9 +179,21 @@ class Permissions:
                 rules.append(rule)
         return rules
 
+    @property
+    def mode(self) -> PermissionMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: PermissionMode) -> None:
+        self._mode: PermissionMode = mode
+        if self.sandbox is not None:
+            self.sandbox.mode = mode  # plan mode: the sandbox makes nothing writable
+
     # -- the policy --------------------------------------------------------------------
 
     def decide(self, tool: Tool, input: dict[str, Any]) -> tuple[Decision, str]:
+        if not isinstance(input, dict):
+            return "deny", "the tool input must be a JSON object"
         if tool.name == "Bash":
             return self._decide_bash(tool, str(input.get("command", "")))
         try:
@@ -187,6 +212,11 @@ class Permissions:
                     f"{reason}; secrets are not read or written unless a permission rule "
                     f"allows it (e.g. {tool.name}({path.name}))"
                 )
+        if tool.name in EDIT_FAMILY or not tool.read_only:
+            for path in paths:
+                reason = protected_reason(path, self.roots)
+                if reason and not self._explicitly_allowed(tool.name, input, path):
+                    return "ask", f"{reason}: changes to it always ask, in every mode"
         if self.mode != "bypassPermissions":
             for rule in self.ask:
                 if self._matches(rule, tool.name, input, paths):
@@ -225,7 +255,17 @@ class Permissions:
 
     # -- Bash ----------------------------------------------------------------------------
 
+    @property
+    def sandboxed(self) -> bool:
+        """True when Bash commands run in an OS sandbox."""
+        return self.sandbox is not None and self.sandbox.active
+
     def _decide_bash(self, tool: Tool, command: str) -> tuple[Decision, str]:
+        sandbox = self.sandbox
+        if sandbox is not None and sandbox.active and not sandbox.excluded(command):
+            strict = False
+        else:
+            sandbox, strict = None, True
         if self.mode == "plan" and not command.strip():
             return "deny", "empty command"
         try:
@@ -256,19 +296,38 @@ class Permissions:
                     f"are not read unless a permission rule allows it (e.g. Read({secret.name}))"
                 )
         if self.mode == "plan":
+            writes = [p for p in parts if p.write_targets()]
+            if writes:
+                return (
+                    "deny",
+                    f"plan mode writes nothing; `{_show(writes[0])}` redirects into a file",
+                )
+            if sandbox is not None:
+                return "allow", "plan mode: runs in the sandbox with nothing writable"
+            problem = unplain(command, parts)
+            if problem:
+                return "deny", f"plan mode allows only plainly read-only commands; {problem}"
             unsafe = [p for p, d in zip(parts, dirs, strict=True) if not self._read_only_part(p, d)]
             if unsafe:
                 return "deny", (
                     f"plan mode allows only read-only commands; `{_show(unsafe[0])}` is not one"
                 )
             return "allow", "read-only command"
+        if self.mode != "bypassPermissions":
+            for part in parts:
+                for rule in self.ask:
+                    if rule.names("Bash") and _bash_matches(rule.spec, part):
+                        return "ask", f"the permission rule {rule.text} asks first"
         if self.mode == "bypassPermissions":
             return "allow", "bypassPermissions mode"
-        for part in parts:
-            for rule in self.ask:
-                if rule.names("Bash") and _bash_matches(rule.spec, part):
-                    return "ask", f"the permission rule {rule.text} asks first"
-        pending = [p for p, d in zip(parts, dirs, strict=True) if not self._bash_part_allowed(p, d)]
+        if sandbox is not None and sandbox.settings.auto_allow:
+            return "allow", "runs in the sandbox"
+        problem = unplain(command, parts) if strict else None
+        if problem:
+            return "ask", f"no sandbox, and this command is not plainly read-only: {problem}"
+        pending = [
+            p for p, d in zip(parts, dirs, strict=True) if not self._bash_part_allowed(p, d, strict)
+        ]
         if not pending:
             return "allow", "every command is allowed"
         shown = ", ".join(f"`{_show(p)}`" for p in pending[:3])
@@ -301,8 +360,11 @@ class Permissions:
                 for path in _expand_arg(arg, cwd):
                     if secret_reason(path) is None:
                         continue
-                    explicit = any(
-                        r.names("Bash") and r.spec is not None and _bash_matches(r.spec, part)
+                    explicit = any(  # an exact rule, `Bash(cat .env)`, not `Bash(cat:*)`
+                        r.names("Bash")
+                        and r.spec is not None
+                        and "*" not in r.spec
+                        and _bash_matches(r.spec, part)
                         for r in self.allow
                     )
                     if not explicit and not self._explicitly_allowed(
@@ -311,7 +373,11 @@ class Permissions:
                         return path
         return None
 
-    def _bash_part_allowed(self, part: SimpleCommand, cwds: list[Path] | None) -> bool:
+    def _bash_part_allowed(
+        self, part: SimpleCommand, cwds: list[Path] | None, strict: bool = True
+    ) -> bool:
+        """Whether ``part`` runs without a question. ``strict`` (no sandbox): a rule
+        that allows it still does not let it reach outside the workspace or a secret."""
         for target in part.write_targets():
             if cwds is None and not Path(target).expanduser().is_absolute():
                 return False
@@ -320,10 +386,16 @@ class Permissions:
                     return False
         if not part.words:
             return True
-        if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.allow):
-            return True
-        if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.session):
-            return True
+        rules = [r for r in [*self.allow, *self.session] if r.names("Bash")]
+        if any(_bash_matches(r.spec, part) for r in rules):
+            if not strict or part.program in _CHDIR:
+                return True
+            exact = any(r.spec is not None and "*" not in r.spec for r in rules
+                        if _bash_matches(r.spec, part))  # fmt: skip
+            reach = [cwd for cwd in cwds or [] if within(cwd, self.roots)]
+            if cwds and len(reach) == len(cwds):
+                return reaches_only_workspace(part, cwds, self.roots, secrets_ok=exact)
+            return False
         return self._read_only_part(part, cwds, writes_checked=True)
 
     def _edit_allowed(self, path: Path, explicit: bool) -> bool:
@@ -343,6 +415,8 @@ class Permissions:
         if not part.words:
             return True
         if cwds is None:  # after a `cd` we cannot follow
+            return False
+        if not plainly_read_only(part, cwds, self.roots, writes_checked):
             return False
         program = part.program
         if program not in READ_ONLY_PROGRAMS or part.open_ended:

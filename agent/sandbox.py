@@ -254,8 +254,8 @@ class Sandbox:
             elif os.path.isdir(hidden):
                 args += ["--ro-bind", self._empty_folder(), hidden]
         args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        for folder in self._tool_dirs(env):
-            args += ["--ro-bind", str(folder), str(folder)]
+        for tool_dir in self._tool_dirs(env):
+            args += ["--ro-bind", str(tool_dir), str(tool_dir)]
         for raw in self.settings.allow_read:
             args += ["--ro-bind-try", *(2 * [str(self._setting_path(raw))])]
         bind = "--bind" if writable else "--ro-bind"
