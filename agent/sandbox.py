@@ -308,7 +308,9 @@ class Sandbox:
                 continue
             folder = Path(entry).resolve()
             cfg = folder.parent / "pyvenv.cfg"
-            if cfg.is_file():
+            if folder.name == "shims":  # pyenv, rbenv, asdf: the shims run the manager
+                found.append(folder.parent)
+            elif cfg.is_file():
                 found.append(folder.parent)
                 base = _venv_home(cfg)
                 if base is not None:

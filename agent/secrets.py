@@ -23,6 +23,7 @@ import codecs
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 from agent.paths import secret_reason
@@ -33,8 +34,8 @@ WINDOW = 12  # a run of this many normalised characters of a secret is a leak
 HOLD_BACK = 1024  # characters a stream keeps until it knows no secret spans them
 MAX_SECRET_FILE = 256 * 1024
 SKIP_DIRS = frozenset(
-    {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
-     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hg", ".svn"}
+    {".git", "node_modules", ".venv", "venv", ".bench-venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hg", ".svn", "site-packages"}
 )  # fmt: skip
 MAX_ENTRIES = 50_000  # directory entries looked at per walk
 
@@ -74,15 +75,29 @@ def scrub_environment(env: Mapping[str, str]) -> tuple[dict[str, str], list[str]
     return {k: v for k, v in env.items() if k not in names}, values
 
 
+@cache
+def _candidate_pattern() -> re.Pattern[str]:
+    """One regex that every secret file's name (or parent/name) matches: a cheap
+    filter before ``secret_reason`` decides."""
+    from fnmatch import translate
+
+    from agent.paths import SECRET_NAME_PATTERNS, SECRET_PARENT_PATTERNS
+
+    names = [translate(p) for p in (*SECRET_NAME_PATTERNS, ".npmrc", ".yarnrc", ".yarnrc.yml")]
+    parents = [translate(p.split("/")[0]) for p in SECRET_PARENT_PATTERNS]
+    return re.compile("|".join(f"(?:{p})" for p in [*names, *parents]))
+
+
 def secret_files(roots: Iterable[Path], limit: int = MAX_ENTRIES) -> list[Path]:
     """The secret files under ``roots`` (not following symlinked directories, skipping
     dependency and cache folders), in walk order."""
+    candidate = _candidate_pattern().match
     found: list[Path] = []
     seen = 0
     for root in roots:
-        stack = [str(root)]
+        stack = [(str(root), False)]
         while stack and seen < limit:
-            folder = stack.pop()
+            folder, in_candidate = stack.pop()
             try:
                 entries = os.scandir(folder)
             except OSError:
@@ -90,11 +105,14 @@ def secret_files(roots: Iterable[Path], limit: int = MAX_ENTRIES) -> list[Path]:
             with entries:
                 for entry in entries:
                     seen += 1
+                    name = entry.name
                     try:
                         if entry.is_dir(follow_symlinks=False):
-                            if entry.name not in SKIP_DIRS:
-                                stack.append(entry.path)
-                        elif secret_reason(Path(entry.path)) is not None:
+                            if name not in SKIP_DIRS:
+                                stack.append((entry.path, candidate(name.lower()) is not None))
+                        elif (in_candidate or candidate(name.lower())) and secret_reason(
+                            Path(entry.path)
+                        ) is not None:
                             found.append(Path(entry.path))
                     except OSError:
                         continue
@@ -115,6 +133,11 @@ def file_secrets(path: Path) -> list[str]:
             text = handle.read(MAX_SECRET_FILE).decode("utf-8", "replace")
     except OSError:
         return []
+    return text_secrets(text)
+
+
+def text_secrets(text: str) -> list[str]:
+    """The values in the text of a secret file (see ``file_secrets``)."""
     values: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
@@ -123,6 +146,7 @@ def file_secrets(path: Path) -> list[str]:
         match = _ASSIGNMENT.match(line)
         if match and match.group("v"):
             values.append(match.group("v"))
+            continue
         values.extend(m.group(1) for m in _JSON_STRING.finditer(line))
         if re.fullmatch(r"[A-Za-z0-9+/=]{16,}", stripped):  # key material (PEM body)
             values.append(stripped)
@@ -133,9 +157,44 @@ def collect_secrets(roots: Iterable[Path], env: Mapping[str, str] | None = None)
     """Every secret value a session starting in ``roots`` with ``env`` knows."""
     env = os.environ if env is None else env
     _, values = scrub_environment(env)
+    roots = list(roots)
     for path in secret_files(roots):
         values.extend(file_secrets(path))
+    for root in roots:
+        values.extend(history_secrets(root))
     return sorted(set(values))
+
+
+def history_secrets(root: Path, timeout: float = 5.0) -> list[str]:
+    """Values that secret files tracked by git held in any commit (``git show
+    HEAD~3:.env`` would print them). git runs with external diff, textconv and the
+    fsmonitor hook off: the repository's config must not run anything here."""
+    import subprocess
+
+    if not (root / ".git").exists():
+        return []
+    git = ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+    try:
+        listed = subprocess.run(
+            [*git, "ls-files", "-z"], capture_output=True, timeout=timeout, check=False
+        )
+        tracked = [
+            name
+            for name in listed.stdout.decode("utf-8", "replace").split("\0")
+            if name and secret_reason(root / name) is not None
+        ]
+        if not tracked:
+            return []
+        log = subprocess.run(
+            [*git, "log", "--all", "-p", "--no-ext-diff", "--no-textconv", "--format=", "--",
+             *tracked],
+            capture_output=True, timeout=timeout, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    lines = log.stdout[: 4 * MAX_SECRET_FILE].decode("utf-8", "replace").splitlines()
+    body = [line[1:] for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return text_secrets("\n".join(body))
 
 
 def _normalise(text: str) -> str:
