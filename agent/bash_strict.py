@@ -160,8 +160,44 @@ def reaches_only_workspace(
             except PathError:
                 return False
             looks_like_path = "/" in value or value.startswith(("~", ".")) or path.exists()
+            if looks_like_path and re.search(r"[\s'\"()<>|;&]", value):
+                return False  # code or a command in one word: where it reads is unknown
             if not looks_like_path:
                 continue
             if not within(path, roots) or (not secrets_ok and secret_reason(path)):
                 return False
     return True
+
+
+_INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua"
+                           r"|Rscript|awk|gawk|mawk|sed|jq)$")  # fmt: skip
+_INLINE_CODE = frozenset({"-c", "-e", "-E", "--eval", "-p", "--print", "-r", "--run"})
+_GIT_RUNS = ("-c", "--config-env", "--exec-path", "--git-dir", "--work-tree", "-C",
+             "--upload-pack", "--receive-pack", "-O", "--open-files-in-pager", "--ext-diff",
+             "--textconv", "--output", "--exec", "--extcmd", "-x")  # fmt: skip
+
+
+def rule_reach_ok(
+    part: SimpleCommand, cwds: list[Path], roots: list[Path], exact: bool
+) -> bool:
+    """For a part an allow rule matches, without a sandbox: the rule decides that it
+    need not ask, not how far it reaches. False when it names a path outside the
+    workspace or a secret (unless ``exact``: the rule is the whole command), runs
+    inline code the parser cannot read (``python -c``), or uses an option that runs a
+    program or writes (``git -c``, ``git config``, ``sort -o``, ``--files0-from``)."""
+    program, args = part.program, part.words[1:]
+    if _INTERPRETERS.match(program) and (
+        any(a in _INLINE_CODE for a in args) or program in ("awk", "gawk", "mawk", "sed")
+    ):
+        return False
+    if any(_banned(program, a) for a in args if a.startswith("-")):
+        return False
+    if program == "git":
+        if any(a == o or a.startswith(o + "=") or (o == "-c" and a.startswith("-c"))
+               for a in args for o in _GIT_RUNS):  # fmt: skip
+            return False
+        sub = next((a for a in args if not a.startswith("-")), "")
+        reading = ("--get", "--list", "-l", "--get-all", "--get-regexp", "--show-origin")
+        if sub == "config" and not any(a.startswith(reading) for a in args):
+            return False  # writes .git/config: a protected file
+    return reaches_only_workspace(part, cwds, roots, secrets_ok=exact)

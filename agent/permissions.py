@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import pathspec
 
-from agent.bash_strict import plainly_read_only, reaches_only_workspace, unplain
+from agent.bash_strict import plainly_read_only, rule_reach_ok, unplain
 from agent.paths import (
     PathError,
     confine,
@@ -74,9 +74,11 @@ READ_ONLY_PROGRAMS = frozenset(
         "find", "git", "cd", "pushd", "popd",
     }
 )  # fmt: skip
+# (bash_strict narrows these further: branch and stash only list)
 _GIT_READ_ONLY = frozenset(
-    {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "describe"}
-)
+    {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "describe",
+     "branch", "stash"}
+)  # fmt: skip
 _FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint",
                            "-fprint0", "-fprintf", "-fls"})  # fmt: skip
 _WRITE_OPTIONS = ("-o", "--output")  # sort -o, tree -o
@@ -286,6 +288,13 @@ class Permissions:
                         return "deny", f"`{part.text}` redirects output: {exc}"
                     if secret_reason(path) and not self._edit_allowed(path, explicit=True):
                         return "deny", f"`{part.text}` would write {target}: a secret"
+                    protected = protected_reason(path, self.roots)
+                    if (
+                        protected
+                        and self.mode not in ("plan", "bypassPermissions")
+                        and not self._edit_allowed(path, explicit=True)
+                    ):
+                        return "ask", f"`{_show(part)}` would write {target}: {protected}"
             for rule in self.deny:
                 if rule.names("Bash") and _bash_matches(rule.spec, part):
                     return "deny", f"`{part.text}` is denied by the permission rule {rule.text}"
@@ -394,7 +403,7 @@ class Permissions:
                         if _bash_matches(r.spec, part))  # fmt: skip
             reach = [cwd for cwd in cwds or [] if within(cwd, self.roots)]
             if cwds and len(reach) == len(cwds):
-                return reaches_only_workspace(part, cwds, self.roots, secrets_ok=exact)
+                return rule_reach_ok(part, cwds, self.roots, exact)
             return False
         return self._read_only_part(part, cwds, writes_checked=True)
 
