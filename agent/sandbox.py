@@ -269,7 +269,7 @@ class Sandbox:
                 args += ["--ro-bind", str(path), str(path)]
         for path in self.masked():
             args += ["--ro-bind", empty, str(path)]
-        args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        args += ["--unshare-pid", "--unshare-ipc"]
         if not self.settings.network:
             args += ["--unshare-net"]
         args += ["--die-with-parent", "--cap-drop", "ALL"]
@@ -318,9 +318,9 @@ class Sandbox:
             else:
                 found.append(folder)
         out: list[Path] = []
-        for folder in found:
-            if self._safe_to_show(folder) and folder not in out:
-                out.append(folder)
+        for folder in sorted(set(found), key=lambda p: len(p.parts)):
+            if self._safe_to_show(folder) and not any(folder.is_relative_to(o) for o in out):
+                out.append(folder)  # (a folder inside one already shown adds nothing)
         return out
 
     def _safe_to_show(self, folder: Path) -> bool:
