@@ -212,10 +212,11 @@ def _variants(secret: str) -> Iterator[str]:
     for start in (0, 1):  # od -x: little-endian 16-bit words, at either alignment
         part = raw[start:]
         yield b"".join(part[i : i + 2][::-1] for i in range(0, len(part) - 1, 2)).hex()
-    for skip in range(3):
-        for encoded in (base64.b64encode(raw[skip:]), base64.b32encode(raw[skip:])):
-            core = encoded.decode("ascii").rstrip("=")
-            yield _normalise(core[: max(0, len(core) - 4)])  # the tail depends on what follows
+    for skip in range(5):  # base64 groups 3 bytes, base32 5: every alignment
+        encoded = [base64.b32encode(raw[skip:])] + ([base64.b64encode(raw[skip:])] * (skip < 3))
+        for text in encoded:
+            core = text.decode("ascii").rstrip("=")
+            yield _normalise(core[: max(0, len(core) - 8)])  # the tail depends on what follows
 
 
 class Redactor:
