@@ -38,9 +38,6 @@ _EVENT = re.compile(
 )
 
 
-CHUNK = 1 << 18  # bytes read at a time
-
-
 @dataclass
 class StreamedMessage:
     """The response as request params (content blocks ready to send back)."""
@@ -224,7 +221,7 @@ async def stream_response(
         return acc.result()
     parser = SSEParser(acc)
     async with client.messages.with_streaming_response.create(**kwargs, stream=True) as response:
-        async for chunk in response.iter_bytes(CHUNK):
+        async for chunk in response.iter_bytes():  # as it arrives (a size would buffer)
             for name, text in parser.feed(chunk):
                 if name == "ping" or not text:
                     continue
