@@ -262,6 +262,8 @@ class Sandbox:
         for root in self.roots:
             if root.is_dir():
                 args += [bind, str(root), str(root)]
+        for common, own in self._linked_git_dirs():
+            args += ["--ro-bind", str(common), str(common), bind, str(own), str(own)]
         if writable:
             for raw in self.settings.allow_write:
                 args += ["--bind-try", *(2 * [str(self._setting_path(raw))])]
@@ -284,6 +286,31 @@ class Sandbox:
             if target.is_file() and within(target, self.roots) and target not in out:
                 out.append(target)
         return out
+
+    def _linked_git_dirs(self) -> list[tuple[Path, Path]]:
+        """For a root that is a linked git worktree (``.git`` is a file naming its git
+        folder elsewhere): the repository's shared folder (read-only: objects, config,
+        hooks) and the worktree's own folder (index, HEAD: writable like the root)."""
+        found = []
+        for root in self.roots:
+            marker = root / ".git"
+            if not marker.is_file():
+                continue
+            try:
+                line = marker.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not line.startswith("gitdir:"):
+                continue
+            own = (root / line.removeprefix("gitdir:").strip()).resolve()
+            try:
+                common_rel = (own / "commondir").read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
+            common = (own / common_rel).resolve()
+            if own.is_dir() and common.is_dir() and own.is_relative_to(common):
+                found.append((common, own))
+        return found
 
     def _protected(self, *, missing: bool) -> list[Path]:
         found = []

@@ -196,3 +196,19 @@ async def test_allow_write_and_tool_folders(
     box = Sandbox(SandboxSettings(allow_write=(str(cache),)), [ws])
     assert await run(box, tctx, f"echo hit > {cache}/x && cat {cache}/x") == "hit"
     assert "Python 3." in await run(box, tctx, f"{sys.executable} --version")
+
+
+async def test_a_linked_worktree_can_read_its_repository(tmp_path: Path) -> None:
+    main, linked = tmp_path / "main", tmp_path / "linked"
+    main.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=main, check=True)
+    (main / "a.txt").write_text("a\n")
+    subprocess.run([*git, "add", "-A"], cwd=main, check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], cwd=main, check=True)
+    subprocess.run([*git, "worktree", "add", "-q", "-b", "side", str(linked)], cwd=main, check=True)
+    box = Sandbox(SandboxSettings(), [linked])
+    ctx = make_ctx(linked)
+    assert (await run(box, ctx, "git log --oneline -1")).endswith("first")
+    assert "Read-only" in await run(box, ctx, "echo x >> ../main/.git/config; ls ../main")
+    assert "a.txt" not in await run(box, ctx, "ls -a ../main")  # only its .git is shown
