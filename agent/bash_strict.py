@@ -177,9 +177,7 @@ _GIT_RUNS = ("-c", "--config-env", "--exec-path", "--git-dir", "--work-tree", "-
              "--textconv", "--output", "--exec", "--extcmd", "-x")  # fmt: skip
 
 
-def rule_reach_ok(
-    part: SimpleCommand, cwds: list[Path], roots: list[Path], exact: bool
-) -> bool:
+def rule_reach_ok(part: SimpleCommand, cwds: list[Path], roots: list[Path], exact: bool) -> bool:
     """For a part an allow rule matches, without a sandbox: the rule decides that it
     need not ask, not how far it reaches. False when it names a path outside the
     workspace or a secret (unless ``exact``: the rule is the whole command), runs

@@ -27,7 +27,6 @@ of that file.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +36,19 @@ from urllib.parse import urlsplit
 
 import pathspec
 
+from agent.bash_programs import (
+    CHDIR,
+    FIND_ACTIONS,
+    GIT_READ_ONLY,
+    NAME_ONLY_PROGRAMS,
+    READ_ONLY_PROGRAMS,
+    WRITE_OPTIONS,
+    bash_matches,
+    escape_glob,
+    expand_arg,
+    runs_or_writes,
+    show_part,
+)
 from agent.bash_strict import plainly_read_only, rule_reach_ok, unplain
 from agent.paths import (
     PathError,
@@ -61,56 +73,6 @@ Decision = Literal["allow", "ask", "deny"]
 READ_FAMILY = frozenset({"Read", "Glob", "Grep", "LS", "Diagnostics", "NotebookRead", "Symbols"})
 EDIT_FAMILY = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit", "Rename"})
 PATH_KEYS = ("file_path", "notebook_path", "path")
-
-# Programs that only read, allowed without asking when their path arguments stay inside
-# the workspace and away from secrets, and they redirect into no file.
-READ_ONLY_PROGRAMS = frozenset(
-    {
-        "ls", "pwd", "cat", "head", "tail", "wc", "echo", "printf", "grep", "egrep",
-        "fgrep", "rg", "which", "type", "file", "stat", "du", "df", "date", "whoami",
-        "uname", "diff", "cmp", "uniq", "cut", "tr", "basename", "dirname", "realpath",
-        "readlink", "true", "false", "test", "[", "[[", "nl", "od", "hexdump", "md5sum",
-        "sha1sum", "sha256sum", "jq", "sort", "tree", "id",
-        "find", "git", "cd", "pushd", "popd",
-    }
-)  # fmt: skip
-# (bash_strict narrows these further: branch and stash only list)
-_GIT_READ_ONLY = frozenset(
-    {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "describe",
-     "branch", "stash"}
-)  # fmt: skip
-_FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint",
-                           "-fprint0", "-fprintf", "-fls"})  # fmt: skip
-_WRITE_OPTIONS = ("-o", "--output")  # sort -o, tree -o
-_CHDIR = frozenset({"cd", "pushd", "popd"})
-# Programs that only look at a file's name or metadata: a secret as their argument is
-# no leak. Any other program given a secret (`cat .env`, `cp .env x`) is denied.
-_NAME_ONLY_PROGRAMS = frozenset(
-    {"ls", "stat", "test", "[", "[[", "du", "realpath", "basename", "dirname", "touch", "rm",
-     "chmod", "file"}
-)  # fmt: skip
-# Options of read-only programs that run another program or change something.
-_UNSAFE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "rg": ("--pre", "--search-zip", "-z"),  # --pre runs a command per file
-    "sort": ("--compress-program",),
-    "git": ("-c", "--config-env", "--ext-diff", "--textconv", "-O", "--open-files-in-pager",
-            "--exec-path", "--output", "--upload-pack"),
-    "date": ("-s", "--set"),
-    "file": ("-C", "--compile"),
-    "grep": ("--pre",),
-}  # fmt: skip
-
-
-def _runs_or_writes(program: str, args: list[str]) -> bool:
-    """True when these arguments make a read-only program run or write something."""
-    unsafe = _UNSAFE_OPTIONS.get(program, ())
-    if any(a == o or a.startswith(o + "=") or (o.startswith("--") and a.startswith(o))
-           for a in args for o in unsafe):  # fmt: skip
-        return True
-    if any(a.startswith("-c") and len(a) > 2 for a in args) and program == "git":
-        return True
-    positional = [a for a in args if not a.startswith("-")]
-    return program == "uniq" and len(positional) > 1  # uniq IN OUT writes OUT
 
 
 @dataclass(frozen=True)
@@ -252,7 +214,7 @@ class Permissions:
             self.session.append(Rule(tool.name, None, tool.name))
         for path in paths:
             rel = self._relative(path, self.cwd)
-            spec = "/" + _escape_glob(rel) if rel is not None else "/" + _escape_glob(str(path))
+            spec = "/" + escape_glob(rel) if rel is not None else "/" + escape_glob(str(path))
             self.session.append(Rule(tool.name, spec, f"{tool.name}({spec})"))
 
     # -- Bash ----------------------------------------------------------------------------
@@ -294,14 +256,14 @@ class Permissions:
                         and self.mode not in ("plan", "bypassPermissions")
                         and not self._edit_allowed(path, explicit=True)
                     ):
-                        return "ask", f"`{_show(part)}` would write {target}: {protected}"
+                        return "ask", f"`{show_part(part)}` would write {target}: {protected}"
             for rule in self.deny:
-                if rule.names("Bash") and _bash_matches(rule.spec, part):
+                if rule.names("Bash") and bash_matches(rule.spec, part):
                     return "deny", f"`{part.text}` is denied by the permission rule {rule.text}"
             secret = self._secret_read(part, cwds or [self.cwd])
             if secret is not None:
                 return "deny", (
-                    f"`{_show(part)}` would read {secret}, which looks like a secret; secrets "
+                    f"`{show_part(part)}` would read {secret}, which looks like a secret; secrets "
                     f"are not read unless a permission rule allows it (e.g. Read({secret.name}))"
                 )
         if self.mode == "plan":
@@ -309,7 +271,7 @@ class Permissions:
             if writes:
                 return (
                     "deny",
-                    f"plan mode writes nothing; `{_show(writes[0])}` redirects into a file",
+                    f"plan mode writes nothing; `{show_part(writes[0])}` redirects into a file",
                 )
             if sandbox is not None:
                 return "allow", "plan mode: runs in the sandbox with nothing writable"
@@ -319,13 +281,13 @@ class Permissions:
             unsafe = [p for p, d in zip(parts, dirs, strict=True) if not self._read_only_part(p, d)]
             if unsafe:
                 return "deny", (
-                    f"plan mode allows only read-only commands; `{_show(unsafe[0])}` is not one"
+                    f"plan mode allows only read-only commands; `{show_part(unsafe[0])}` is not one"
                 )
             return "allow", "read-only command"
         if self.mode != "bypassPermissions":
             for part in parts:
                 for rule in self.ask:
-                    if rule.names("Bash") and _bash_matches(rule.spec, part):
+                    if rule.names("Bash") and bash_matches(rule.spec, part):
                         return "ask", f"the permission rule {rule.text} asks first"
         if self.mode == "bypassPermissions":
             return "allow", "bypassPermissions mode"
@@ -339,7 +301,7 @@ class Permissions:
         ]
         if not pending:
             return "allow", "every command is allowed"
-        shown = ", ".join(f"`{_show(p)}`" for p in pending[:3])
+        shown = ", ".join(f"`{show_part(p)}`" for p in pending[:3])
         return "ask", f"not allowed yet: {shown}"
 
     def _working_dirs(self, parts: list[SimpleCommand]) -> list[list[Path] | None]:
@@ -349,7 +311,7 @@ class Permissions:
         out = []
         for part in parts:
             out.append(dirs)
-            if part.program not in _CHDIR or dirs is None:
+            if part.program not in CHDIR or dirs is None:
                 continue
             args = [a for a in part.words[1:] if a == "-" or not a.startswith("-")]
             if part.program == "popd" or not args or args[0] == "-" or "$" in args[0]:
@@ -360,20 +322,20 @@ class Permissions:
 
     def _secret_read(self, part: SimpleCommand, cwds: list[Path]) -> Path | None:
         """A secret file this command would read (as an argument or from ``<``)."""
-        if not part.words or part.program in _NAME_ONLY_PROGRAMS:
+        if not part.words or part.program in NAME_ONLY_PROGRAMS:
             return None
         reads = [r.target for r in part.redirects if r.op in ("<", "<>")]
         args = [a for a in part.words[1:] if a and not a.startswith("-")] + reads
         for arg in args:
             for cwd in cwds:
-                for path in _expand_arg(arg, cwd):
+                for path in expand_arg(arg, cwd):
                     if secret_reason(path) is None:
                         continue
                     explicit = any(  # an exact rule, `Bash(cat .env)`, not `Bash(cat:*)`
                         r.names("Bash")
                         and r.spec is not None
                         and "*" not in r.spec
-                        and _bash_matches(r.spec, part)
+                        and bash_matches(r.spec, part)
                         for r in self.allow
                     )
                     if not explicit and not self._explicitly_allowed(
@@ -396,11 +358,11 @@ class Permissions:
         if not part.words:
             return True
         rules = [r for r in [*self.allow, *self.session] if r.names("Bash")]
-        if any(_bash_matches(r.spec, part) for r in rules):
-            if not strict or part.program in _CHDIR:
+        if any(bash_matches(r.spec, part) for r in rules):
+            if not strict or part.program in CHDIR:
                 return True
             exact = any(r.spec is not None and "*" not in r.spec for r in rules
-                        if _bash_matches(r.spec, part))  # fmt: skip
+                        if bash_matches(r.spec, part))  # fmt: skip
             reach = [cwd for cwd in cwds or [] if within(cwd, self.roots)]
             if cwds and len(reach) == len(cwds):
                 return rule_reach_ok(part, cwds, self.roots, exact)
@@ -433,13 +395,13 @@ class Permissions:
         args = part.words[1:]
         if program == "git":
             sub = next((a for a in args if not a.startswith("-")), "")
-            if sub not in _GIT_READ_ONLY:
+            if sub not in GIT_READ_ONLY:
                 return False
-        if program == "find" and any(a in _FIND_ACTIONS for a in args):
+        if program == "find" and any(a in FIND_ACTIONS for a in args):
             return False
-        if program in ("sort", "tree") and any(a.startswith(_WRITE_OPTIONS) for a in args):
+        if program in ("sort", "tree") and any(a.startswith(WRITE_OPTIONS) for a in args):
             return False
-        if _runs_or_writes(program, args):
+        if runs_or_writes(program, args):
             return False
         for arg in args:
             if arg.startswith("-") or not arg or "$" in arg or "`" in arg:
@@ -511,44 +473,3 @@ class Permissions:
         if path.is_relative_to(base):
             return path.relative_to(base).as_posix()
         return None
-
-
-def _bash_matches(spec: str | None, part: SimpleCommand) -> bool:
-    if spec is None or spec in ("*", ":*"):
-        return True
-    text = part.text
-    if spec.endswith(":*"):
-        prefix = spec[:-2].rstrip()
-        return text == prefix or text.startswith(prefix + " ")
-    if "*" in spec:
-        regex = ".*".join(re.escape(piece) for piece in spec.split("*"))
-        return re.fullmatch(regex, text, re.DOTALL) is not None
-    return not part.open_ended and text == spec
-
-
-def _expand_arg(arg: str, cwd: Path) -> list[Path]:
-    """The paths a shell word may name: itself, and what its braces and globs expand to."""
-    import glob
-
-    from agent.tools.search import expand_braces
-
-    paths = []
-    for word in expand_braces(arg) if "{" in arg else [arg]:
-        try:
-            paths.append(resolve(word, cwd))
-        except PathError:
-            continue
-        if any(c in word for c in "*?["):
-            base = os.path.expanduser(word)
-            matches = glob.glob(base, root_dir=cwd, include_hidden=True)
-            paths.extend(resolve(m, cwd) for m in matches[:1000])
-    return paths
-
-
-def _escape_glob(text: str) -> str:
-    return re.sub(r"([*?\[\]!#\\])", r"\\\1", text)
-
-
-def _show(part: SimpleCommand) -> str:
-    text = part.text or " ".join(f"{r.op} {r.target}" for r in part.redirects)
-    return text if len(text) <= 80 else text[:79] + "…"

@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -59,6 +60,7 @@ SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
               "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
 # Relative to each root: what later runs outside the sandbox, so never written inside.
+RESCAN_SECONDS = 5.0
 PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
 
 
@@ -178,6 +180,7 @@ class Sandbox:
         self.kind, self.reason = self._probe()
         self._empty_file: str | None = None
         self._empty_dir: str | None = None
+        self._scan: tuple[float, list[Path]] | None = None
 
     @property
     def active(self) -> bool:
@@ -279,9 +282,17 @@ class Sandbox:
 
     def masked(self) -> list[Path]:
         """The secret files to show empty: each one found in the roots, or for a
-        symlink, the file it leads to when that is inside the roots."""
+        symlink, the file it leads to when that is inside the roots.
+
+        The walk is reused for ``RESCAN_SECONDS``: a command cannot make a secret it
+        could not already read (the masked ones are empty to it), so a fresh walk per
+        command would only catch files the user adds in those seconds. Files gone since
+        are dropped (binding over a missing file would create it)."""
+        now = time.monotonic()
+        if self._scan is None or now - self._scan[0] > RESCAN_SECONDS:
+            self._scan = (now, secret_files(self.roots))
         out: list[Path] = []
-        for path in secret_files(self.roots):
+        for path in self._scan[1]:
             target = path.resolve() if path.is_symlink() else path
             if target.is_file() and within(target, self.roots) and target not in out:
                 out.append(target)
