@@ -33,11 +33,13 @@ def profile(
 ) -> str:
     roots = list(roots)
     writes: list[Path | str] = [*roots, *settings.allow_write] if writable else []
-    read = [*SYSTEM_READ, *map(str, tool_dirs), *settings.allow_read, *map(str, roots)]
+    read = [*SYSTEM_READ, *TEMP_WRITE, *map(str, tool_dirs), *settings.allow_read, *map(str, roots)]
     lines = [
         "(version 1)",
         "(deny default)",
-        "(allow process-exec process-fork signal (target same-sandbox))",
+        "(allow process-exec)",
+        "(allow process-fork)",
+        "(allow signal (target same-sandbox))",
         "(allow sysctl-read mach-lookup ipc-posix-shm)",
         "(allow file-read-metadata)",
         '(allow file-read* (literal "/")',
