@@ -33,7 +33,6 @@ sandbox off, which is how the fallback is tested).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -45,13 +44,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from agent.paths import resolve_roots
+from agent.sandbox_settings import SandboxSettings, load_sandbox_settings
 from agent.secrets import scrub_environment, secret_files
 from agent.shell import ShellSyntaxError, split_commands
 from agent.types import PermissionMode
 from refactor.files import within
+
+__all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -62,79 +63,6 @@ ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
 # Relative to each root: what later runs outside the sandbox, so never written inside.
 RESCAN_SECONDS = 5.0
 PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
-
-
-@dataclass(frozen=True)
-class SandboxSettings:
-    enabled: bool = True
-    auto_allow: bool = True
-    fail_if_unavailable: bool = False
-    excluded_commands: tuple[str, ...] = ()
-    network: bool = False
-    allow_read: tuple[str, ...] = ()
-    allow_write: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-def load_sandbox_settings(sources: Iterable[Path]) -> SandboxSettings:
-    """The ``sandbox`` sections of the settings files read (``Settings.sources``), most
-    general first: scalars from the most specific file, lists concatenated."""
-    merged: dict[str, Any] = {}
-    lists: dict[str, list[str]] = {}
-    warnings: list[str] = []
-    for path in sources:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # load_settings already warned
-        section = data.get("sandbox") if isinstance(data, dict) else None
-        if section is None:
-            continue
-        if not isinstance(section, dict):
-            warnings.append(f"{path}: `sandbox` should be an object; ignored")
-            continue
-        for key in ("enabled", "autoAllowBashIfSandboxed", "failIfUnavailable"):
-            if key in section:
-                if isinstance(section[key], bool):
-                    merged[key] = section[key]
-                else:
-                    warnings.append(f"{path}: `sandbox.{key}` should be true or false; ignored")
-        nested = {
-            "excludedCommands": section.get("excludedCommands"),
-            "allowedDomains": _get(section, "network", "allowedDomains"),
-            "allowRead": _get(section, "filesystem", "allowRead"),
-            "allowWrite": _get(section, "filesystem", "allowWrite"),
-        }
-        for key, value in nested.items():
-            if value is None:
-                continue
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                warnings.append(f"{path}: sandbox `{key}` should be a list of strings; ignored")
-                continue
-            lists.setdefault(key, []).extend(value)
-    domains = lists.get("allowedDomains", [])
-    if domains and "*" not in domains:
-        warnings.append(
-            "sandbox.network.allowedDomains: bubblewrap cannot filter by domain, so the "
-            'network stays off for sandboxed commands; ["*"] turns it on for all of them'
-        )
-    for warning in warnings:
-        log.warning("%s", warning)
-    return SandboxSettings(
-        enabled=merged.get("enabled", True),
-        auto_allow=merged.get("autoAllowBashIfSandboxed", True),
-        fail_if_unavailable=merged.get("failIfUnavailable", False),
-        excluded_commands=tuple(lists.get("excludedCommands", [])),
-        network="*" in domains,
-        allow_read=tuple(lists.get("allowRead", [])),
-        allow_write=tuple(lists.get("allowWrite", [])),
-        warnings=tuple(warnings),
-    )
-
-
-def _get(section: dict[str, Any], key: str, inner: str) -> Any:
-    value = section.get(key)
-    return value.get(inner) if isinstance(value, dict) else None
 
 
 @dataclass
@@ -181,6 +109,8 @@ class Sandbox:
         self._empty_file: str | None = None
         self._empty_dir: str | None = None
         self._scan: tuple[float, list[Path]] | None = None
+        self._tools: dict[str, list[Path]] = {}
+        self._git_dirs: list[tuple[Path, Path]] | None = None
 
     @property
     def active(self) -> bool:
@@ -265,7 +195,9 @@ class Sandbox:
         for root in self.roots:
             if root.is_dir():
                 args += [bind, str(root), str(root)]
-        for common, own in self._linked_git_dirs():
+        if self._git_dirs is None:
+            self._git_dirs = self._linked_git_dirs()
+        for common, own in self._git_dirs:
             args += ["--ro-bind", str(common), str(common), bind, str(own), str(own)]
         if writable:
             for raw in self.settings.allow_write:
@@ -339,9 +271,16 @@ class Sandbox:
 
     def _tool_dirs(self, env: Mapping[str, str]) -> list[Path]:
         """Folders of the tools on PATH outside the system folders (a virtual
-        environment's root, and the Python it was made from)."""
+        environment's root, and the Python it was made from); worked out once per
+        PATH."""
+        path = env.get("PATH", "")
+        if path not in self._tools:
+            self._tools[path] = self._find_tool_dirs(path)
+        return self._tools[path]
+
+    def _find_tool_dirs(self, path: str) -> list[Path]:
         found: list[Path] = []
-        for entry in env.get("PATH", "").split(os.pathsep):
+        for entry in path.split(os.pathsep):
             if not entry or not os.path.isabs(entry) or not os.path.isdir(entry):
                 continue
             folder = Path(entry).resolve()

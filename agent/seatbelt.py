@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from agent.secrets import secret_files
 
 if TYPE_CHECKING:
-    from agent.sandbox import SandboxSettings
+    from agent.sandbox_settings import SandboxSettings
 
 SYSTEM_READ = ("/usr", "/bin", "/sbin", "/System", "/Library", "/opt", "/private/etc",
                "/private/var/db/timezone", "/dev", "/Applications/Xcode.app")  # fmt: skip
