@@ -19,6 +19,7 @@ from agent.types import EditorPort, PermissionMode
 
 if TYPE_CHECKING:
     from agent.client import ModelClient
+    from agent.sandbox import Sandbox
     from agent.session import Session, SessionStore
     from agent.settings import Settings
 
@@ -79,12 +80,16 @@ def build_agent(
     *,
     session: Session | None = None,
     settings: Settings | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Agent:
-    """An agent on ``session`` (a new one when None) in ``options.cwd``."""
+    """An agent on ``session`` (a new one when None) in ``options.cwd``. ``sandbox`` is
+    where its Bash runs (the door opens it, says when there is none, and closes it);
+    without one, Bash falls back to the strict permission stance."""
     from agent.context import system_prompt
     from agent.cost import CostTracker
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
+    from agent.secrets import Redactor, collect_secrets
     from agent.tools import default_tools
 
     cwd = options.cwd
@@ -103,6 +108,7 @@ def build_agent(
         options.disallowed,
         cwd=cwd,
         persist_to=cwd / ".claude" / "settings.local.json" if options.persist_rules else None,
+        sandbox=sandbox,
     )
     config = AgentConfig(
         model=model,
@@ -115,12 +121,13 @@ def build_agent(
     return Agent(
         client=client,
         port=port,
-        tools=default_tools(),
+        tools=default_tools(sandbox),
         policy=policy,
         config=config,
         session=session,
         cwd=cwd,
         costs=costs,
+        redactor=Redactor(collect_secrets(roots)),
     )
 
 

@@ -20,11 +20,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, get_args
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
-from agent.errors import AgentError, LimitReached
+from agent.errors import AgentError, LimitReached, SandboxUnavailable
 from agent.loop import Agent, TurnResult
 from agent.types import Event, PermissionMode
+
+if TYPE_CHECKING:
+    from agent.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +164,7 @@ class Renderer:
             self.err.write(f"error: {data['message']}\n")
         self.err.flush()
 
-    def start(self, model: str, cwd: Path, mode: str, tools: list[str]) -> None:
+    def start(self, model: str, cwd: Path, mode: str, tools: list[str], sandbox: str) -> None:
         if self.format == "stream-json":
             self._json(
                 {
@@ -172,6 +175,7 @@ class Renderer:
                     "cwd": str(cwd),
                     "permissionMode": mode,
                     "tools": tools,
+                    "sandbox": sandbox,
                 }
             )
 
@@ -279,6 +283,23 @@ async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
             renderer.err.write("\n[stopped]\n")
 
 
+def open_sandbox(sources: list[Path], roots: list[Path], err: TextIO) -> Sandbox:
+    """The session's sandbox; without one, say so once (or stop, when the settings
+    say ``failIfUnavailable``)."""
+    from agent.sandbox import Sandbox, load_sandbox_settings
+
+    sandbox = Sandbox(load_sandbox_settings(sources), roots)
+    if not sandbox.active:
+        if sandbox.settings.fail_if_unavailable:
+            raise SandboxUnavailable(f"{sandbox.describe()}; sandbox.failIfUnavailable is set")
+        err.write(
+            f"warning: {sandbox.describe()}. Bash commands run unsandboxed: those that are "
+            "not plainly read-only ask first.\n"
+        )
+        err.flush()
+    return sandbox
+
+
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     from agent.builder import AgentOptions, build_agent, choose_mode, project_settings
     from agent.client import make_client
@@ -310,20 +331,25 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     renderer = Renderer(args.output_format, out, err)
     interactive = args.prompt is None
     roots = [cwd, *(cwd / d for d in settings.additional_directories)]
+    sandbox = open_sandbox(settings.sources, roots, err)
     port = FileSystemPort(
         roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )
-    agent = build_agent(options, port, client, store, session=session, settings=settings)
+    agent = build_agent(
+        options, port, client, store, session=session, settings=settings, sandbox=sandbox
+    )
     assert agent.session is not None
     session = agent.session
     renderer.session_id = session.id
-    renderer.start(agent.config.model, cwd, choose_mode(options, settings), list(agent.tools))
+    mode = choose_mode(options, settings)
+    renderer.start(agent.config.model, cwd, mode, list(agent.tools), sandbox.describe())
     try:
         if interactive:
             return await _interactive(agent, renderer, stdin)
         return await _run_once(agent, args.prompt, renderer)
     finally:
         session.close()
+        sandbox.close()
         await client.close()
 
 

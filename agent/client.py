@@ -23,13 +23,14 @@ from agent.errors import NoCredentials
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic, AsyncAnthropicBedrock, AsyncAnthropicVertex
 
+    from agent.secrets import Redactor
+
     ModelClient = AsyncAnthropic | AsyncAnthropicBedrock | AsyncAnthropicVertex
 
 FALLBACK_MODEL = "claude-sonnet-4-5"
 # The agent's own credentials: kept out of the tools' environment and out of anything
 # a tool returns, so they never reach the model, a transcript or an event stream.
 CREDENTIAL_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
-REDACTED = "[redacted]"
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -44,19 +45,28 @@ def warm_up() -> threading.Thread:
 
 
 def tool_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for commands the agent runs: the process's, minus its credentials."""
+    """The environment for commands the agent runs: the process's, minus its credentials
+    and every other credential-looking variable (``agent.secrets.credential_names``)."""
+    from agent.secrets import scrub_environment
+
     env = os.environ if env is None else env
-    return {k: v for k, v in env.items() if k not in CREDENTIAL_VARS}
+    clean, _ = scrub_environment({k: v for k, v in env.items() if k not in CREDENTIAL_VARS})
+    return clean
+
+
+def env_redactor(env: Mapping[str, str] | None = None) -> Redactor:
+    """A Redactor for the credentials in ``env`` (the process's by default)."""
+    from agent.secrets import Redactor, scrub_environment
+
+    env = os.environ if env is None else env
+    _, values = scrub_environment(env)
+    return Redactor([*values, *(env.get(name, "") for name in CREDENTIAL_VARS)])
 
 
 def redact(text: str, env: Mapping[str, str] | None = None) -> str:
-    """``text`` with the values of the agent's credentials replaced."""
-    env = os.environ if env is None else env
-    for name in CREDENTIAL_VARS:
-        secret = env.get(name, "")
-        if len(secret) >= 8 and secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with the values of the credentials in ``env`` replaced, in any letter
+    case and the other forms ``agent.secrets.Redactor`` catches."""
+    return env_redactor(env)(text)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

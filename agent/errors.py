@@ -28,6 +28,10 @@ class ModelError(AgentError):
     """The model request failed for good (after the SDK's and the agent's retries)."""
 
 
+class SandboxUnavailable(AgentError):
+    """``sandbox.failIfUnavailable`` is set and no OS sandbox can run Bash here."""
+
+
 class SessionNotFound(AgentError):
     """No stored session matches the id asked for."""
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.client import redact
+from agent.client import env_redactor
 from agent.context import (
     COMPACT_AT,
     COUNT_AT,
-    block_param,
     compact,
     context_window,
     count_tokens,
@@ -42,7 +41,10 @@ from agent.errors import (
     is_transport_error,
     retryable_mid_stream,
 )
+from agent.secrets import Redactor, StreamRedactor
 from agent.session import Session
+from agent.stream import StreamedMessage, stream_response
+from agent.tools.common import check_input
 from agent.types import (
     EditorPort,
     Event,
@@ -54,8 +56,6 @@ from agent.types import (
 )
 
 if TYPE_CHECKING:
-    from anthropic.types import Message as ApiMessage
-
     from agent.client import ModelClient
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Agent:
         session: Session | None = None,
         cwd: Path | None = None,
         costs: CostTracker | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
@@ -117,6 +118,8 @@ class Agent:
             for t in tools
         ]
         self.read_files: dict[Path, str] = {}
+        # Secret values kept out of every tool result and streamed output.
+        self.redact = redactor if redactor is not None else env_redactor()
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
         self._running = False
@@ -161,12 +164,14 @@ class Agent:
             await self._maybe_compact()
             message = await self._request()
             requests += 1
-            content = [block_param(block) for block in message.content]
-            content = [b for b in content if not (b["type"] == "text" and not b["text"])]
+            content = [b for b in message.content if not (b["type"] == "text" and not b["text"])]
+            calls = [dict(block) for block in content if block["type"] == "tool_use"]
+            for block in content:
+                if block["type"] == "tool_use" and not isinstance(block["input"], dict):
+                    block["input"] = {}  # kept sendable; the call gets an error result
             if content:
                 self._append({"role": "assistant", "content": content})
             self._account(message)
-            calls = [block for block in content if block["type"] == "tool_use"]
             if calls:
                 await self._answer(calls, truncated=message.stop_reason == "max_tokens")
                 continue
@@ -199,7 +204,7 @@ class Agent:
 
     # -- the model -------------------------------------------------------------------
 
-    async def _request(self) -> ApiMessage:
+    async def _request(self) -> StreamedMessage:
         """One streamed request; mid-stream failures retried with backoff."""
         import anthropic
 
@@ -226,7 +231,7 @@ class Agent:
             )
             await asyncio.sleep(delay)
 
-    async def _stream_once(self) -> ApiMessage:
+    async def _stream_once(self) -> StreamedMessage:
         system, tools, messages = with_cache_breakpoints(
             self.config.system, self.tool_params, self.messages
         )
@@ -241,20 +246,13 @@ class Agent:
             kwargs["tools"] = tools
         if self.config.thinking:
             kwargs["thinking"] = self.config.thinking
-        emit = self.port.emit
-        async with self.client.messages.stream(**kwargs) as stream:
-            async for event in stream:
-                if event.type == "text":
-                    emit(Event("text", {"text": event.text}))
-                elif event.type == "thinking":
-                    emit(Event("thinking", {"text": event.thinking}))
-            message = await stream.get_final_message()
-        if message.stop_reason is None:
+        message = await stream_response(self.client, kwargs, self.port.emit)
+        if message.stop_reason is None or not message.complete:
             raise _StreamDropped("the stream ended before message_stop")
         return message
 
-    def _account(self, message: ApiMessage) -> None:
-        usage = Usage.from_api(message.usage.model_dump())
+    def _account(self, message: StreamedMessage) -> None:
+        usage = Usage.from_api(message.usage)
         cost = self.costs.add(self.config.model, usage)
         if self.session is not None:
             self.session.record_usage(self.config.model, usage.as_dict(), cost)
@@ -337,6 +335,10 @@ class Agent:
             if tool is None:
                 self._result(results, call, ToolResult(f"No such tool: {call['name']}", True))
                 continue
+            problem = check_input(tool.input_schema, call["input"])
+            if problem is not None:
+                self._result(results, call, ToolResult(f"Invalid input: {problem}", True))
+                continue
             denial = await self._permit(tool, call)
             if denial is not None:
                 self._result(results, call, ToolResult(denial, is_error=True))
@@ -388,22 +390,28 @@ class Agent:
         self, tool: Tool, call: dict[str, Any], results: dict[str, dict[str, Any]]
     ) -> None:
         call_id = call["id"]
+        stream = StreamRedactor(self.redact)
 
-        def on_output(text: str) -> None:
-            self.port.emit(Event("tool_output", {"id": call_id, "text": redact(text)}))
+        def show(text: str) -> None:
+            if text:
+                self.port.emit(Event("tool_output", {"id": call_id, "text": text}))
 
-        ctx = ToolContext(self.port, self.cwd, self.read_files, call_id, on_output)
+        ctx = ToolContext(
+            self.port, self.cwd, self.read_files, call_id, lambda t: show(stream.feed(t))
+        )
         try:
             result = await tool.run(call["input"], ctx)
         except Exception as exc:  # a failing tool must not end the session: report it
             log.warning("tool %s failed", tool.name, exc_info=True)
             result = ToolResult(f"{type(exc).__name__}: {exc}", is_error=True)
+        finally:
+            show(stream.flush())
         self._result(results, call, result)
 
     def _result(
         self, results: dict[str, dict[str, Any]], call: dict[str, Any], result: ToolResult
     ) -> None:
-        result = ToolResult(_redacted(result.content), result.is_error)
+        result = ToolResult(_redacted(result.content, self.redact), result.is_error)
         results[call["id"]] = _result_block(call["id"], result.content, result.is_error)
         self.port.emit(
             Event(
@@ -424,8 +432,8 @@ class Agent:
             self.messages.append(message)
 
 
-def _redacted(content: Any) -> Any:
-    """Tool output without the agent's API key (say a file that holds it was read)."""
+def _redacted(content: Any, redact: Redactor) -> Any:
+    """Tool output without known secret values (say a file that holds one was read)."""
     if isinstance(content, str):
         return redact(content)
     if isinstance(content, list):

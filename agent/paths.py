@@ -132,3 +132,24 @@ def _has_registry_token(path: Path) -> bool:
     return any(token in head for token in _NPMRC_TOKENS[:3]) or (
         _NPMRC_TOKENS[3] in head and ("token" in head or "auth" in head)
     )
+
+
+# Paths whose contents later run or steer something outside any sandbox: git's config
+# and hooks, Claude Code's settings and commands, MCP servers, memory files.
+PROTECTED_DIRS = (".git", ".claude")
+PROTECTED_NAMES = (".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
+
+
+def protected_reason(path: Path, roots: Iterable[Path]) -> str | None:
+    """Why changing ``path`` always asks (Claude Code's protected paths), or None."""
+    rel = relative_to_roots(path, roots)
+    if rel is None:
+        return None
+    for part in rel.parts[:-1] if rel.parts else ():
+        if part in PROTECTED_DIRS:
+            return f"{rel} is inside {part}/, a protected folder"
+    if rel.name in PROTECTED_DIRS:
+        return f"{rel} is a protected folder"
+    if rel.name in PROTECTED_NAMES:
+        return f"{rel} is a protected file"
+    return None

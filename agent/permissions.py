@@ -27,21 +27,44 @@ of that file.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import pathspec
 
-from agent.paths import PathError, confine, resolve, resolve_roots, secret_reason
+from agent.bash_programs import (
+    CHDIR,
+    FIND_ACTIONS,
+    GIT_READ_ONLY,
+    NAME_ONLY_PROGRAMS,
+    READ_ONLY_PROGRAMS,
+    WRITE_OPTIONS,
+    bash_matches,
+    escape_glob,
+    expand_arg,
+    runs_or_writes,
+    show_part,
+)
+from agent.bash_strict import plainly_read_only, rule_reach_ok, unplain
+from agent.paths import (
+    PathError,
+    confine,
+    protected_reason,
+    resolve,
+    resolve_roots,
+    secret_reason,
+)
 from agent.settings import Settings, save_allow_rules
 from agent.shell import ShellSyntaxError, SimpleCommand, split_commands
 from agent.types import PermissionMode, Tool
 from refactor.files import within
+
+if TYPE_CHECKING:
+    from agent.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -50,54 +73,6 @@ Decision = Literal["allow", "ask", "deny"]
 READ_FAMILY = frozenset({"Read", "Glob", "Grep", "LS", "Diagnostics", "NotebookRead", "Symbols"})
 EDIT_FAMILY = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit", "Rename"})
 PATH_KEYS = ("file_path", "notebook_path", "path")
-
-# Programs that only read, allowed without asking when their path arguments stay inside
-# the workspace and away from secrets, and they redirect into no file.
-READ_ONLY_PROGRAMS = frozenset(
-    {
-        "ls", "pwd", "cat", "head", "tail", "wc", "echo", "printf", "grep", "egrep",
-        "fgrep", "rg", "which", "type", "file", "stat", "du", "df", "date", "whoami",
-        "uname", "diff", "cmp", "uniq", "cut", "tr", "basename", "dirname", "realpath",
-        "readlink", "true", "false", "test", "[", "[[", "nl", "od", "hexdump", "md5sum",
-        "sha1sum", "sha256sum", "jq", "sort", "tree", "id",
-        "find", "git", "cd", "pushd", "popd",
-    }
-)  # fmt: skip
-_GIT_READ_ONLY = frozenset(
-    {"status", "diff", "log", "show", "blame", "ls-files", "rev-parse", "grep", "describe"}
-)
-_FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint",
-                           "-fprint0", "-fprintf", "-fls"})  # fmt: skip
-_WRITE_OPTIONS = ("-o", "--output")  # sort -o, tree -o
-_CHDIR = frozenset({"cd", "pushd", "popd"})
-# Programs that only look at a file's name or metadata: a secret as their argument is
-# no leak. Any other program given a secret (`cat .env`, `cp .env x`) is denied.
-_NAME_ONLY_PROGRAMS = frozenset(
-    {"ls", "stat", "test", "[", "[[", "du", "realpath", "basename", "dirname", "touch", "rm",
-     "chmod", "file"}
-)  # fmt: skip
-# Options of read-only programs that run another program or change something.
-_UNSAFE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "rg": ("--pre", "--search-zip", "-z"),  # --pre runs a command per file
-    "sort": ("--compress-program",),
-    "git": ("-c", "--config-env", "--ext-diff", "--textconv", "-O", "--open-files-in-pager",
-            "--exec-path", "--output", "--upload-pack"),
-    "date": ("-s", "--set"),
-    "file": ("-C", "--compile"),
-    "grep": ("--pre",),
-}  # fmt: skip
-
-
-def _runs_or_writes(program: str, args: list[str]) -> bool:
-    """True when these arguments make a read-only program run or write something."""
-    unsafe = _UNSAFE_OPTIONS.get(program, ())
-    if any(a == o or a.startswith(o + "=") or (o.startswith("--") and a.startswith(o))
-           for a in args for o in unsafe):  # fmt: skip
-        return True
-    if any(a.startswith("-c") and len(a) > 2 for a in args) and program == "git":
-        return True
-    positional = [a for a in args if not a.startswith("-")]
-    return program == "uniq" and len(positional) > 1  # uniq IN OUT writes OUT
 
 
 @dataclass(frozen=True)
@@ -143,8 +118,10 @@ class Permissions:
         cwd: Path | None = None,
         home: Path | None = None,
         persist_to: Path | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
-        self.mode: PermissionMode = mode
+        self.sandbox = sandbox
+        self.mode = mode
         self.roots = resolve_roots(roots)
         if not self.roots:
             raise ValueError("Permissions needs at least one workspace root")
@@ -169,9 +146,21 @@ class Permissions:
                 rules.append(rule)
         return rules
 
+    @property
+    def mode(self) -> PermissionMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: PermissionMode) -> None:
+        self._mode: PermissionMode = mode
+        if self.sandbox is not None:
+            self.sandbox.mode = mode  # plan mode: the sandbox makes nothing writable
+
     # -- the policy --------------------------------------------------------------------
 
     def decide(self, tool: Tool, input: dict[str, Any]) -> tuple[Decision, str]:
+        if not isinstance(input, dict):
+            return "deny", "the tool input must be a JSON object"
         if tool.name == "Bash":
             return self._decide_bash(tool, str(input.get("command", "")))
         try:
@@ -190,6 +179,11 @@ class Permissions:
                     f"{reason}; secrets are not read or written unless a permission rule "
                     f"allows it (e.g. {tool.name}({path.name}))"
                 )
+        if tool.name in EDIT_FAMILY or not tool.read_only:
+            for path in paths:
+                reason = protected_reason(path, self.roots)
+                if reason and not self._explicitly_allowed(tool.name, input, path):
+                    return "ask", f"{reason}: changes to it always ask, in every mode"
         if self.mode != "bypassPermissions":
             for rule in self.ask:
                 if self._matches(rule, tool.name, input, paths):
@@ -236,13 +230,23 @@ class Permissions:
         rules = []
         for path in paths:
             rel = self._relative(path, self.cwd)
-            spec = "/" + _escape_glob(rel) if rel is not None else "/" + _escape_glob(str(path))
+            spec = "/" + escape_glob(rel) if rel is not None else "/" + escape_glob(str(path))
             rules.append(Rule(tool.name, spec, f"{tool.name}({spec})"))
         return rules
 
     # -- Bash ----------------------------------------------------------------------------
 
+    @property
+    def sandboxed(self) -> bool:
+        """True when Bash commands run in an OS sandbox."""
+        return self.sandbox is not None and self.sandbox.active
+
     def _decide_bash(self, tool: Tool, command: str) -> tuple[Decision, str]:
+        sandbox = self.sandbox
+        if sandbox is not None and sandbox.active and not sandbox.excluded(command):
+            strict = False
+        else:
+            sandbox, strict = None, True
         if self.mode == "plan" and not command.strip():
             return "deny", "empty command"
         try:
@@ -263,32 +267,58 @@ class Permissions:
                         return "deny", f"`{part.text}` redirects output: {exc}"
                     if secret_reason(path) and not self._edit_allowed(path, explicit=True):
                         return "deny", f"`{part.text}` would write {target}: a secret"
+                    protected = protected_reason(path, self.roots)
+                    if (
+                        protected
+                        and self.mode not in ("plan", "bypassPermissions")
+                        and not self._edit_allowed(path, explicit=True)
+                    ):
+                        return "ask", f"`{show_part(part)}` would write {target}: {protected}"
             for rule in self.deny:
-                if rule.names("Bash") and _bash_matches(rule.spec, part):
+                if rule.names("Bash") and bash_matches(rule.spec, part):
                     return "deny", f"`{part.text}` is denied by the permission rule {rule.text}"
             secret = self._secret_read(part, cwds or [self.cwd])
             if secret is not None:
                 return "deny", (
-                    f"`{_show(part)}` would read {secret}, which looks like a secret; secrets "
+                    f"`{show_part(part)}` would read {secret}, which looks like a secret; secrets "
                     f"are not read unless a permission rule allows it (e.g. Read({secret.name}))"
                 )
         if self.mode == "plan":
+            writes = [p for p in parts if p.write_targets()]
+            if writes:
+                return (
+                    "deny",
+                    f"plan mode writes nothing; `{show_part(writes[0])}` redirects into a file",
+                )
+            if sandbox is not None:
+                return "allow", "plan mode: runs in the sandbox with nothing writable"
+            problem = unplain(command, parts)
+            if problem:
+                return "deny", f"plan mode allows only plainly read-only commands; {problem}"
             unsafe = [p for p, d in zip(parts, dirs, strict=True) if not self._read_only_part(p, d)]
             if unsafe:
                 return "deny", (
-                    f"plan mode allows only read-only commands; `{_show(unsafe[0])}` is not one"
+                    f"plan mode allows only read-only commands; `{show_part(unsafe[0])}` is not one"
                 )
             return "allow", "read-only command"
+        if self.mode != "bypassPermissions":
+            for part in parts:
+                for rule in self.ask:
+                    if rule.names("Bash") and bash_matches(rule.spec, part):
+                        return "ask", f"the permission rule {rule.text} asks first"
         if self.mode == "bypassPermissions":
             return "allow", "bypassPermissions mode"
-        for part in parts:
-            for rule in self.ask:
-                if rule.names("Bash") and _bash_matches(rule.spec, part):
-                    return "ask", f"the permission rule {rule.text} asks first"
-        pending = [p for p, d in zip(parts, dirs, strict=True) if not self._bash_part_allowed(p, d)]
+        if sandbox is not None and sandbox.settings.auto_allow:
+            return "allow", "runs in the sandbox"
+        problem = unplain(command, parts) if strict else None
+        if problem:
+            return "ask", f"no sandbox, and this command is not plainly read-only: {problem}"
+        pending = [
+            p for p, d in zip(parts, dirs, strict=True) if not self._bash_part_allowed(p, d, strict)
+        ]
         if not pending:
             return "allow", "every command is allowed"
-        shown = ", ".join(f"`{_show(p)}`" for p in pending[:3])
+        shown = ", ".join(f"`{show_part(p)}`" for p in pending[:3])
         return "ask", f"not allowed yet: {shown}"
 
     def _working_dirs(self, parts: list[SimpleCommand]) -> list[list[Path] | None]:
@@ -298,7 +328,7 @@ class Permissions:
         out = []
         for part in parts:
             out.append(dirs)
-            if part.program not in _CHDIR or dirs is None:
+            if part.program not in CHDIR or dirs is None:
                 continue
             args = [a for a in part.words[1:] if a == "-" or not a.startswith("-")]
             if part.program == "popd" or not args or args[0] == "-" or "$" in args[0]:
@@ -309,17 +339,20 @@ class Permissions:
 
     def _secret_read(self, part: SimpleCommand, cwds: list[Path]) -> Path | None:
         """A secret file this command would read (as an argument or from ``<``)."""
-        if not part.words or part.program in _NAME_ONLY_PROGRAMS:
+        if not part.words or part.program in NAME_ONLY_PROGRAMS:
             return None
         reads = [r.target for r in part.redirects if r.op in ("<", "<>")]
         args = [a for a in part.words[1:] if a and not a.startswith("-")] + reads
         for arg in args:
             for cwd in cwds:
-                for path in _expand_arg(arg, cwd):
+                for path in expand_arg(arg, cwd):
                     if secret_reason(path) is None:
                         continue
-                    explicit = any(
-                        r.names("Bash") and r.spec is not None and _bash_matches(r.spec, part)
+                    explicit = any(  # an exact rule, `Bash(cat .env)`, not `Bash(cat:*)`
+                        r.names("Bash")
+                        and r.spec is not None
+                        and "*" not in r.spec
+                        and bash_matches(r.spec, part)
                         for r in self.allow
                     )
                     if not explicit and not self._explicitly_allowed(
@@ -328,7 +361,11 @@ class Permissions:
                         return path
         return None
 
-    def _bash_part_allowed(self, part: SimpleCommand, cwds: list[Path] | None) -> bool:
+    def _bash_part_allowed(
+        self, part: SimpleCommand, cwds: list[Path] | None, strict: bool = True
+    ) -> bool:
+        """Whether ``part`` runs without a question. ``strict`` (no sandbox): a rule
+        that allows it still does not let it reach outside the workspace or a secret."""
         for target in part.write_targets():
             if cwds is None and not Path(target).expanduser().is_absolute():
                 return False
@@ -337,10 +374,16 @@ class Permissions:
                     return False
         if not part.words:
             return True
-        if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.allow):
-            return True
-        if any(r.names("Bash") and _bash_matches(r.spec, part) for r in self.session):
-            return True
+        rules = [r for r in [*self.allow, *self.session] if r.names("Bash")]
+        if any(bash_matches(r.spec, part) for r in rules):
+            if not strict or part.program in CHDIR:
+                return True
+            exact = any(r.spec is not None and "*" not in r.spec for r in rules
+                        if bash_matches(r.spec, part))  # fmt: skip
+            reach = [cwd for cwd in cwds or [] if within(cwd, self.roots)]
+            if cwds and len(reach) == len(cwds):
+                return rule_reach_ok(part, cwds, self.roots, exact)
+            return False
         return self._read_only_part(part, cwds, writes_checked=True)
 
     def _edit_allowed(self, path: Path, explicit: bool) -> bool:
@@ -361,19 +404,21 @@ class Permissions:
             return True
         if cwds is None:  # after a `cd` we cannot follow
             return False
+        if not plainly_read_only(part, cwds, self.roots, writes_checked):
+            return False
         program = part.program
         if program not in READ_ONLY_PROGRAMS or part.open_ended:
             return False
         args = part.words[1:]
         if program == "git":
             sub = next((a for a in args if not a.startswith("-")), "")
-            if sub not in _GIT_READ_ONLY:
+            if sub not in GIT_READ_ONLY:
                 return False
-        if program == "find" and any(a in _FIND_ACTIONS for a in args):
+        if program == "find" and any(a in FIND_ACTIONS for a in args):
             return False
-        if program in ("sort", "tree") and any(a.startswith(_WRITE_OPTIONS) for a in args):
+        if program in ("sort", "tree") and any(a.startswith(WRITE_OPTIONS) for a in args):
             return False
-        if _runs_or_writes(program, args):
+        if runs_or_writes(program, args):
             return False
         for arg in args:
             if arg.startswith("-") or not arg or "$" in arg or "`" in arg:
@@ -445,44 +490,3 @@ class Permissions:
         if path.is_relative_to(base):
             return path.relative_to(base).as_posix()
         return None
-
-
-def _bash_matches(spec: str | None, part: SimpleCommand) -> bool:
-    if spec is None or spec in ("*", ":*"):
-        return True
-    text = part.text
-    if spec.endswith(":*"):
-        prefix = spec[:-2].rstrip()
-        return text == prefix or text.startswith(prefix + " ")
-    if "*" in spec:
-        regex = ".*".join(re.escape(piece) for piece in spec.split("*"))
-        return re.fullmatch(regex, text, re.DOTALL) is not None
-    return not part.open_ended and text == spec
-
-
-def _expand_arg(arg: str, cwd: Path) -> list[Path]:
-    """The paths a shell word may name: itself, and what its braces and globs expand to."""
-    import glob
-
-    from agent.tools.search import expand_braces
-
-    paths = []
-    for word in expand_braces(arg) if "{" in arg else [arg]:
-        try:
-            paths.append(resolve(word, cwd))
-        except PathError:
-            continue
-        if any(c in word for c in "*?["):
-            base = os.path.expanduser(word)
-            matches = glob.glob(base, root_dir=cwd, include_hidden=True)
-            paths.extend(resolve(m, cwd) for m in matches[:1000])
-    return paths
-
-
-def _escape_glob(text: str) -> str:
-    return re.sub(r"([*?\[\]!#\\])", r"\\\1", text)
-
-
-def _show(part: SimpleCommand) -> str:
-    text = part.text or " ".join(f"{r.op} {r.target}" for r in part.redirects)
-    return text if len(text) <= 80 else text[:79] + "…"

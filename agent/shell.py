@@ -61,6 +61,9 @@ class SimpleCommand:
     # True when a wrapper (xargs) appends arguments the text does not show, so only
     # prefix rules may match it.
     open_ended: bool = False
+    # What unwrapping removed in front of the words: keywords, NAME=value assignments,
+    # wrappers and their options (``env -C .. X=1 time -o f``).
+    prefix: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -88,11 +91,16 @@ def _expand(commands: list[SimpleCommand], depth: int) -> list[SimpleCommand]:
 
 
 def _unwrap(command: SimpleCommand, depth: int) -> list[SimpleCommand]:
-    words = list(command.words)
+    original = command.words
+    words = list(original)
     while words and words[0] in _KEYWORD_PREFIXES:
         words.pop(0)
     while words and _ASSIGNMENT.match(words[0]):
         words.pop(0)
+
+    def prefix(rest: list[str]) -> list[str]:
+        return command.prefix + original[: len(original) - len(rest)]
+
     if not words or (len(words) == 1 and words[0] in _KEYWORD_ONLY):
         return [SimpleCommand([], command.redirects)] if command.redirects else []
     if words[0] in ("for", "select", "case"):
@@ -106,22 +114,25 @@ def _unwrap(command: SimpleCommand, depth: int) -> list[SimpleCommand]:
     if name in ("sh", "bash", "zsh", "dash", "ksh", "eval"):
         script = " ".join(rest) if name == "eval" else _dash_c_script(rest)
         if script is None:
-            return [SimpleCommand(words, command.redirects, command.open_ended)]
+            return [SimpleCommand(words, command.redirects, command.open_ended, prefix(words))]
         if depth >= MAX_DEPTH:
             raise ShellSyntaxError("nesting too deep")
         nested = _expand(_Lexer(script, depth + 1).parse(), depth + 1)
+        for part in nested:
+            part.prefix = [*prefix(words), *words[:1], "-c", *part.prefix]
         if command.redirects:
             nested.append(SimpleCommand([], command.redirects))
         return nested
     inner = _wrapped(name, rest)
     open_ended = command.open_ended or name == "xargs"
     if inner is None:
-        return [SimpleCommand(words, command.redirects, open_ended)]
+        return [SimpleCommand(words, command.redirects, open_ended, prefix(words))]
     if depth >= MAX_DEPTH:
         raise ShellSyntaxError("nesting too deep")
     if not inner:
-        return [SimpleCommand(words, command.redirects, open_ended)]
-    return _unwrap(SimpleCommand(inner, command.redirects, open_ended), depth + 1)
+        return [SimpleCommand(words, command.redirects, open_ended, prefix(words))]
+    before = prefix(inner) if original[len(original) - len(inner) :] == inner else original
+    return _unwrap(SimpleCommand(inner, command.redirects, open_ended, before), depth + 1)
 
 
 # Wrappers that run another command: their options that take a value.

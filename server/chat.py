@@ -33,6 +33,7 @@ from server.editor_port import LspEditorPort
 if TYPE_CHECKING:
     from agent.client import ModelClient
     from agent.loop import Agent, TurnResult
+    from agent.sandbox import Sandbox
     from agent.session import SessionStore
     from server.app import ClaudeLanguageServer
 
@@ -64,6 +65,7 @@ class ChatSession:
     port: LspEditorPort
     listeners: list[Listener] = field(default_factory=list)
     task: asyncio.Task[dict[str, Any]] | None = None
+    sandbox: Sandbox | None = None
 
     @property
     def id(self) -> str:
@@ -84,6 +86,7 @@ class Chats:
         self._client: ModelClient | None = None
         self._store: SessionStore | None = None
         self._locks: dict[str, asyncio.Lock] = {}
+        self._warned_sandbox = False
 
     @property
     def store(self) -> SessionStore:
@@ -168,15 +171,43 @@ class Chats:
         )
         holder: list[ChatSession] = []
         roots = [root, *(root / d for d in settings.additional_directories)]
+        sandbox = await asyncio.to_thread(self._sandbox, settings.sources, roots)
         port = LspEditorPort(self.ls, roots, "", lambda event: _dispatch(holder, event))
         agent = await asyncio.to_thread(
-            build_agent, options, port, client, self.store, session=session, settings=settings
+            build_agent,
+            options,
+            port,
+            client,
+            self.store,
+            session=session,
+            settings=settings,
+            sandbox=sandbox,
         )
-        chat = ChatSession(agent, port)
+        chat = ChatSession(agent, port, sandbox=sandbox)
         holder.append(chat)
         port.session_id = chat.id
         chat.listeners.append(self._notifier(chat))
         return chat
+
+    def _sandbox(self, sources: list[Path], roots: list[Path]) -> Sandbox:
+        """Where the session's Bash runs; without a sandbox, say so once (or refuse,
+        when the settings say ``failIfUnavailable``)."""
+        from agent.sandbox import Sandbox, load_sandbox_settings
+
+        sandbox = Sandbox(load_sandbox_settings(sources), roots)
+        if not sandbox.active:
+            if sandbox.settings.fail_if_unavailable:
+                sandbox.close()
+                raise ChatError(
+                    "sandboxUnavailable", f"{sandbox.describe()}; sandbox.failIfUnavailable is set"
+                )
+            if not self._warned_sandbox:
+                self._warned_sandbox = True
+                self.ls.show_message(
+                    f"claude-lsp: {sandbox.describe()}. The agent's Bash commands run "
+                    "unsandboxed: those that are not plainly read-only ask first."
+                )
+        return sandbox
 
     def _notifier(self, chat: ChatSession) -> Listener:
         def notify(event: Event) -> None:
@@ -271,6 +302,8 @@ class Chats:
         for chat in self.sessions.values():
             if chat.agent.session is not None:
                 chat.agent.session.close()
+            if chat.sandbox is not None:
+                chat.sandbox.close()
 
 
 USAGE_KEYS = (
@@ -405,6 +438,8 @@ async def sessions(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
             raise ChatError("sessionBusy", f"session {session_id} is running a turn")
         if running is not None and running.agent.session is not None:
             running.agent.session.close()
+        if running is not None and running.sandbox is not None:
+            running.sandbox.close()
         chats.sessions.pop(session_id, None)
         try:
             await asyncio.to_thread(chats.store.delete, session_id)

@@ -1,11 +1,12 @@
 """The agent's tools, with Claude Code's names and input schemas.
 
-``default_tools()`` returns a fresh set for one session (TodoWrite and Rename keep
-per-session state).
+``default_tools(sandbox)`` returns a fresh set for one session (TodoWrite and Rename
+keep per-session state).
 """
 
 from __future__ import annotations
 
+from agent.sandbox import Sandbox
 from agent.tools.bash import BashTool
 from agent.tools.code import DiagnosticsTool, RenameTool, SymbolsTool
 from agent.tools.files import EditTool, MultiEditTool, ReadTool, WriteTool
@@ -29,7 +30,9 @@ __all__ = [
 ]
 
 
-def default_tools() -> list[Tool]:
+def default_tools(sandbox: Sandbox | None = None) -> list[Tool]:
+    """The tools of one session; Bash runs its commands in ``sandbox`` when it is
+    active (give the same one to ``Permissions``, which then lets them run unasked)."""
     return [
         ReadTool(),
         WriteTool(),
@@ -37,7 +40,7 @@ def default_tools() -> list[Tool]:
         MultiEditTool(),
         GlobTool(),
         GrepTool(),
-        BashTool(),
+        BashTool(sandbox),
         TodoWriteTool(),
         DiagnosticsTool(),
         SymbolsTool(),

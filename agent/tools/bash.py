@@ -1,5 +1,10 @@
 """Bash: run a command in the workspace, streaming its output, with a timeout.
 
+With a sandbox (``agent.sandbox``), the command runs inside it: the workspace and the
+system are all it can see, secrets are empty, nothing outside the workspace is
+writable, and there is no network unless the settings allow it. Without one (or for
+``excludedCommands``) it runs directly, with the same credential-free environment.
+
 The command runs in its own process group (``start_new_session``), so a timeout or a
 cancelled turn stops everything it started: SIGTERM to the group, then SIGKILL after a
 grace period. Processes the command leaves running in the background are stopped when
@@ -18,6 +23,7 @@ import signal
 from typing import Any
 
 from agent.client import tool_environment
+from agent.sandbox import Prepared, Sandbox
 from agent.tools.common import ToolError, guarded, int_arg, string_arg
 from agent.types import ToolContext, ToolResult
 
@@ -53,6 +59,9 @@ class BashTool:
     }
     read_only = False
 
+    def __init__(self, sandbox: Sandbox | None = None) -> None:
+        self.sandbox = sandbox
+
     def summary(self, input: dict[str, Any]) -> str:
         command = " ".join(str(input.get("command", "")).split())
         if len(command) > 200:
@@ -70,14 +79,18 @@ class BashTool:
         timeout_ms = min(int_arg(input, "timeout") or DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
         shell = shutil.which("bash") or "/bin/sh"
         env = {**tool_environment(), "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
+        argv = [shell, "-c", command]
+        prepared: Prepared | None = None
+        sandbox = self.sandbox
+        if sandbox is not None and sandbox.active and not sandbox.excluded(command):
+            prepared = sandbox.prepare(shell, command, ctx.cwd, env)
+            argv, env = prepared.argv, prepared.env
         # Our own pipe rather than asyncio's: asyncio's Process.wait() also waits for its
         # pipes to close, which a background child holding stdout would delay forever.
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
-                shell,
-                "-c",
-                command,
+                *argv,
                 cwd=ctx.cwd,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -106,6 +119,12 @@ class BashTool:
             await asyncio.shield(_stop(proc))
             raise
         text = output.text()
+        if prepared is not None and (removed := prepared.restore()):
+            note = (
+                f"Removed {', '.join(removed)}: the command created it, and commands may not "
+                "create protected paths (use Write, which asks the user)."
+            )
+            text = f"{text}\n{note}" if text else note
         if timed_out:
             note = f"Command timed out after {timeout_ms / 1000:g} s and was stopped."
             return ToolResult(f"{text}\n{note}" if text else note, is_error=True)

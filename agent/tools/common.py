@@ -118,3 +118,55 @@ def display_path(ctx: ToolContext, path: Path) -> str:
     if path.is_relative_to(ctx.cwd):
         return path.relative_to(ctx.cwd).as_posix() or "."
     return str(path)
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    for name, types in _JSON_TYPES.items():
+        if name != "integer" and isinstance(value, types):
+            return "integer" if name == "number" and isinstance(value, int) else name
+    return type(value).__name__
+
+
+def check_input(schema: dict[str, Any], value: object, where: str = "the input") -> str | None:
+    """Why ``value`` does not fit the tool's JSON schema (object, required keys, the
+    types of known properties, nested objects in arrays), or None when it does. Numbers
+    and booleans given as strings pass: the tools convert those themselves."""
+    if not isinstance(value, dict):
+        return f"{where} must be a JSON object, not {_json_type(value)}"
+    for key in schema.get("required", []):
+        if key not in value:
+            return f"missing required parameter `{key}`"
+    properties = schema.get("properties", {})
+    for key, item in value.items():
+        spec = properties.get(key)
+        expected = spec.get("type") if isinstance(spec, dict) else None
+        if not isinstance(expected, str) or expected not in _JSON_TYPES:
+            continue
+        ok = isinstance(item, _JSON_TYPES[expected]) and not (
+            isinstance(item, bool) and expected in ("integer", "number")
+        )
+        if not ok and isinstance(item, str) and expected in ("integer", "number", "boolean"):
+            ok = True
+        if not ok:
+            return f"`{key}` must be {expected}, not {_json_type(item)}"
+        items = spec.get("items") if isinstance(spec, dict) else None
+        if expected == "array" and isinstance(items, dict) and items.get("type") == "object":
+            for n, element in enumerate(item):
+                problem = check_input(items, element, f"`{key}[{n}]`")
+                if problem is not None:
+                    return problem
+    return None

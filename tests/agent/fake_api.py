@@ -58,6 +58,7 @@ class Reply:
     drop_after: int | None = None  # cut the connection after N events
     hang_after: int | None = None  # after N events send only pings until the client leaves
     delay: float = 0.0  # seconds between events
+    sse: bytes | None = None  # the whole stream encoded ahead (encode_sse): one write
 
 
 @dataclass
@@ -261,6 +262,14 @@ def sse_events(reply: Reply, model: str) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+def encode_sse(reply: Reply, model: str) -> bytes:
+    """The reply's stream as the bytes the server sends, built once ahead of time so
+    that a benchmark measures the client, not this server's encoding."""
+    return "".join(
+        f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in sse_events(reply, model)
+    ).encode()
+
+
 def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -312,6 +321,10 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.close_connection = True
             try:
+                if reply.sse is not None:
+                    self.wfile.write(f"{len(reply.sse):x}\r\n".encode() + reply.sse + b"\r\n")
+                    self._end()
+                    return
                 for n, (name, data) in enumerate(sse_events(reply, model)):
                     if n == reply.error_after:
                         self._event("error", _error("overloaded_error", "Overloaded"))

@@ -199,6 +199,10 @@ def test_refusal_exits_1_and_max_tokens_exits_2(
 def test_permission_denied_headless(
     ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Without the sandbox, so that Bash goes through the parser's questions (inside the
+    # sandbox `rm -rf x` in the workspace runs unasked: tests/agent/test_sandbox_*.py).
+    (ws / ".claude").mkdir()
+    (ws / ".claude" / "settings.json").write_text('{"sandbox": {"enabled": false}}')
     fake.script(
         Reply([ToolUse("Write", {"file_path": "x.txt", "content": "x"})]),
         Reply([ToolUse("Bash", {"command": "ls && rm -rf x"})]),

@@ -349,3 +349,72 @@ def test_bash_secret_reads_allowed_by_an_explicit_rule(ws: Path) -> None:
 )
 def test_read_only_programs_that_run_or_write_things_ask(ws: Path, command: str) -> None:
     assert decide(policy(ws), "Bash", command=command) == "ask"
+
+
+# -- issue 8: protected paths, rules that keep their reach checked, no sandbox -----------
+
+
+@pytest.mark.parametrize(
+    "path", [".git/config", ".git/hooks/pre-commit", ".claude/settings.local.json",
+             ".mcp.json", "CLAUDE.md", "sub/CLAUDE.local.md"],
+)  # fmt: skip
+def test_protected_paths_always_ask(ws: Path, path: str) -> None:
+    for mode in ("default", "acceptEdits", "bypassPermissions"):
+        p = policy(ws, mode, allow=["Edit", "Write"])
+        decision, reason = p.decide(TOOLS["Write"], {"file_path": path, "content": "x"})
+        assert (decision, "always ask" in reason) == ("ask", True), (mode, path)
+    named = policy(ws, "acceptEdits", allow=[f"Edit(/{path})"])
+    assert decide(named, "Write", file_path=path, content="x") == "allow"
+    assert decide(policy(ws), "Read", file_path=path) == "allow"
+
+
+def test_redirections_into_protected_paths_ask(ws: Path) -> None:
+    p = policy(ws, "acceptEdits", allow=["Bash(echo:*)", "Edit"])
+    assert decide(p, "Bash", command="echo x >> .git/config") == "ask"
+    assert decide(p, "Bash", command="echo '{}' > .mcp.json") == "ask"
+    assert decide(p, "Bash", command="echo x > notes.txt") == "allow"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["cat .env", "cat ../outside.txt", "cat link/x", "ls -a | xargs cat", "cat src/../.env",
+     "cat /proc/1/environ", "python -c \"print(open('../outside.txt').read())\"",
+     "git -c core.pager=sh log", "git config core.fsmonitor 'touch x'", "sort -o ../x src/a.py",
+     "date --file=../outside.txt", "git --git-dir=../other/.git log"],
+)  # fmt: skip
+def test_allow_rules_decide_asking_not_reach(ws: Path, tmp_path: Path, command: str) -> None:
+    (ws / "link").symlink_to(tmp_path)
+    rules = ["Bash(cat:*)", "Bash(python:*)", "Bash(git:*)", "Bash(sort:*)", "Bash(date:*)",
+             "Bash(ls:*)", "Bash(xargs:*)"]  # fmt: skip
+    p = policy(ws, allow=rules, deny=["Read(**/.env)"])
+    assert decide(p, "Bash", command=command) in ("ask", "deny")
+    assert decide(p, "Bash", command="cat src/a.py") == "allow"
+    assert decide(p, "Bash", command="git log --oneline") == "allow"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["x='a[$(touch ../p)]'; [[ $x -eq 0 ]]", "x='a[$(touch ../p)]'; (( x ))",
+     "echo $((x))", "echo ${x@P}", "GIT_DIR=../o/.git git log", "CDPATH=.. cd ws",
+     "env -C .. cat outside.txt", "time -o ../x ls", "grep -r TOKEN .", "rg TOKEN",
+     "git show HEAD:.env", "git log -p", "git grep token", "git blame --contents=x a.py",
+     "wc --files0-from=list", "diff --from-file=../x src/a.py", "git branch new-branch",
+     "cd / && ls"],
+)  # fmt: skip
+def test_without_a_sandbox_only_plainly_read_only_commands_run(ws: Path, command: str) -> None:
+    assert decide(policy(ws), "Bash", command=command) in ("ask", "deny"), command
+    assert decide(policy(ws, "plan"), "Bash", command=command) == "deny", command
+
+
+@pytest.mark.parametrize(
+    "command", ["git branch", "git branch -a", "git stash list", "git status", "ls -la src",
+                "cat src/a.py | wc -l", "grep -n x src/a.py", "git log --oneline -3"],
+)  # fmt: skip
+def test_plain_read_only_commands_run_without_a_sandbox(ws: Path, command: str) -> None:
+    assert decide(policy(ws), "Bash", command=command) == "allow", command
+    assert decide(policy(ws, "plan"), "Bash", command=command) == "allow", command
+
+
+def test_non_object_input_is_denied_not_crashed_on(ws: Path) -> None:
+    decision, reason = policy(ws).decide(TOOLS["Bash"], ["ls"])  # type: ignore[arg-type]
+    assert decision == "deny" and "JSON object" in reason

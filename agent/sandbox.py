@@ -1,0 +1,372 @@
+"""The OS sandbox every Bash command runs in: bubblewrap on Linux, Seatbelt on macOS.
+
+What a command sees inside (Linux, ``bwrap``):
+
+- the system read-only: ``/usr`` (and Debian's ``/bin``, ``/lib*``, ``/sbin`` links into
+  it), ``/etc`` (``shadow`` and host keys masked), ``/opt``; the folders of the tools on
+  ``PATH`` that live elsewhere (a virtual environment: its whole root, and the Python it
+  was made from) read-only;
+- the workspace roots (the project and ``additionalDirectories``) read-write — or
+  read-only in plan mode —, plus ``sandbox.filesystem.allowWrite`` read-write and
+  ``allowRead`` read-only (say a cache in the home folder);
+- inside the roots, every secret file (``agent.paths.secret_reason``) replaced by an
+  empty read-only file, and ``.git/config``, ``.git/hooks``, ``.claude/``, ``.mcp.json``,
+  ``CLAUDE.md`` read-only; one of these that does not exist yet and is created by the
+  command is removed afterwards (``Prepared.restore``), so it cannot appear either;
+- a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
+  network (a new network namespace) unless ``sandbox.network.allowedDomains`` holds
+  ``"*"``, no capabilities.
+
+Everything else — parent and sibling folders, other projects, the home folder — does
+not exist inside. The environment is the agent's minus credentials
+(``agent.secrets.scrub_environment``), and ``bwrap`` itself is started with that same
+environment: its ``/proc/1/environ`` is readable from inside.
+
+Settings follow Claude Code's ``sandbox`` section: ``enabled`` (default here: true),
+``autoAllowBashIfSandboxed`` (true), ``excludedCommands`` (run outside the sandbox,
+after the permission parser's questions), ``failIfUnavailable``,
+``network.allowedDomains`` and ``filesystem.allowRead`` / ``allowWrite``. bubblewrap
+cannot filter by domain, so the network is all (``"*"``) or nothing.
+``CLAUDE_LSP_BWRAP`` names the ``bwrap`` to use (a path that does not exist turns the
+sandbox off, which is how the fallback is tested).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from agent.paths import resolve_roots
+from agent.sandbox_settings import SandboxSettings, load_sandbox_settings
+from agent.secrets import scrub_environment, secret_files
+from agent.shell import ShellSyntaxError, split_commands
+from agent.types import PermissionMode
+from refactor.files import within
+
+__all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
+
+log = logging.getLogger(__name__)
+
+SYSTEM_DIRS = ("/usr", "/etc", "/opt")
+SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
+              "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
+# Relative to each root: what later runs outside the sandbox, so never written inside.
+RESCAN_SECONDS = 5.0
+PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
+
+
+@dataclass
+class Prepared:
+    """One command ready to start: its argv and environment, and what to undo after."""
+
+    argv: list[str]
+    env: dict[str, str]
+    missing: list[Path] = field(default_factory=list)  # protected paths absent before
+
+    def restore(self) -> list[str]:
+        """Remove protected paths the command created; their names."""
+        removed = []
+        for path in self.missing:
+            if not os.path.lexists(path):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+        return removed
+
+
+class Sandbox:
+    """The sandbox of one session; ``mode`` follows the permission mode (plan: nothing
+    writable), set by ``agent.permissions.Permissions``."""
+
+    def __init__(
+        self,
+        settings: SandboxSettings,
+        roots: Iterable[Path],
+        *,
+        env: Mapping[str, str] | None = None,
+        home: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.roots = resolve_roots(roots)
+        self.home = (home or Path.home()).expanduser()
+        self.mode: PermissionMode = "default"
+        source = os.environ if env is None else env
+        self.bwrap = source.get("CLAUDE_LSP_BWRAP") or shutil.which("bwrap") or "bwrap"
+        self.kind, self.reason = self._probe()
+        self._empty_file: str | None = None
+        self._empty_dir: str | None = None
+        self._scan: tuple[float, list[Path]] | None = None
+        self._tools: dict[str, list[Path]] = {}
+        self._git_dirs: list[tuple[Path, Path]] | None = None
+
+    @property
+    def active(self) -> bool:
+        """True when Bash commands run inside the sandbox."""
+        return self.kind is not None
+
+    def describe(self) -> str:
+        if self.kind is None:
+            return f"no OS sandbox for Bash ({self.reason})"
+        net = "network on" if self.settings.network else "no network"
+        return f"Bash runs in a {self.kind} sandbox ({net})"
+
+    def _probe(self) -> tuple[str | None, str]:
+        if not self.settings.enabled:
+            return None, "sandbox.enabled is false in the settings"
+        if sys.platform == "darwin":
+            if shutil.which("sandbox-exec"):
+                return "seatbelt", ""
+            return None, "sandbox-exec not found"
+        if not sys.platform.startswith("linux"):
+            return None, f"no sandbox on {sys.platform}"
+        problem = _bwrap_works(self.bwrap)
+        if problem:
+            return None, problem
+        return "bubblewrap", ""
+
+    def excluded(self, command: str) -> bool:
+        """True when ``command`` runs a program ``excludedCommands`` names (it then runs
+        outside the sandbox)."""
+        if not self.settings.excluded_commands:
+            return False
+        try:
+            parts = split_commands(command)
+        except ShellSyntaxError:
+            return False
+        for part in parts:
+            for pattern in self.settings.excluded_commands:
+                prefix = pattern.removesuffix(":*").removesuffix("*").strip()
+                if part.text == prefix or part.text.startswith(prefix + " "):
+                    return True
+        return False
+
+    def prepare(self, shell: str, command: str, cwd: Path, env: Mapping[str, str]) -> Prepared:
+        """The argv and environment to run ``shell -c command`` in the sandbox."""
+        clean, _ = scrub_environment(env)
+        clean["TMPDIR"] = "/tmp"
+        writable = self.mode != "plan"
+        missing = [p for p in self._protected(missing=True)] if writable else []
+        if self.kind == "seatbelt":
+            from agent.seatbelt import profile
+
+            text = profile(self.roots, writable, self.settings, self._tool_dirs(clean))
+            return Prepared(["sandbox-exec", "-p", text, shell, "-c", command], clean, missing)
+        argv = [self.bwrap, *self._bwrap_args(clean, writable)]
+        argv += ["--chdir", str(cwd), "--", shell, "-c", command]
+        return Prepared(argv, clean, missing)
+
+    # -- bubblewrap -------------------------------------------------------------------
+
+    def _bwrap_args(self, env: Mapping[str, str], writable: bool) -> list[str]:
+        args: list[str] = []
+        for folder in SYSTEM_DIRS:
+            if os.path.isdir(folder):
+                args += ["--ro-bind", folder, folder]
+        for link in SYSTEM_LINKS:
+            if os.path.islink(link):
+                args += ["--symlink", os.readlink(link), link]
+            elif os.path.isdir(link):
+                args += ["--ro-bind", link, link]
+        empty = self._empty()
+        for hidden in ETC_MASKED:
+            if os.path.isfile(hidden):
+                args += ["--ro-bind", empty, hidden]
+            elif os.path.isdir(hidden):
+                args += ["--ro-bind", self._empty_folder(), hidden]
+        args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for tool_dir in self._tool_dirs(env):
+            args += ["--ro-bind", str(tool_dir), str(tool_dir)]
+        for raw in self.settings.allow_read:
+            args += ["--ro-bind-try", *(2 * [str(self._setting_path(raw))])]
+        bind = "--bind" if writable else "--ro-bind"
+        for root in self.roots:
+            if root.is_dir():
+                args += [bind, str(root), str(root)]
+        if self._git_dirs is None:
+            self._git_dirs = self._linked_git_dirs()
+        for common, own in self._git_dirs:
+            args += ["--ro-bind", str(common), str(common), bind, str(own), str(own)]
+        if writable:
+            for raw in self.settings.allow_write:
+                args += ["--bind-try", *(2 * [str(self._setting_path(raw))])]
+            for path in self._protected(missing=False):
+                args += ["--ro-bind", str(path), str(path)]
+        for path in self.masked():
+            args += ["--ro-bind", empty, str(path)]
+        args += ["--unshare-pid", "--unshare-ipc"]
+        if not self.settings.network:
+            args += ["--unshare-net"]
+        args += ["--die-with-parent", "--cap-drop", "ALL"]
+        return args
+
+    def masked(self) -> list[Path]:
+        """The secret files to show empty: each one found in the roots, or for a
+        symlink, the file it leads to when that is inside the roots.
+
+        The walk is reused for ``RESCAN_SECONDS``: a command cannot make a secret it
+        could not already read (the masked ones are empty to it), so a fresh walk per
+        command would only catch files the user adds in those seconds. Files gone since
+        are dropped (binding over a missing file would create it)."""
+        now = time.monotonic()
+        if self._scan is None or now - self._scan[0] > RESCAN_SECONDS:
+            self._scan = (now, secret_files(self.roots))
+        out: list[Path] = []
+        for path in self._scan[1]:
+            target = path.resolve() if path.is_symlink() else path
+            if target.is_file() and within(target, self.roots) and target not in out:
+                out.append(target)
+        return out
+
+    def _linked_git_dirs(self) -> list[tuple[Path, Path]]:
+        """For a root that is a linked git worktree (``.git`` is a file naming its git
+        folder elsewhere): the repository's shared folder (read-only: objects, config,
+        hooks) and the worktree's own folder (index, HEAD: writable like the root)."""
+        found = []
+        for root in self.roots:
+            marker = root / ".git"
+            if not marker.is_file():
+                continue
+            try:
+                line = marker.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not line.startswith("gitdir:"):
+                continue
+            own = (root / line.removeprefix("gitdir:").strip()).resolve()
+            try:
+                common_rel = (own / "commondir").read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
+            common = (own / common_rel).resolve()
+            if own.is_dir() and common.is_dir() and own.is_relative_to(common):
+                found.append((common, own))
+        return found
+
+    def _protected(self, *, missing: bool) -> list[Path]:
+        found = []
+        for root in self.roots:
+            for rel in PROTECTED:
+                path = root / rel
+                if rel.startswith(".git/") and not (root / ".git").is_dir():
+                    continue
+                if os.path.lexists(path) != missing:
+                    # An existing symlink is bound as itself only if it stays inside.
+                    if not missing and not within(path.resolve(), self.roots):
+                        continue
+                    found.append(path)
+        return found
+
+    def _tool_dirs(self, env: Mapping[str, str]) -> list[Path]:
+        """Folders of the tools on PATH outside the system folders (a virtual
+        environment's root, and the Python it was made from); worked out once per
+        PATH."""
+        path = env.get("PATH", "")
+        if path not in self._tools:
+            self._tools[path] = self._find_tool_dirs(path)
+        return self._tools[path]
+
+    def _find_tool_dirs(self, path: str) -> list[Path]:
+        found: list[Path] = []
+        for entry in path.split(os.pathsep):
+            if not entry or not os.path.isabs(entry) or not os.path.isdir(entry):
+                continue
+            folder = Path(entry).resolve()
+            cfg = folder.parent / "pyvenv.cfg"
+            if folder.name == "shims":  # pyenv, rbenv, asdf: the shims run the manager
+                found.append(folder.parent)
+            elif cfg.is_file():
+                found.append(folder.parent)
+                base = _venv_home(cfg)
+                if base is not None:
+                    found.append(base.parent if base.name == "bin" else base)
+            else:
+                found.append(folder)
+        out: list[Path] = []
+        for folder in sorted(set(found), key=lambda p: len(p.parts)):
+            if self._safe_to_show(folder) and not any(folder.is_relative_to(o) for o in out):
+                out.append(folder)  # (a folder inside one already shown adds nothing)
+        return out
+
+    def _safe_to_show(self, folder: Path) -> bool:
+        """Not a system folder (already there), not the home folder or ``/``, and not a
+        folder that holds a workspace root (it would show the root's siblings)."""
+        text = str(folder)
+        if folder == Path("/") or folder == self.home.resolve():
+            return False
+        if any(text == d or text.startswith(d + "/") for d in (*SYSTEM_DIRS, *SYSTEM_LINKS)):
+            return False
+        return not any(root == folder or root.is_relative_to(folder) for root in self.roots)
+
+    def _setting_path(self, raw: str) -> Path:
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else (self.roots[0] / path)
+
+    def _empty(self) -> str:
+        if self._empty_file is None:
+            handle, name = tempfile.mkstemp(prefix="claude-lsp-masked-")
+            os.close(handle)
+            os.chmod(name, 0o444)
+            self._empty_file = name
+        return self._empty_file
+
+    def _empty_folder(self) -> str:
+        if self._empty_dir is None:
+            self._empty_dir = tempfile.mkdtemp(prefix="claude-lsp-masked-")
+            os.chmod(self._empty_dir, 0o555)
+        return self._empty_dir
+
+    def close(self) -> None:
+        """Remove the masking file and folder."""
+        if self._empty_file is not None:
+            Path(self._empty_file).unlink(missing_ok=True)
+            self._empty_file = None
+        if self._empty_dir is not None:
+            os.rmdir(self._empty_dir)
+            self._empty_dir = None
+
+
+def _venv_home(cfg: Path) -> Path | None:
+    try:
+        for line in cfg.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home" and value.strip():
+                return Path(value.strip()).resolve()
+    except OSError:
+        return None
+    return None
+
+
+@cache
+def _bwrap_works(bwrap: str) -> str:
+    """Empty when ``bwrap`` can start a sandbox here, else why not."""
+    probe = [bwrap, "--ro-bind", "/usr", "/usr"]
+    for link in SYSTEM_LINKS:
+        if os.path.islink(link):
+            probe += ["--symlink", os.readlink(link), link]
+    probe += ["--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--unshare-net",
+              "--die-with-parent", "--cap-drop", "ALL", "--", "/usr/bin/true"]  # fmt: skip
+    try:
+        done = subprocess.run(
+            probe, env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=10, check=False
+        )
+    except FileNotFoundError:
+        return f"{bwrap} not found (install bubblewrap)"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{bwrap} does not start ({exc})"
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+        return f"{bwrap} cannot create a sandbox here ({detail})"
+    return ""
