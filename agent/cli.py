@@ -203,23 +203,6 @@ def _brief(value: object, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def price_overrides(sources: list[Path]) -> dict[str, dict[str, float]]:
-    """The ``prices`` objects of the settings files (later files win), e.g.
-    ``{"prices": {"claude-sonnet-5-5": {"input": 2, "output": 10, "cache_read": 0.1}}}``."""
-    merged: dict[str, dict[str, float]] = {}
-    for path in sources:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # load_settings already warned
-        prices = data.get("prices") if isinstance(data, dict) else None
-        for model, row in (prices or {}).items() if isinstance(prices, dict) else ():
-            if isinstance(row, dict):
-                numbers = {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
-                merged[model] = {**merged.get(model, {}), **numbers}
-    return merged
-
-
 def _outcome(
     result: TurnResult | None,
     error: BaseException | None,
@@ -297,20 +280,13 @@ async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
 
 
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
-    from agent.client import default_model, make_client
-    from agent.context import system_prompt
-    from agent.cost import CostTracker
+    from agent.builder import AgentOptions, build_agent, choose_mode, project_settings
+    from agent.client import make_client
     from agent.fsport import FileSystemPort
-    from agent.loop import AgentConfig
-    from agent.memory import load_memory, memory_prompt
-    from agent.permissions import Permissions
     from agent.session import Session, SessionStore
-    from agent.settings import load_settings
-    from agent.tools import default_tools
 
     cwd = (args.cwd or Path.cwd()).resolve()
-    settings = load_settings(cwd)
-    os.environ.update(settings.env)  # Claude Code applies settings' env to the process
+    settings = project_settings(cwd)
     client = make_client(os.environ)
     store = SessionStore()
     session: Session | None = None
@@ -321,45 +297,27 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     if session is not None and args.fork_session:
         session.close()
         session = store.fork(session.id)
-    model = (
-        args.model
-        or (session.model if session else None)
-        or settings.model
-        or os.environ.get("ANTHROPIC_MODEL")
-        or default_model()
-    )
-    if session is None:
-        session = store.create(cwd, model)
-    roots = [cwd, *(cwd / d for d in settings.additional_directories)]
-    mode: PermissionMode = args.permission_mode or settings.default_mode or "default"
-    policy = Permissions(
-        mode, settings, roots, split_rules(args.allowed), split_rules(args.disallowed), cwd=cwd
-    )
-    renderer = Renderer(args.output_format, out, err, session.id)
-    interactive = args.prompt is None
-    port = FileSystemPort(
-        roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
-    )
-    tools = default_tools()
-    config = AgentConfig(
-        model=model,
-        system=system_prompt(cwd, memory_prompt(load_memory(cwd))),
+    options = AgentOptions(
+        cwd=cwd,
+        model=args.model,
+        permission_mode=args.permission_mode,
+        allowed=split_rules(args.allowed),
+        disallowed=split_rules(args.disallowed),
         max_turns=args.max_turns,
         max_budget_usd=args.max_budget_usd,
         max_wall_seconds=args.max_seconds,
     )
-    costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
-    agent = Agent(
-        client=client,
-        port=port,
-        tools=tools,
-        policy=policy,
-        config=config,
-        session=session,
-        cwd=cwd,
-        costs=costs,
+    renderer = Renderer(args.output_format, out, err)
+    interactive = args.prompt is None
+    roots = [cwd, *(cwd / d for d in settings.additional_directories)]
+    port = FileSystemPort(
+        roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )
-    renderer.start(model, cwd, mode, [t.name for t in tools])
+    agent = build_agent(options, port, client, store, session=session, settings=settings)
+    assert agent.session is not None
+    session = agent.session
+    renderer.session_id = session.id
+    renderer.start(agent.config.model, cwd, choose_mode(options, settings), list(agent.tools))
     try:
         if interactive:
             return await _interactive(agent, renderer, stdin)

@@ -85,6 +85,27 @@ def default_model(family: str = "sonnet") -> str:
     return max(versions, key=lambda m: versions[m])
 
 
+NO_KEY = (
+    "No Anthropic credentials: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), "
+    "or CLAUDE_CODE_USE_BEDROCK=1 / CLAUDE_CODE_USE_VERTEX=1 for a cloud provider."
+)
+
+
+def credentials_status(env: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """(provider, what to set or None when it looks usable), without importing the SDK.
+    Bedrock and Vertex credentials are the cloud SDKs' business: only the variables
+    claude-lsp itself needs are checked."""
+    env = os.environ if env is None else env
+    if _flag(env, "CLAUDE_CODE_USE_BEDROCK"):
+        return "bedrock", None
+    if _flag(env, "CLAUDE_CODE_USE_VERTEX"):
+        missing = None if env.get("CLOUD_ML_REGION") else "set CLOUD_ML_REGION"
+        return "vertex", missing
+    if env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN"):
+        return "anthropic", None
+    return "anthropic", NO_KEY
+
+
 def make_client(env: Mapping[str, str] | None = None, *, max_retries: int = 4) -> ModelClient:
     """An async SDK client for the provider the environment selects.
 
@@ -115,10 +136,7 @@ def make_client(env: Mapping[str, str] | None = None, *, max_retries: int = 4) -
     api_key = env.get("ANTHROPIC_API_KEY") or None
     auth_token = env.get("ANTHROPIC_AUTH_TOKEN") or None
     if api_key is None and auth_token is None:
-        raise NoCredentials(
-            "No Anthropic credentials: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), "
-            "or CLAUDE_CODE_USE_BEDROCK=1 / CLAUDE_CODE_USE_VERTEX=1 for a cloud provider."
-        )
+        raise NoCredentials(NO_KEY)
     from anthropic import AsyncAnthropic
 
     return AsyncAnthropic(

@@ -57,24 +57,10 @@ class FileSystemPort:
         self.on_event = on_event
 
     async def read_text(self, path: Path) -> str:
-        """The file as UTF-8 text; FileNotFoundError when missing, ValueError when it
-        is not UTF-8 text."""
-        data = await asyncio.to_thread(self._read_bytes, path)
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})"
-            ) from exc
+        return await read_disk_text(path, self.roots)
 
     async def write_text(self, path: Path, text: str) -> None:
         await asyncio.to_thread(write_atomic, path, text.encode("utf-8"), self.roots)
-
-    def _read_bytes(self, path: Path) -> bytes:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as handle:
-            check_opened(fd, path, self.roots)
-            return handle.read()
 
     async def ask_permission(self, request: PermissionRequest) -> PermissionDecision:
         if not self.interactive:
@@ -106,6 +92,24 @@ class FileSystemPort:
             self.stream_err.write(f"  ✗ {_brief(data.get('content'))}\n")
         elif event.kind in ("error", "retry"):
             self.stream_err.write(f"{event.kind}: {data}\n")
+
+
+async def read_disk_text(path: Path, roots: list[Path]) -> str:
+    """The file as UTF-8 text, read off the loop; FileNotFoundError when missing,
+    ValueError when it is not UTF-8 text, PathError when it really lies outside
+    ``roots``."""
+    data = await asyncio.to_thread(_read_bytes, path, roots)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _read_bytes(path: Path, roots: list[Path]) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        check_opened(fd, path, roots)
+        return handle.read()
 
 
 def check_opened(fd: int, path: Path, roots: list[Path] | None) -> None:

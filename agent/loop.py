@@ -337,7 +337,7 @@ class Agent:
             if tool is None:
                 self._result(results, call, ToolResult(f"No such tool: {call['name']}", True))
                 continue
-            denial = await self._permit(tool, call["input"])
+            denial = await self._permit(tool, call)
             if denial is not None:
                 self._result(results, call, ToolResult(denial, is_error=True))
             elif tool.read_only:
@@ -348,21 +348,31 @@ class Agent:
                 await self._run_one(tool, call, results)
         await self._run_batch(batch, results)
 
-    async def _permit(self, tool: Tool, input: dict[str, Any]) -> str | None:
-        """None when the call may run, else the message the model gets."""
+    async def _permit(self, tool: Tool, call: dict[str, Any]) -> str | None:
+        """None when the call may run, else the message the model gets. Denials and the
+        user's answers are reported as ``permission`` events."""
+        input = call["input"]
         decision, reason = self.policy.decide(tool, input)
         if decision == "allow":
             return None
+        summary = tool.summary(input)
         if decision == "deny":
+            self._permission_event(call, summary, "deny", "rule", reason)
             return f"Permission denied: {reason}"
-        request = PermissionRequest(tool.name, input, tool.summary(input))
-        answer = await self.port.ask_permission(request)
+        answer = await self.port.ask_permission(PermissionRequest(tool.name, input, summary))
         if answer == "allowAlways":
             self.policy.remember(tool, input)
-            return None
-        if answer == "allowOnce":
-            return None
-        return "Permission denied: the user declined this tool call."
+        allowed = answer in ("allowAlways", "allowOnce")
+        self._permission_event(call, summary, "allow" if allowed else "deny", "user", answer)
+        return None if allowed else "Permission denied: the user declined this tool call."
+
+    def _permission_event(
+        self, call: dict[str, Any], summary: str, decision: str, by: str, reason: str
+    ) -> None:
+        data = {"id": call["id"], "tool": call["name"], "summary": summary}
+        self.port.emit(
+            Event("permission", {**data, "decision": decision, "by": by, "reason": reason})
+        )
 
     async def _run_batch(
         self, batch: list[tuple[Tool, dict[str, Any]]], results: dict[str, dict[str, Any]]

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import pathspec
 
 from agent.paths import PathError, confine, resolve, resolve_roots, secret_reason
-from agent.settings import Settings
+from agent.settings import Settings, save_allow_rules
 from agent.shell import ShellSyntaxError, SimpleCommand, split_commands
 from agent.types import PermissionMode, Tool
 from refactor.files import within
@@ -142,6 +142,7 @@ class Permissions:
         *,
         cwd: Path | None = None,
         home: Path | None = None,
+        persist_to: Path | None = None,
     ) -> None:
         self.mode: PermissionMode = mode
         self.roots = resolve_roots(roots)
@@ -154,6 +155,8 @@ class Permissions:
         self.deny = self._rules([*settings.deny, *disallowed_tools])
         self.ask = self._rules(settings.ask)
         self.session: list[Rule] = []
+        # "Always allow" answers are also saved there (.claude/settings.local.json).
+        self.persist_to = persist_to
 
     def _rules(self, texts: Iterable[str]) -> list[Rule]:
         rules = []
@@ -203,25 +206,39 @@ class Permissions:
         return "ask", f"{tool.name} changes files or runs commands"
 
     def remember(self, tool: Tool, input: dict[str, Any]) -> None:
+        added = self._session_rules(tool, input)
+        self.session.extend(added)
+        if self.persist_to is not None and added:
+            try:
+                save_allow_rules(self.persist_to, [rule.text for rule in added])
+            except (OSError, ValueError) as exc:
+                self.warnings.append(f"could not save the rule to {self.persist_to}: {exc}")
+                log.warning("%s", self.warnings[-1])
+
+    def _session_rules(self, tool: Tool, input: dict[str, Any]) -> list[Rule]:
+        """The rules that allow calls like this one."""
         if tool.name == "Bash":
             try:
                 parts = split_commands(str(input.get("command", "")))
             except ShellSyntaxError:
-                return
-            for part in parts:
-                if part.words and not self._bash_part_allowed(part, [self.cwd]):
-                    self.session.append(Rule("Bash", part.text, f"Bash({part.text})"))
-            return
+                return []
+            return [
+                Rule("Bash", part.text, f"Bash({part.text})")
+                for part in parts
+                if part.words and not self._bash_part_allowed(part, [self.cwd])
+            ]
         try:
             paths = self._paths(input)
         except PathError:
-            return
+            return []
         if not paths:
-            self.session.append(Rule(tool.name, None, tool.name))
+            return [Rule(tool.name, None, tool.name)]
+        rules = []
         for path in paths:
             rel = self._relative(path, self.cwd)
             spec = "/" + _escape_glob(rel) if rel is not None else "/" + _escape_glob(str(path))
-            self.session.append(Rule(tool.name, spec, f"{tool.name}({spec})"))
+            rules.append(Rule(tool.name, spec, f"{tool.name}({spec})"))
+        return rules
 
     # -- Bash ----------------------------------------------------------------------------
 

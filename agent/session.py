@@ -57,6 +57,11 @@ class Session:
         self.cost_usd += cost_usd
         self._write({"type": "usage", "model": model, "usage": usage, "cost_usd": cost_usd})
 
+    def set_model(self, model: str) -> None:
+        """Continue with another model (recorded, so a resume keeps it)."""
+        self.model = model
+        self._write({"type": "model", "model": model})
+
     def replace_messages(self, messages: list[Message]) -> None:
         """After compaction: the new history, stored as one record."""
         self.messages[:] = messages
@@ -140,6 +145,8 @@ class SessionStore:
                 session.messages = list(record["messages"])
             elif kind == "usage":
                 session.cost_usd += float(record.get("cost_usd", 0.0))
+            elif kind == "model" and isinstance(record.get("model"), str):
+                session.model = record["model"]
         before = len(session.messages)
         repair(session.messages)
         for message in session.messages[before:]:
@@ -163,6 +170,29 @@ class SessionStore:
         forked.cost_usd = source.cost_usd
         return forked
 
+    def delete(self, sid: str) -> None:
+        path = self.root / f"{sid}.jsonl"
+        if "/" in sid or not path.is_file():
+            raise SessionNotFound(f"no session {sid!r} in {self.root}")
+        path.unlink()
+
+    def summaries(self, cwd: Path | None = None) -> list[dict[str, Any]]:
+        """For a session picker, newest first: id, title (the first prompt), created,
+        modified, model, cost and message count; only ``cwd``'s sessions when given."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.glob("*.jsonl"):
+            try:
+                summary = _summary(path)
+            except OSError as exc:  # deleted meanwhile, unreadable
+                log.info("skipping session %s: %s", path.name, exc)
+                continue
+            if cwd is None or summary.get("cwd") == str(cwd):
+                found.append(summary)
+        found.sort(key=lambda s: s["modified"], reverse=True)
+        return found
+
     def list(self) -> list[dict[str, Any]]:
         """Metadata of every session, newest first."""
         if not self.root.is_dir():
@@ -178,3 +208,56 @@ def _meta(path: Path) -> dict[str, Any]:
         except json.JSONDecodeError:
             return {}
     return record if isinstance(record, dict) and record.get("type") == "meta" else {}
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "id": path.stem,
+        "title": "",
+        "created": 0.0,
+        "modified": path.stat().st_mtime,
+        "model": "",
+        "cwd": "",
+        "cost_usd": 0.0,
+        "messages": 0,
+    }
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(record, dict):
+                continue
+            kind = record.get("type")
+            if kind == "meta":
+                summary.update(cwd=record.get("cwd", ""), model=record.get("model", ""))
+                summary["created"] = float(record.get("created") or 0.0)
+            elif kind == "model":
+                summary["model"] = record.get("model", summary["model"])
+            elif kind == "usage":
+                summary["cost_usd"] += float(record.get("cost_usd") or 0.0)
+            elif kind == "message":
+                summary["messages"] += 1
+                if not summary["title"]:
+                    summary["title"] = _title(record.get("message"))
+            elif kind == "compact":
+                summary["messages"] = len(record.get("messages") or [])
+    return summary
+
+
+def _title(message: Any, limit: int = 80) -> str:
+    """The text of a user message, on one line and shortened."""
+    if not isinstance(message, dict) or message.get("role") != "user":
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        text = content
+    else:
+        text = " ".join(
+            b.get("text", "")
+            for b in content or []
+            if isinstance(b, dict) and b.get("type") == "text"
+        )
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -125,3 +125,28 @@ def _merge(settings: Settings, data: dict[str, Any], path: Path) -> None:
                 warn(f"{path}: `env.{name}` should be a string; ignored")
     else:
         warn(f"{path}: `env` should be an object; ignored")
+
+
+def save_allow_rules(path: Path, rules: list[str]) -> None:
+    """Add ``rules`` to ``permissions.allow`` of the settings file at ``path`` (normally
+    ``.claude/settings.local.json``), keeping everything else in it. Raises ValueError
+    when the file exists but is not a JSON object (it is left alone)."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc.msg}); not changed") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} does not hold a JSON object; not changed")
+    permissions = data.setdefault("permissions", {})
+    if not isinstance(permissions, dict):
+        raise ValueError(f"`permissions` in {path} is not an object; not changed")
+    allow = permissions.setdefault("allow", [])
+    if not isinstance(allow, list):
+        raise ValueError(f"`permissions.allow` in {path} is not a list; not changed")
+    allow.extend(rule for rule in rules if rule not in allow)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -25,7 +25,8 @@ class Event:
     ``usage`` ({"input_tokens", "output_tokens", "cache_creation_input_tokens",
     "cache_read_input_tokens", "cost_usd", "session_cost_usd"}), ``retry`` ({"attempt",
     "error", "delay"}), ``compacted`` ({"tokens_before", "tokens_after"}),
-    ``turn_end`` ({"stop_reason"}), ``error`` ({"message"}).
+    ``permission`` ({"id", "tool", "summary", "decision": allow|deny, "by": rule|user,
+    "reason"}), ``turn_end`` ({"stop_reason"}), ``error`` ({"message"}).
     """
 
     kind: str

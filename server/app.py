@@ -19,14 +19,18 @@ from lsprotocol import types as lsp
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.protocol.language_server import lsp_method
 
 from server import __version__
+from server.chat import Chats
 from server.compile_cache import CompileCache
 from server.config import Settings
 from server.diagnostics import DiagnosticStore
 from server.documents import Documents
+from server.editor_port import CLAUDE_REQUEST_PREFIX
 from server.lifecycle import ClientFeatures
+from server.transcript import CommandChat
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ class Protocol(LanguageServerProtocol):
     forever)."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if (raw := _claude_message(data)) is not None:
+            return raw
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -44,6 +50,19 @@ class Protocol(LanguageServerProtocol):
                 log.warning("invalid params for %s (id %s)", data["method"], data["id"])
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
+
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(
+        self, params: lsp.InitializeParams
+    ) -> Generator[Any, Any, lsp.InitializeResult]:
+        """pygls' initialize, plus what the claude/* extension offers (docs/protocol.md)."""
+        from server.chat import capability
+
+        result: lsp.InitializeResult = yield from super().lsp_initialize(params)
+        experimental = result.capabilities.experimental
+        extra = dict(experimental) if isinstance(experimental, dict) else {}
+        result.capabilities.experimental = {**extra, "claudeLsp": capability()}
+        return result
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(
@@ -53,6 +72,21 @@ class Protocol(LanguageServerProtocol):
         own copy would break lines where the client does not."""
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
+
+
+def _claude_message(data: dict[str, Any]) -> Any:
+    """The claude/* extension's messages with their params (or result) as plain JSON:
+    pygls would turn them into namedtuples, renaming keys that are not identifiers."""
+    if data.get("jsonrpc") != "2.0" or "id" not in data or "error" in data:
+        return None
+    method = data.get("method")
+    if isinstance(method, str) and method.startswith("claude/"):
+        return JsonRPCRequestMessage(
+            id=data["id"], method=method, jsonrpc="2.0", params=data.get("params")
+        )
+    if method is None and str(data["id"]).startswith(CLAUDE_REQUEST_PREFIX):
+        return JsonRPCResponseMessage(id=data["id"], jsonrpc="2.0", result=data.get("result"))
+    return None
 
 
 class ClaudeLanguageServer(LanguageServer):
@@ -66,6 +100,8 @@ class ClaudeLanguageServer(LanguageServer):
         self.documents = Documents(self)
         # Called with the changes on workspace/didChangeWatchedFiles (cache invalidation).
         self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
+        self.chats = Chats(self)
+        self.command_chat = CommandChat(self)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
@@ -84,11 +120,13 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import documents, lifecycle, python, syntax
+    from server import chat, documents, lifecycle, python, syntax, transcript
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
     documents.register(server)
     syntax.register(server)
     python.register(server)
+    chat.register(server)
+    transcript.register(server)
     return server

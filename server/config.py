@@ -14,6 +14,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SECTION = "claudeLsp"
+PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,23 @@ class SyntaxSettings:
 
 
 @dataclass(frozen=True)
+class AgentSettings:
+    model: str | None = None  # None: Claude Code's settings, ANTHROPIC_MODEL, the default
+    permission_mode: str | None = None  # None: Claude Code's settings, else "default"
+    max_budget_usd: float | None = None  # per turn
+    max_turns: int | None = None  # model requests per turn
+    review_edits: bool = False  # edits carry a needs-confirmation annotation
+    closed_files: str = "editor"  # "editor": workspace/applyEdit; "disk": written directly
+
+
+@dataclass(frozen=True)
 class Settings:
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     syntax: SyntaxSettings = field(default_factory=SyntaxSettings)
+    agent: AgentSettings = field(default_factory=AgentSettings)
 
 
-_KEYS = {
+_KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
     "diagnostics": {
         "enable": ("enable", bool),
         "debounceMs": ("debounce_ms", int),
@@ -45,10 +57,40 @@ _KEYS = {
         "enable": ("enable", bool),
         "maxFileSize": ("max_file_size", int),
     },
+    "agent": {
+        "model": ("model", str),
+        "permissionMode": (
+            "permission_mode",
+            ("default", "acceptEdits", "plan", "bypassPermissions"),
+        ),
+        "maxBudgetUsd": ("max_budget_usd", float),
+        "maxTurns": ("max_turns", int),
+        "reviewEdits": ("review_edits", bool),
+        "closedFiles": ("closed_files", ("editor", "disk")),
+    },
+}
+
+Kind = type | tuple[str, ...]
+_EXPECTED: dict[Any, str] = {
+    bool: "true or false",
+    int: "a non-negative integer",
+    float: "a non-negative number",
+    str: "a non-empty string",
 }
 
 
-_EXPECTED = {bool: "true or false", int: "a non-negative integer"}
+def _valid(item: Any, kind: Kind, optional: bool) -> bool:
+    if item is None:
+        return optional
+    if isinstance(kind, tuple):
+        return item in kind
+    if kind is float:
+        return isinstance(item, int | float) and not isinstance(item, bool) and item >= 0
+    if kind is int:
+        return isinstance(item, int) and not isinstance(item, bool) and item >= 0
+    if kind is str:
+        return isinstance(item, str) and bool(item.strip())
+    return isinstance(item, kind)
 
 
 def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
@@ -76,15 +118,16 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
                 log.info("ignoring unknown setting %s.%s", group, key)
                 continue
             attr, kind = keys[key]
-            valid = isinstance(item, kind) and not (kind is int and isinstance(item, bool))
-            if not valid or (kind is int and item < 0):
-                default = next(f.default for f in fields(current) if f.name == attr)
+            default = next(f.default for f in fields(current) if f.name == attr)
+            if not _valid(item, kind, optional=default is None):
+                expected = (
+                    "one of " + ", ".join(kind) if isinstance(kind, tuple) else _EXPECTED[kind]
+                )
                 problems.append(
-                    f"{SECTION}.{group}.{key}: expected {_EXPECTED[kind]}, "
-                    f"got {item!r}; using {default!r}"
+                    f"{SECTION}.{group}.{key}: expected {expected}, got {item!r}; using {default!r}"
                 )
                 updates[attr] = default
             else:
-                updates[attr] = item
+                updates[attr] = float(item) if kind is float and item is not None else item
         settings = replace(settings, **{group: replace(current, **updates)})
     return settings, problems

@@ -11,9 +11,12 @@ resulting text, so ``workspace.get_text_document`` stays true.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
@@ -57,6 +60,38 @@ class Documents:
 
     def get(self, uri: str) -> OpenDocument | None:
         return self._open.get(uri)
+
+    def find(self, path: Path) -> OpenDocument | None:
+        """The open document of the file at ``path`` (an absolute, resolved path)."""
+        for doc in self._open.values():
+            if doc.path == str(path) or (
+                doc.path.startswith("/") and os.path.realpath(doc.path) == str(path)
+            ):
+                return doc
+        return None
+
+    def wait_for_text(self, uri: str, text: str) -> asyncio.Future[bool]:
+        """A future that becomes True when ``uri`` next changes to ``text``, False when
+        it changes to anything else or closes (cancel it to stop waiting)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def changed(doc: OpenDocument) -> None:
+            if doc.uri == uri and not future.done():
+                future.set_result(doc.text == text)
+
+        def closed(doc: OpenDocument) -> None:
+            if doc.uri == uri and not future.done():
+                future.set_result(False)
+
+        self.on_change.append(changed)
+        self.on_close.append(closed)
+
+        def forget(_: asyncio.Future[bool]) -> None:
+            self.on_change.remove(changed)
+            self.on_close.remove(closed)
+
+        future.add_done_callback(forget)
+        return future
 
     def __iter__(self) -> Iterator[OpenDocument]:
         return iter(list(self._open.values()))

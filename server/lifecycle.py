@@ -33,6 +33,10 @@ class ClientFeatures:
     resource_operations: frozenset[str] = frozenset()
     code_action_resolve: bool = False
     code_action_literals: bool = False
+    change_annotations: bool = False
+    # experimental.claudeLsp (docs/protocol.md)
+    claude_chat_events: bool = False
+    claude_permission: bool = False
 
     @classmethod
     def from_capabilities(cls, caps: lsp.ClientCapabilities) -> ClientFeatures:
@@ -62,7 +66,16 @@ class ClientFeatures:
                 and "edit" in code_action.resolve_support.properties
             ),
             code_action_literals=bool(code_action and code_action.code_action_literal_support),
+            change_annotations=bool(edit and edit.change_annotation_support),
+            claude_chat_events=_claude_flag(caps, "chatEvents"),
+            claude_permission=_claude_flag(caps, "permission"),
         )
+
+
+def _claude_flag(caps: lsp.ClientCapabilities, name: str) -> bool:
+    experimental = caps.experimental
+    claude = experimental.get("claudeLsp") if isinstance(experimental, dict) else None
+    return isinstance(claude, dict) and claude.get(name) is True
 
 
 def initialize(ls: ClaudeLanguageServer, params: lsp.InitializeParams) -> None:
@@ -73,6 +86,10 @@ def initialize(ls: ClaudeLanguageServer, params: lsp.InitializeParams) -> None:
 
 
 async def initialized(ls: ClaudeLanguageServer, params: lsp.InitializedParams) -> None:
+    if ls.client_features.claude_chat_events:
+        from agent.client import warm_up
+
+        warm_up()  # a client with a chat view will chat: import the SDK now, off the loop
     if ls.client_features.watched_files_dynamic:
         await register_watched_files(ls)
     await pull_configuration(ls)
@@ -139,6 +156,7 @@ def did_change_watched_files(
 
 def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
     ls.shutting_down = True
+    ls.chats.shutdown()
     if ls.compile_cache is not None:
         ls.compile_cache.save()
     ls.diagnostics.close()

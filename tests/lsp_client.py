@@ -32,7 +32,8 @@ def _converter() -> Any:
     return converter
 
 
-def make_client() -> LanguageClient:
+def make_client(*, record_edits: bool = True) -> LanguageClient:
+    """The test client; ``record_edits=False`` leaves workspace/applyEdit to the caller."""
     client = LanguageClient(converter_factory=_converter)
     defaults = dict(DEFAULT_CLIENT_FEATURES)
     del defaults[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]  # replaced below
@@ -40,10 +41,12 @@ def make_client() -> LanguageClient:
     applied: list[types.ApplyWorkspaceEditParams] = []
     client.applied_edits = applied  # type: ignore[attr-defined]
 
-    @client.feature(types.WORKSPACE_APPLY_EDIT)
-    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-        applied.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
+    if record_edits:
+
+        @client.feature(types.WORKSPACE_APPLY_EDIT)
+        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+            applied.append(params)
+            return types.ApplyWorkspaceEditResult(applied=True)
 
     published: list[types.PublishDiagnosticsParams] = []
     arrived = asyncio.Event()

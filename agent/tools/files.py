@@ -7,6 +7,7 @@ text has changed since, and record the text they leave behind.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +179,7 @@ class EditTool:
     read_only = False
 
     def summary(self, input: dict[str, Any]) -> str:
-        return f"Edit {input.get('file_path', '?')}"
+        return f"Edit {input.get('file_path', '?')}{diff_stat([input])}"
 
     async def run(self, input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         return await guarded(lambda: _edit(input, [input], ctx))
@@ -213,8 +214,11 @@ class MultiEditTool:
 
     def summary(self, input: dict[str, Any]) -> str:
         edits = input.get("edits")
-        count = len(edits) if isinstance(edits, list) else "?"
-        return f"Edit {input.get('file_path', '?')} ({count} changes)"
+        if not isinstance(edits, list):
+            return f"Edit {input.get('file_path', '?')}"
+        stat = diff_stat(edits).removeprefix(" (").removesuffix(")")
+        stat = f", {stat}" if stat else ""
+        return f"Edit {input.get('file_path', '?')} ({len(edits)} changes{stat})"
 
     async def run(self, input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         edits = input.get("edits")
@@ -301,3 +305,23 @@ def _refuse_unreadable(path: Path) -> None:
         raise ToolError(f"cannot read {path}: {exc.strerror}") from exc
     if b"\x00" in head:
         raise ToolError(f"{path} is a binary file ({size} bytes); it cannot be shown as text.")
+
+
+def diff_stat(edits: list[Any]) -> str:
+    """`` (+3 -1 lines)`` for Edit-shaped inputs: lines added and removed."""
+    added = removed = 0
+    for edit in edits:
+        if not isinstance(edit, dict):
+            continue
+        old, new = edit.get("old_string"), edit.get("new_string")
+        if not isinstance(old, str) or not isinstance(new, str):
+            continue
+        old_lines, new_lines = old.splitlines(), new.splitlines()
+        matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                removed += i2 - i1
+                added += j2 - j1
+    if not added and not removed:
+        return ""
+    return f" (+{added} -{removed} lines)"

@@ -1,0 +1,467 @@
+"""The agent inside the editor: the ``claude/*`` requests of docs/protocol.md.
+
+Concurrency model
+-----------------
+Every turn is an asyncio task on the server's loop, separate from the request that
+started it: ``$/cancelRequest`` cancels the request's handler, which cancels the turn
+and waits for it to wind down (every tool call answered), then answers with
+``stopReason: "cancelled"``. The agent's tools do their file and process work off the
+loop (threads, subprocesses), the SDK streams with asyncio, and anthropic is imported
+on a worker thread the first time a chat starts, so a turn never holds up diagnostics,
+code actions or rename. Sessions run concurrently, one turn per session at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pygls.exceptions import JsonRpcException
+from pygls.uris import to_fs_path
+
+from agent.errors import AgentError, LimitReached, NoCredentials, SessionNotFound
+from agent.types import Event, PermissionMode
+from server import __version__
+from server.chat_context import context_blocks
+from server.editor_port import LspEditorPort
+
+if TYPE_CHECKING:
+    from agent.client import ModelClient
+    from agent.loop import Agent, TurnResult
+    from agent.session import SessionStore
+    from server.app import ClaudeLanguageServer
+
+log = logging.getLogger(__name__)
+
+CHAT, SESSIONS, STATUS, COMMANDS = (
+    "claude/chat",
+    "claude/sessions",
+    "claude/status",
+    "claude/commands",
+)
+EVENT = "claude/chatEvent"
+MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
+Listener = Callable[[Event], None]
+
+
+class ChatError(JsonRpcException):
+    """LSP's RequestFailed with ``data.reason`` (docs/protocol.md, Errors)."""
+
+    CODE = -32803
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, data={"reason": reason})
+
+
+@dataclass
+class ChatSession:
+    agent: Agent
+    port: LspEditorPort
+    listeners: list[Listener] = field(default_factory=list)
+    task: asyncio.Task[dict[str, Any]] | None = None
+
+    @property
+    def id(self) -> str:
+        assert self.agent.session is not None
+        return self.agent.session.id
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+class Chats:
+    """The sessions of this server and the model client they share."""
+
+    def __init__(self, ls: ClaudeLanguageServer) -> None:
+        self.ls = ls
+        self.sessions: dict[str, ChatSession] = {}
+        self._client: ModelClient | None = None
+        self._store: SessionStore | None = None
+
+    @property
+    def store(self) -> SessionStore:
+        if self._store is None:
+            from agent.session import SessionStore
+
+            self._store = SessionStore()
+        return self._store
+
+    def root(self) -> Path:
+        """The workspace the agent works in: the first folder, else the root."""
+        for folder in self.ls.workspace.folders.values():
+            if path := to_fs_path(folder.uri):
+                return Path(path).resolve()
+        if self.ls.workspace.root_path:
+            return Path(self.ls.workspace.root_path).resolve()
+        return Path.cwd().resolve()
+
+    async def client(self) -> ModelClient:
+        if self._client is None:
+            from agent.client import make_client
+
+            try:  # imports anthropic (1-2 s): off the loop
+                self._client = await asyncio.to_thread(make_client, dict(os.environ))
+            except NoCredentials as exc:
+                raise ChatError("noCredentials", str(exc)) from exc
+        return self._client
+
+    # -- sessions -----------------------------------------------------------------------
+
+    async def open(
+        self, session_id: str | None, model: str | None, mode: str | None
+    ) -> ChatSession:
+        """The session to run a turn in: in memory, resumed from disk, or new."""
+        if mode is not None and mode not in MODES:
+            raise ChatError("invalidParams", f"permissionMode must be one of {', '.join(MODES)}")
+        chat = self.sessions.get(session_id) if session_id else None
+        if chat is None:
+            chat = await self._create(session_id, model, mode)
+            self.sessions[chat.id] = chat
+        if model and model != chat.agent.config.model:
+            chat.agent.config.model = model
+            assert chat.agent.session is not None
+            chat.agent.session.set_model(model)
+        if mode is not None:
+            _set_mode(chat.agent, mode)
+        return chat
+
+    async def _create(
+        self, session_id: str | None, model: str | None, mode: str | None
+    ) -> ChatSession:
+        from agent.builder import AgentOptions, build_agent, project_settings
+
+        root = self.root()
+        settings = await asyncio.to_thread(project_settings, root)
+        client = await self.client()
+        session = None
+        if session_id:
+            try:
+                session = await asyncio.to_thread(self.store.load, session_id)
+            except SessionNotFound as exc:
+                raise ChatError("sessionNotFound", str(exc)) from exc
+            if session.cwd and Path(session.cwd) != root:
+                session.close()
+                raise ChatError(
+                    "sessionNotFound",
+                    f"session {session_id} belongs to {session.cwd}, not this workspace",
+                )
+        agent_settings = self.ls.settings.agent
+        options = AgentOptions(
+            cwd=root,
+            model=model,
+            host_model=agent_settings.model,
+            permission_mode=_mode(mode),
+            host_permission_mode=_mode(agent_settings.permission_mode),
+            max_turns=agent_settings.max_turns,
+            max_budget_usd=agent_settings.max_budget_usd,
+        )
+        holder: list[ChatSession] = []
+        roots = [root, *(root / d for d in settings.additional_directories)]
+        port = LspEditorPort(self.ls, roots, "", lambda event: _dispatch(holder, event))
+        agent = await asyncio.to_thread(
+            build_agent, options, port, client, self.store, session=session, settings=settings
+        )
+        chat = ChatSession(agent, port)
+        holder.append(chat)
+        port.session_id = chat.id
+        chat.listeners.append(self._notifier(chat))
+        return chat
+
+    def _notifier(self, chat: ChatSession) -> Listener:
+        def notify(event: Event) -> None:
+            if self.ls.client_features.claude_chat_events:
+                self.ls.protocol.notify(EVENT, chat_event(chat.id, event))
+
+        return notify
+
+    # -- turns --------------------------------------------------------------------------
+
+    def start(
+        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
+    ) -> asyncio.Task[dict[str, Any]]:
+        if chat.running:
+            raise ChatError(
+                "sessionBusy", f"session {chat.id} is already running a turn; wait or cancel it"
+            )
+        chat.task = asyncio.create_task(self._turn(chat, prompt, context), name=f"turn-{chat.id}")
+        return chat.task
+
+    async def _turn(
+        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        agent = chat.agent
+        spent_before, requests_before = agent.costs.spent_usd, agent.costs.requests
+        prepared = await self._prepare(chat, prompt, context)
+        if isinstance(prepared, dict):  # a built-in command answered
+            return prepared
+        mode = getattr(agent.policy, "mode", "default")
+        start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
+        chat.port.emit(Event("turn_start", start))
+        result: TurnResult | None = None
+        stop, error = "error", None
+        try:
+            result = await agent.run(prepared)
+            stop = result.stop_reason
+        except LimitReached as exc:
+            stop, error = exc.kind, str(exc)
+        except AgentError as exc:
+            error = str(exc)
+        except asyncio.CancelledError:
+            stop = "cancelled"
+        except Exception as exc:  # a bug must end this turn, not the server
+            log.exception("chat turn failed")
+            error = f"internal error: {type(exc).__name__}: {exc}"
+        if error is not None:
+            chat.port.emit(Event("error", {"message": error}))
+        costs = agent.costs
+        usage = result.usage if result is not None else None
+        outcome: dict[str, Any] = {
+            "sessionId": chat.id,
+            "stopReason": stop,
+            "result": result.text if result is not None else "",
+            "numTurns": result.requests if result is not None else costs.requests - requests_before,
+            "usage": _camel(
+                {
+                    k: getattr(usage, k) if usage is not None else 0
+                    for k in (
+                        "input_tokens",
+                        "output_tokens",
+                        "cache_creation_input_tokens",
+                        "cache_read_input_tokens",
+                    )
+                }
+            ),
+            "costUsd": costs.spent_usd - spent_before,
+            "sessionCostUsd": costs.session_usd,
+        }
+        if error is not None:
+            outcome["error"] = error
+        return outcome
+
+    async def _prepare(
+        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
+    ) -> dict[str, Any] | list[dict[str, Any]]:
+        """The content blocks to send, or the answer of a built-in slash command. Bad
+        context or an unknown session raise before anything is sent."""
+        from server.chat_commands import run_command
+
+        command = await run_command(self, chat, prompt)
+        if isinstance(command, dict):
+            return command
+        return await context_blocks(chat.port, command or prompt, context)
+
+    async def run(
+        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Run a turn to its end; cancelling this coroutine cancels the turn and still
+        answers, with stopReason "cancelled"."""
+        turn = self.start(chat, prompt, context)
+        try:
+            return await asyncio.shield(turn)
+        except asyncio.CancelledError:
+            turn.cancel()
+            return await turn
+
+    def cancel(self, session_id: str | None = None) -> int:
+        cancelled = 0
+        for chat in list(self.sessions.values()):
+            if chat.running and session_id in (None, chat.id):
+                assert chat.task is not None
+                chat.task.cancel()
+                cancelled += 1
+        return cancelled
+
+    def shutdown(self) -> None:
+        self.cancel()
+        for chat in self.sessions.values():
+            if chat.agent.session is not None:
+                chat.agent.session.close()
+
+
+def _dispatch(holder: list[ChatSession], event: Event) -> None:
+    if not holder:
+        return
+    for listener in list(holder[0].listeners):
+        try:
+            listener(event)
+        except Exception:  # one broken view must not stop the turn
+            log.exception("chat listener failed")
+
+
+def _mode(value: str | None) -> PermissionMode | None:
+    modes: dict[str | None, PermissionMode] = {m: m for m in MODES}  # type: ignore[misc]
+    return modes.get(value)
+
+
+def _set_mode(agent: Agent, mode: str) -> None:
+    from agent.permissions import Permissions
+
+    if isinstance(agent.policy, Permissions) and (chosen := _mode(mode)) is not None:
+        agent.policy.mode = chosen
+
+
+def _camel(data: dict[str, Any]) -> dict[str, Any]:
+    return {_camel_key(k): v for k, v in data.items()}
+
+
+def _camel_key(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def chat_event(session_id: str, event: Event) -> dict[str, Any]:
+    return {"sessionId": session_id, "kind": _camel_key(event.kind), "data": _camel(event.data)}
+
+
+# -- handlers --------------------------------------------------------------------------
+
+
+def _params(params: Any) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ChatError("invalidParams", "params must be an object")
+    return params
+
+
+async def chat(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
+    p = _params(params)
+    prompt, session_id = p.get("prompt"), p.get("sessionId")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ChatError("invalidParams", "`prompt` must be a non-empty string")
+    if session_id is not None and not isinstance(session_id, str):
+        raise ChatError("invalidParams", "`sessionId` must be a string")
+    context = p.get("context") or []
+    if not isinstance(context, list) or not all(isinstance(c, dict) for c in context):
+        raise ChatError("invalidParams", "`context` must be a list of {uri, range?}")
+    model = p.get("model")
+    if model is not None and (not isinstance(model, str) or not model.strip()):
+        raise ChatError("invalidParams", "`model` must be a model name")
+    session = await ls.chats.open(session_id, model, p.get("permissionMode"))
+    return await ls.chats.run(session, prompt, context)
+
+
+async def sessions(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
+    p = _params(params)
+    action, session_id = p.get("action") or "list", p.get("sessionId")
+    chats = ls.chats
+    if action == "list":
+        found = await asyncio.to_thread(chats.store.summaries, chats.root())
+        return {
+            "sessions": [
+                {
+                    "sessionId": s["id"],
+                    "title": s["title"],
+                    "created": s["created"],
+                    "modified": s["modified"],
+                    "model": s["model"],
+                    "costUsd": s["cost_usd"],
+                    "messages": s["messages"],
+                    "running": s["id"] in chats.sessions and chats.sessions[s["id"]].running,
+                }
+                for s in found
+            ]
+        }
+    if not isinstance(session_id, str) or not session_id:
+        raise ChatError("invalidParams", f"`{action}` needs a sessionId")
+    if action == "fork":
+        try:
+            forked = await asyncio.to_thread(chats.store.fork, session_id)
+        except SessionNotFound as exc:
+            raise ChatError("sessionNotFound", str(exc)) from exc
+        forked.close()
+        return {"sessionId": forked.id}
+    if action == "delete":
+        running = chats.sessions.get(session_id)
+        if running is not None and running.running:
+            raise ChatError("sessionBusy", f"session {session_id} is running a turn")
+        if running is not None and running.agent.session is not None:
+            running.agent.session.close()
+        chats.sessions.pop(session_id, None)
+        try:
+            await asyncio.to_thread(chats.store.delete, session_id)
+        except SessionNotFound as exc:
+            raise ChatError("sessionNotFound", str(exc)) from exc
+        return {"deleted": True}
+    raise ChatError("invalidParams", "`action` must be list, fork or delete")
+
+
+async def status(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
+    from agent.builder import AgentOptions, choose_mode, choose_model, project_settings
+    from agent.client import credentials_status
+
+    chats = ls.chats
+    settings = await asyncio.to_thread(project_settings, chats.root())
+    agent_settings = ls.settings.agent
+    options = AgentOptions(
+        cwd=chats.root(),
+        host_model=agent_settings.model,
+        host_permission_mode=_mode(agent_settings.permission_mode),
+    )
+    model = await asyncio.to_thread(choose_model, options, settings, None)
+    provider, missing = credentials_status()
+    credentials: dict[str, Any] = {"ok": missing is None, "provider": provider}
+    if missing is not None:
+        credentials["message"] = missing
+    return {
+        "version": __version__,
+        "model": model,
+        "permissionMode": choose_mode(options, settings),
+        "credentials": credentials,
+        "running": [c.id for c in chats.sessions.values() if c.running],
+        "sessions": [
+            {
+                "sessionId": c.id,
+                **_camel(
+                    {
+                        k: v
+                        for k, v in c.agent.costs.usage.as_dict().items()
+                        if k != "cache_creation_1h_input_tokens"
+                    }
+                ),
+                "costUsd": c.agent.costs.session_usd,
+            }
+            for c in chats.sessions.values()
+        ],
+        "costUsd": sum(c.agent.costs.spent_usd for c in chats.sessions.values()),
+    }
+
+
+async def commands(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
+    from agent.commands import list_commands
+
+    found = await asyncio.to_thread(list_commands, ls.chats.root())
+    return {
+        "commands": [
+            {
+                "name": c.name,
+                "description": c.description,
+                **({"argumentHint": c.argument_hint} if c.argument_hint else {}),
+                "source": c.source,
+            }
+            for c in found
+        ]
+    }
+
+
+def capability() -> dict[str, Any]:
+    from server.transcript import COMMANDS as EXECUTE_COMMANDS
+
+    return {
+        "version": 1,
+        "methods": [CHAT, SESSIONS, STATUS, COMMANDS],
+        "commands": list(EXECUTE_COMMANDS),
+    }
+
+
+def register(server: ClaudeLanguageServer) -> None:
+    server.feature(CHAT)(chat)
+    server.feature(SESSIONS)(sessions)
+    server.feature(STATUS)(status)
+    server.feature(COMMANDS)(commands)
