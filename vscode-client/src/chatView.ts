@@ -21,7 +21,6 @@ import {
   parseCommands,
   parseSessions,
   type PermissionMode,
-  PERMISSION_MODES,
   type PermissionParams,
   SESSIONS,
   serverSupportsChat,
@@ -200,14 +199,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       this.post({ type: "notice", level: "error", text: "This claude-lsp server does not offer chat (claude/chat): update it, or unset claude-lsp.server.path to use the bundled one." }, true);
       return;
     }
-    const config = vscode.workspace.getConfiguration("claude-lsp");
+    // Model and permission mode come from the server's settings (pushed from ours);
+    // a command may ask for a stricter mode for its own turn.
     const params: ChatParams = { prompt };
     if (this.sessionId) params.sessionId = this.sessionId;
     if (this.attached.length > 0) params.context = this.attached.map((a) => a.item);
-    const model = config.get<string>("agent.model");
-    if (model) params.model = model;
-    const mode = config.get<string>("agent.permissionMode");
-    if (mode && (PERMISSION_MODES as readonly string[]).includes(mode)) params.permissionMode = mode as PermissionMode;
     if (permissionMode) params.permissionMode = permissionMode;
     this.post({ type: "user", text: prompt, context: this.attached.map((a) => a.label) }, true);
     this.attached = [];

@@ -104,7 +104,7 @@ export class Review implements vscode.Disposable {
   private needsReview(params: ApplyWorkspaceEditParams): boolean {
     if (!vscode.workspace.getConfiguration("claude-lsp").get<boolean>("agent.reviewEdits", true)) return false;
     const annotations = Object.values(params.edit.changeAnnotations ?? {});
-    return (params.label ?? "").startsWith("Claude") || annotations.some((a) => a.needsConfirmation === true);
+    return isAgentEdit(params) || annotations.some((a) => a.needsConfirmation === true);
   }
 
   private async handle(client: LanguageClient, params: ApplyWorkspaceEditParams, token: vscode.CancellationToken): Promise<ApplyWorkspaceEditResult> {
@@ -121,9 +121,9 @@ export class Review implements vscode.Disposable {
       const annotations = Object.fromEntries(
         Object.entries(params.edit.changeAnnotations ?? {}).map(([key, a]) => [key, { ...a, needsConfirmation: false }]),
       );
-      return apply(client, { ...params, edit: { ...params.edit, changeAnnotations: annotations } });
+      return apply(client, { ...params, edit: { ...params.edit, changeAnnotations: annotations } }, true);
     }
-    return apply(client, params);
+    return apply(client, params, isAgentEdit(params));
   }
 
   /** The before/after of every file the edit touches. */
@@ -217,8 +217,23 @@ async function closeDiffs(files: FileReview[]): Promise<void> {
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }
 
-/** What the language client does with `workspace/applyEdit`, kept identical. */
-async function apply(client: LanguageClient, params: ApplyWorkspaceEditParams): Promise<ApplyWorkspaceEditResult> {
+/** The agent labels its edits `Claude: edit <path>` / `Claude: create <path>`. */
+function isAgentEdit(params: ApplyWorkspaceEditParams): boolean {
+  return (params.label ?? "").startsWith("Claude:");
+}
+
+function touchedUris(params: ApplyWorkspaceEditParams): string[] {
+  const fromChanges = (params.edit.documentChanges ?? []).map((c) => ("textDocument" in c ? c.textDocument.uri : "uri" in c ? c.uri : ""));
+  return [...new Set([...fromChanges, ...Object.keys(params.edit.changes ?? {})].filter((u) => u !== ""))];
+}
+
+/**
+ * What the language client does with `workspace/applyEdit` (the version check, then
+ * VS Code's applyEdit). `save`: the agent's edits are saved afterwards in files that had
+ * no unsaved changes before — as Claude Code writes files, so the agent's next `Bash`
+ * (tests, a build) sees them; a buffer with the user's unsaved work is never saved.
+ */
+async function apply(client: LanguageClient, params: ApplyWorkspaceEditParams, save: boolean): Promise<ApplyWorkspaceEditResult> {
   for (const change of params.edit.documentChanges ?? []) {
     if ("textDocument" in change && typeof change.textDocument.version === "number" && change.textDocument.version >= 0) {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === client.protocol2CodeConverter.asUri(change.textDocument.uri).toString());
@@ -228,6 +243,10 @@ async function apply(client: LanguageClient, params: ApplyWorkspaceEditParams): 
     }
   }
   const edit = await client.protocol2CodeConverter.asWorkspaceEdit(params.edit);
+  const open = (uri: string) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === client.protocol2CodeConverter.asUri(uri).toString());
+  const clean = save ? touchedUris(params).filter((uri) => !open(uri)?.isDirty) : [];
   const applied = await vscode.workspace.applyEdit(edit);
-  return applied ? { applied } : { applied, failureReason: "VS Code could not apply the edit" };
+  if (!applied) return { applied, failureReason: "VS Code could not apply the edit" };
+  for (const uri of clean) await open(uri)?.save();
+  return { applied };
 }

@@ -8,16 +8,23 @@
 export type Get = (key: string) => unknown;
 
 /** Client setting → path under the server's `claudeLsp` section. */
-export const SERVER_SETTINGS: readonly { key: string; path: readonly [string, string]; kind: "boolean" | "integer" | "string" | "number" }[] = [
+export const SERVER_SETTINGS: readonly {
+  key: string;
+  path: readonly [string, string];
+  kind: "boolean" | "integer" | "string" | "number";
+  /** Unset is sent as null: "not set here" (the server then uses Claude Code's settings or its default). */
+  nullable?: true;
+}[] = [
   { key: "diagnostics.enable", path: ["diagnostics", "enable"], kind: "boolean" },
   { key: "diagnostics.debounceMs", path: ["diagnostics", "debounceMs"], kind: "integer" },
   { key: "diagnostics.maxPerFile", path: ["diagnostics", "maxPerFile"], kind: "integer" },
   { key: "syntax.enable", path: ["syntax", "enable"], kind: "boolean" },
   { key: "syntax.maxFileSize", path: ["syntax", "maxFileSize"], kind: "integer" },
-  { key: "agent.model", path: ["agent", "model"], kind: "string" },
-  { key: "agent.permissionMode", path: ["agent", "permissionMode"], kind: "string" },
+  { key: "agent.model", path: ["agent", "model"], kind: "string", nullable: true },
+  { key: "agent.permissionMode", path: ["agent", "permissionMode"], kind: "string", nullable: true },
   { key: "agent.reviewEdits", path: ["agent", "reviewEdits"], kind: "boolean" },
-  { key: "agent.maxBudgetUsd", path: ["agent", "maxBudgetUsd"], kind: "number" },
+  { key: "agent.maxBudgetUsd", path: ["agent", "maxBudgetUsd"], kind: "number", nullable: true },
+  { key: "agent.maxTurns", path: ["agent", "maxTurns"], kind: "integer", nullable: true },
 ];
 
 /** Settings whose change needs a new server process rather than a configuration push. */
@@ -28,7 +35,7 @@ function valid(kind: string, value: unknown): boolean {
     case "boolean":
       return typeof value === "boolean";
     case "integer":
-      return Number.isInteger(value) && (value as number) >= 0;
+      return typeof value === "number" && Number.isInteger(value) && value >= 0;
     case "number":
       return typeof value === "number" && Number.isFinite(value) && value >= 0;
     default:
@@ -38,15 +45,16 @@ function valid(kind: string, value: unknown): boolean {
 
 /**
  * The `claudeLsp` section for `initializationOptions`, `workspace/configuration` and
- * `didChangeConfiguration`. Unset and invalid values are left out, so the server keeps
- * its own defaults (an empty model means "the server's default").
+ * `didChangeConfiguration`. Invalid values are left out (the server keeps its value);
+ * the optional agent settings, when unset or empty, are sent as null, so clearing one
+ * in VS Code clears it on the server too.
  */
 export function serverSettings(get: Get): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const { key, path, kind } of SERVER_SETTINGS) {
+  for (const { key, path, kind, nullable } of SERVER_SETTINGS) {
     const value = get(key);
-    if (value === undefined || value === null || !valid(kind, value)) continue;
-    (out[path[0]] ??= {})[path[1]] = value;
+    if (valid(kind, value)) (out[path[0]] ??= {})[path[1]] = value;
+    else if (nullable && (value === undefined || value === null || value === "")) (out[path[0]] ??= {})[path[1]] = null;
   }
   return out;
 }

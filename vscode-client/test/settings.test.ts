@@ -19,15 +19,15 @@ describe("settings → server", () => {
       {
         diagnostics: { enable: false, debounceMs: 40 },
         syntax: { maxFileSize: 1000 },
-        agent: { model: "claude-opus-4-5", permissionMode: "acceptEdits", reviewEdits: true, maxBudgetUsd: 2.5 },
+        agent: { model: "claude-opus-4-5", permissionMode: "acceptEdits", reviewEdits: true, maxBudgetUsd: 2.5, maxTurns: null },
       },
     );
   });
 
-  it("leaves out unset and invalid values so the server keeps its defaults", () => {
+  it("leaves out invalid values; unset agent options are null (the server's own choice)", () => {
     assert.deepEqual(
-      serverSettings(config({ "agent.model": "", "agent.maxBudgetUsd": null, "diagnostics.debounceMs": -1, "diagnostics.maxPerFile": 2.5, "syntax.enable": "yes" })),
-      {},
+      serverSettings(config({ "agent.model": "", "agent.maxBudgetUsd": null, "agent.maxTurns": -3, "diagnostics.debounceMs": -1, "diagnostics.maxPerFile": 2.5, "syntax.enable": "yes" })),
+      { agent: { model: null, permissionMode: null, maxBudgetUsd: null } },
     );
   });
 
