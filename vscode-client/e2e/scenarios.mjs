@@ -1,0 +1,38 @@
+// The user-visible checks, shared by the main run and the negative control.
+import { editorText, openFile, waitFor } from "./harness.mjs";
+
+export const FILES = {
+  "broken.py": 'def greet(name:\n    return "hi " + name\n',
+  "shop.py": "def price(items):\n    return sum(items) * 2\n\n\nTOTAL = price([1, 2])\n",
+  "app.py": 'def main():\n    print("hi")\n',
+};
+
+/** A Python file with a syntax error shows it in the Problems panel. */
+export async function syntaxErrorInProblems(page, timeout) {
+  await openFile(page, "broken.py");
+  await page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout });
+  await page.keyboard.press("Control+Shift+M");
+  const row = page.locator(".markers-panel .monaco-list-row", { hasText: "was never closed" }).first();
+  await row.waitFor({ timeout: 10_000 });
+  const text = await row.textContent();
+  if (!text.includes("claude-lsp")) throw new Error(`the Problems entry does not name its source: ${text}`);
+  return text;
+}
+
+/** Extract variable from the light bulb menu (Ctrl+.) on a selection changes the text. */
+export async function lightBulbRefactor(page) {
+  await openFile(page, "shop.py");
+  await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+  await page.keyboard.press("Control+G");
+  await page.keyboard.type("2:12");
+  await page.keyboard.press("Enter");
+  for (let i = 0; i < "sum(items)".length; i++) await page.keyboard.press("Shift+ArrowRight");
+  await page.keyboard.press("Control+.");
+  const item = page.locator(".action-widget .monaco-list-row", { hasText: "Extract variable" }).first();
+  await item.waitFor({ timeout: 15_000 });
+  await item.click();
+  return waitFor("the extracted variable in the editor", async () => {
+    const text = await editorText(page);
+    return /extracted = sum\(items\)/.test(text) && /return extracted \* 2/.test(text) ? text : undefined;
+  }, 20_000);
+}

@@ -1,0 +1,112 @@
+// End to end in real VS Code (code-server + headless Chromium), against the real
+// Python server installed by the extension's bundled-wheel bootstrap (no server
+// setting) and the loopback Anthropic-compatible API.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chatFrame, command, extensionLog, makeWorkspace, openBrowser, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
+import { FILES, lightBulbRefactor, syntaxErrorInProblems } from "./scenarios.mjs";
+
+const API_KEY = "sk-ant-e2e-secret-key";
+
+describe("VS Code with the claude-lsp extension", { concurrency: false }, () => {
+  let fake, server, browser, page, workspace;
+
+  before(async () => {
+    fake = await startFakeApi();
+    workspace = makeWorkspace(FILES);
+    server = await startCodeServer({ workspace, env: { ANTHROPIC_BASE_URL: fake.url } });
+    browser = await openBrowser(server);
+    page = browser.page;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    fake?.stop();
+  });
+
+  it("installs the bundled server on first start and shows a syntax error in the Problems panel", { timeout: 900_000 }, async (t) => {
+    const entry = await withScreenshot(page, "problems", () => syntaxErrorInProblems(page, 840_000));
+    t.diagnostic(`Problems: ${entry}`);
+    const log = extensionLog(server.userData);
+    const activation = /activated in ([\d.]+) ms/.exec(log);
+    const install = /bundled server [^:]+: create took ([\d.]+) s/.exec(log);
+    assert.ok(install, `the bundled server was not installed by the bootstrap:\n${log}`);
+    assert.ok(activation, "no activation time in the log");
+    t.diagnostic(`activation ${activation[1]} ms; first-start install ${install[1]} s`);
+  });
+
+  it("applies a refactor picked from the light bulb", { timeout: 120_000 }, async (t) => {
+    const text = await withScreenshot(page, "refactor", () => lightBulbRefactor(page));
+    t.diagnostic(text.split("\n").slice(0, 3).join(" | "));
+  });
+
+  it("warns in the status bar without credentials; Set API Key reaches the server", { timeout: 120_000 }, async () => {
+    await withScreenshot(page, "credentials", async () => {
+      await page.locator(".statusbar-item", { hasText: "no credentials" }).first().waitFor({ timeout: 30_000 });
+      await command(page, "Claude LSP: Set API Key");
+      const input = page.locator(".quick-input-widget input");
+      await input.waitFor({ state: "visible" });
+      await input.fill(API_KEY);
+      await page.keyboard.press("Enter");
+      await page.locator(".statusbar-item", { hasText: "tok" }).first().waitFor({ timeout: 60_000 });
+      const log = extensionLog(server.userData);
+      assert.ok(!log.includes(API_KEY), "the API key appears in the log");
+    });
+  });
+
+  it("streams the answer to a question; an edit accepted in the diff view changes the file", { timeout: 180_000 }, async () => {
+    await fake.script(
+      { content: [{ text: "I'll change the greeting." }, { tool: "Edit", input: { file_path: path.join(workspace, "app.py"), old_string: 'print("hi")', new_string: 'print("hello")' } }] },
+      { content: [{ text: "Done: app.py now prints hello instead of hi, as you asked.", chunks: 10 }], delay: 0.2 },
+    );
+    await withScreenshot(page, "chat-edit", async () => {
+      await command(page, "Claude LSP: Open Chat");
+      const chat = chatFrame(page);
+      await chat.locator("textarea").fill("Make main() say hello");
+      await chat.locator("textarea").press("Enter");
+      await chat.locator(".card.permission", { hasText: "Edit" }).getByText("Allow once").click({ timeout: 60_000 });
+      // Review: VS Code's diff editor opens with Accept / Reject in its title bar.
+      await page.locator(".tabs-container .tab", { hasText: "proposed edit" }).first().waitFor({ timeout: 30_000 });
+      assert.equal(readFileSync(path.join(workspace, "app.py"), "utf8"), FILES["app.py"], "changed before it was accepted");
+      await page.locator('.editor-actions a.action-label[aria-label^="Accept Claude"]').first().click();
+      const seen = new Set();
+      const answer = chat.locator(".msg.assistant").last();
+      const final = "Done: app.py now prints hello instead of hi, as you asked.";
+      await waitFor("the streamed answer", async () => {
+        const text = (await answer.textContent({ timeout: 1_000 }))?.trim() ?? "";
+        seen.add(text);
+        return text === final;
+      }, 60_000);
+      const partial = [...seen].filter((s) => s && s !== final && final.startsWith(s) && s.length > "I'll change".length);
+      assert.ok(partial.length > 0, `the answer did not stream: saw ${JSON.stringify([...seen])}`);
+      await chat.locator(".turn-done", { hasText: "Done" }).last().waitFor({ timeout: 30_000 });
+      await waitFor("the file on disk to change", () => readFileSync(path.join(workspace, "app.py"), "utf8").includes('print("hello")'), 20_000);
+      const requests = await fake.requests();
+      assert.ok(requests.length >= 2 && requests.every((r) => r.credential.includes(API_KEY)), "the model was not called with the stored key");
+    });
+  });
+
+  it("a denied permission produces the model's reply and runs nothing", { timeout: 180_000 }, async () => {
+    await fake.script(
+      { content: [{ tool: "Bash", input: { command: "echo ran > ran.txt", description: "Write ran.txt" } }] },
+      { content: [{ text: "Understood: I did not run the command, since you denied it." }] },
+    );
+    await withScreenshot(page, "chat-deny", async () => {
+      const chat = chatFrame(page);
+      await chat.getByText("New chat", { exact: true }).click();
+      await chat.locator("textarea").fill("Run the setup script");
+      await chat.locator("textarea").press("Enter");
+      const card = chat.locator(".card.permission", { hasText: "Bash" });
+      await card.getByText("Deny").click({ timeout: 60_000 });
+      await chat.locator(".msg.assistant", { hasText: "Understood: I did not run the command" }).waitFor({ timeout: 60_000 });
+      await card.getByText("Denied").waitFor();
+      assert.equal(existsSync(path.join(workspace, "ran.txt")), false, "the denied command ran");
+      const last = (await fake.requests()).at(-1);
+      const result = last.lastUser.find((b) => b.type === "tool_result");
+      assert.ok(result?.is_error, `the model was not told the call was denied: ${JSON.stringify(last.lastUser)}`);
+    });
+  });
+});
