@@ -108,7 +108,10 @@ export async function startCodeServer({ workspace, settings = {}, env = {} }) {
     workspace,
     userData,
     output: () => output,
-    async stop() {
+    /** Keeps the extension's log (with the LSP trace) in .e2e/artifacts, then stops. */
+    async stop(name) {
+      mkdirSync(artifacts, { recursive: true });
+      writeFileSync(path.join(artifacts, `${name}.log`), extensionLog(userData));
       try {
         process.kill(-child.pid, "SIGTERM"); // code-server and the extension host it started
       } catch {
@@ -159,10 +162,15 @@ export async function openBrowser(server) {
   };
 }
 
-/** Runs a test step; on failure saves a screenshot named after it, then rethrows. */
+/** Runs a test step; on failure saves a screenshot named after it, then rethrows (E2E_SCREENSHOTS=1: on success too). */
 export async function withScreenshot(page, name, body) {
   try {
-    return await body();
+    const result = await body();
+    if (process.env.E2E_SCREENSHOTS) {
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, `${name}-passed.png`) });
+    }
+    return result;
   } catch (error) {
     mkdirSync(artifacts, { recursive: true });
     const file = path.join(artifacts, `${name}.png`);
@@ -180,9 +188,10 @@ export async function openFile(page, name) {
 
 /** Runs a command from the palette by its title. */
 export async function command(page, title) {
+  await page.keyboard.press("Escape"); // close any menu or widget that would take the key
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible" });
+  await input.waitFor({ state: "visible", timeout: 10_000 });
   await input.fill(`>${title}`);
   await page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press("Enter");

@@ -14,7 +14,7 @@ describe("negative control", () => {
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
+    await server?.stop("negative-control");
   });
 
   it("a broken server path makes the Problems scenario fail, with an error to act on", { timeout: 120_000 }, async () => {

@@ -28,9 +28,15 @@ export async function lightBulbRefactor(page) {
   await page.keyboard.press("Enter");
   for (let i = 0; i < "sum(items)".length; i++) await page.keyboard.press("Shift+ArrowRight");
   await page.keyboard.press("Control+.");
-  const item = page.locator(".action-widget .monaco-list-row", { hasText: "Extract variable" }).first();
-  await item.waitFor({ timeout: 15_000 });
-  await item.click();
+  // The menu's pointer block swallows clicks in headless Chromium: pick with the keyboard.
+  await page.locator(".action-widget .monaco-list-row", { hasText: "Extract variable" }).first().waitFor({ timeout: 15_000 });
+  await waitFor("Extract variable to be the focused menu entry", async () => {
+    const focused = await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label", { timeout: 1_000 });
+    if (focused === "Extract variable") return true;
+    await page.keyboard.press("ArrowDown");
+    return false;
+  }, 10_000);
+  await page.keyboard.press("Enter");
   return waitFor("the extracted variable in the editor", async () => {
     const text = await editorText(page);
     return /extracted = sum\(items\)/.test(text) && /return extracted \* 2/.test(text) ? text : undefined;

@@ -16,14 +16,14 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
   before(async () => {
     fake = await startFakeApi();
     workspace = makeWorkspace(FILES);
-    server = await startCodeServer({ workspace, env: { ANTHROPIC_BASE_URL: fake.url } });
+    server = await startCodeServer({ workspace, env: { ANTHROPIC_BASE_URL: fake.url }, settings: { "claude-lsp.trace.server": "messages" } });
     browser = await openBrowser(server);
     page = browser.page;
   });
 
   after(async () => {
     await browser?.close();
-    await server?.stop();
+    await server?.stop("vscode-e2e");
     fake?.stop();
   });
 
@@ -59,6 +59,7 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
 
   it("streams the answer to a question; an edit accepted in the diff view changes the file", { timeout: 180_000 }, async () => {
     await fake.script(
+      { content: [{ text: "Let me look at app.py." }, { tool: "Read", input: { file_path: path.join(workspace, "app.py") } }] },
       { content: [{ text: "I'll change the greeting." }, { tool: "Edit", input: { file_path: path.join(workspace, "app.py"), old_string: 'print("hi")', new_string: 'print("hello")' } }] },
       { content: [{ text: "Done: app.py now prints hello instead of hi, as you asked.", chunks: 10 }], delay: 0.2 },
     );
@@ -96,7 +97,7 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
     );
     await withScreenshot(page, "chat-deny", async () => {
       const chat = chatFrame(page);
-      await chat.getByText("New chat", { exact: true }).click();
+      await chat.getByRole("button", { name: "New chat" }).click();
       await chat.locator("textarea").fill("Run the setup script");
       await chat.locator("textarea").press("Enter");
       const card = chat.locator(".card.permission", { hasText: "Bash" });
