@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chatFrame, command, extensionLog, makeWorkspace, openBrowser, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
+import { artifacts, chatFrame, command, extensionLog, makeWorkspace, openBrowser, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
 import { FILES, lightBulbRefactor, syntaxErrorInProblems } from "./scenarios.mjs";
 
 const API_KEY = "sk-ant-e2e-secret-key";
@@ -54,6 +54,7 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       await page.locator(".statusbar-item", { hasText: "tok" }).first().waitFor({ timeout: 60_000 });
       const log = extensionLog(server.userData);
       assert.ok(!log.includes(API_KEY), "the API key appears in the log");
+      assert.match(log, /bundled server [^:]+: reusing /, "the restart installed the server again");
     });
   });
 
@@ -72,6 +73,7 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       // Review: VS Code's diff editor opens with Accept / Reject in its title bar.
       await page.locator(".tabs-container .tab", { hasText: "proposed edit" }).first().waitFor({ timeout: 30_000 });
       assert.equal(readFileSync(path.join(workspace, "app.py"), "utf8"), FILES["app.py"], "changed before it was accepted");
+      if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(artifacts, "chat-edit-review.png") });
       await page.locator('.editor-actions a.action-label[aria-label^="Accept Claude"]').first().click();
       const seen = new Set();
       const answer = chat.locator(".msg.assistant").last();

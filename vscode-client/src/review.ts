@@ -50,6 +50,16 @@ export class Review implements vscode.Disposable {
         onDidChange: this.changeEmitter.event,
         provideTextDocumentContent: (uri) => this.contents.get(uri.toString()) ?? "",
       }),
+      // Closing a file's diff without deciding rejects that file (a review never hangs).
+      vscode.window.tabGroups.onDidChangeTabs(({ closed }) => {
+        for (const tab of closed) {
+          if (tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === PROPOSED_SCHEME) {
+            const uri = tab.input.modified;
+            const review = [...this.pending.values()].find((r) => r.files.some((f) => f.proposed.toString() === uri.toString() && f.decision === undefined));
+            if (review) this.decideActive(false, uri);
+          }
+        }
+      }),
     );
   }
 
