@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
@@ -83,6 +83,7 @@ class Chats:
         self.sessions: dict[str, ChatSession] = {}
         self._client: ModelClient | None = None
         self._store: SessionStore | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @property
     def store(self) -> SessionStore:
@@ -119,9 +120,14 @@ class Chats:
         """The session to run a turn in: in memory, resumed from disk, or new."""
         if mode is not None and mode not in MODES:
             raise ChatError("invalidParams", f"permissionMode must be one of {', '.join(MODES)}")
-        chat = self.sessions.get(session_id) if session_id else None
-        if chat is None:
-            chat = await self._create(session_id, model, mode)
+        if session_id:  # one load per session, however many requests ask at once
+            async with self._locks.setdefault(session_id, asyncio.Lock()):
+                chat = self.sessions.get(session_id)
+                if chat is None:
+                    chat = await self._create(session_id, model, mode)
+                    self.sessions[chat.id] = chat
+        else:
+            chat = await self._create(None, model, mode)
             self.sessions[chat.id] = chat
         if model and model != chat.agent.config.model:
             chat.agent.config.model = model
@@ -159,7 +165,6 @@ class Chats:
             permission_mode=_mode(mode),
             host_permission_mode=_mode(agent_settings.permission_mode),
             max_turns=agent_settings.max_turns,
-            max_budget_usd=agent_settings.max_budget_usd,
         )
         holder: list[ChatSession] = []
         roots = [root, *(root / d for d in settings.additional_directories)]
@@ -196,10 +201,17 @@ class Chats:
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
     ) -> dict[str, Any]:
         agent = chat.agent
-        spent_before, requests_before = agent.costs.spent_usd, agent.costs.requests
-        prepared = await self._prepare(chat, prompt, context)
+        before = (agent.costs.spent_usd, agent.costs.requests, agent.costs.usage.as_dict())
+        try:
+            prepared = await self._prepare(chat, prompt, context)
+        except asyncio.CancelledError:  # before anything was sent
+            return _outcome(chat, before, None, "cancelled", None)
         if isinstance(prepared, dict):  # a built-in command answered
             return prepared
+        limits = self.ls.settings.agent  # the current settings, per turn
+        agent.config.max_turns = limits.max_turns
+        budget = limits.max_budget_usd
+        agent.config.max_budget_usd = None if budget is None else agent.costs.spent_usd + budget
         mode = getattr(agent.policy, "mode", "default")
         start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
         chat.port.emit(Event("turn_start", start))
@@ -219,30 +231,7 @@ class Chats:
             error = f"internal error: {type(exc).__name__}: {exc}"
         if error is not None:
             chat.port.emit(Event("error", {"message": error}))
-        costs = agent.costs
-        usage = result.usage if result is not None else None
-        outcome: dict[str, Any] = {
-            "sessionId": chat.id,
-            "stopReason": stop,
-            "result": result.text if result is not None else "",
-            "numTurns": result.requests if result is not None else costs.requests - requests_before,
-            "usage": _camel(
-                {
-                    k: getattr(usage, k) if usage is not None else 0
-                    for k in (
-                        "input_tokens",
-                        "output_tokens",
-                        "cache_creation_input_tokens",
-                        "cache_read_input_tokens",
-                    )
-                }
-            ),
-            "costUsd": costs.spent_usd - spent_before,
-            "sessionCostUsd": costs.session_usd,
-        }
-        if error is not None:
-            outcome["error"] = error
-        return outcome
+        return _outcome(chat, before, result, stop, error)
 
     async def _prepare(
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
@@ -284,6 +273,40 @@ class Chats:
                 chat.agent.session.close()
 
 
+USAGE_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _outcome(
+    chat: ChatSession,
+    before: tuple[float, int, dict[str, int]],
+    result: TurnResult | None,
+    stop: str,
+    error: str | None,
+) -> dict[str, Any]:
+    """The ``claude/chat`` result; usage and cost are what this turn spent, also when
+    it was cancelled or failed half way."""
+    costs = chat.agent.costs
+    spent, requests, usage = before
+    now = costs.usage.as_dict()
+    outcome: dict[str, Any] = {
+        "sessionId": chat.id,
+        "stopReason": stop,
+        "result": result.text if result is not None else "",
+        "numTurns": costs.requests - requests,
+        "usage": _camel({k: now[k] - usage[k] for k in USAGE_KEYS}),
+        "costUsd": costs.spent_usd - spent,
+        "sessionCostUsd": costs.session_usd,
+    }
+    if error is not None:
+        outcome["error"] = error
+    return outcome
+
+
 def _dispatch(holder: list[ChatSession], event: Event) -> None:
     if not holder:
         return
@@ -295,8 +318,7 @@ def _dispatch(holder: list[ChatSession], event: Event) -> None:
 
 
 def _mode(value: str | None) -> PermissionMode | None:
-    modes: dict[str | None, PermissionMode] = {m: m for m in MODES}  # type: ignore[misc]
-    return modes.get(value)
+    return cast(PermissionMode, value) if value in MODES else None
 
 
 def _set_mode(agent: Agent, mode: str) -> None:

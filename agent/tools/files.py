@@ -122,7 +122,7 @@ class WriteTool:
 
     def summary(self, input: dict[str, Any]) -> str:
         content = input.get("content")
-        size = f" ({content.count(chr(10)) + 1} lines)" if isinstance(content, str) else ""
+        size = f" ({_line_count(content)} lines)" if isinstance(content, str) else ""
         return f"Write {input.get('file_path', '?')}{size}"
 
     async def run(self, input: dict[str, Any], ctx: ToolContext) -> ToolResult:
@@ -325,3 +325,7 @@ def diff_stat(edits: list[Any]) -> str:
     if not added and not removed:
         return ""
     return f" (+{added} -{removed} lines)"
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") or not text else 1)

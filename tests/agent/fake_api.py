@@ -88,6 +88,10 @@ class FakeAnthropic:
         )
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        # (time.perf_counter() when written, event name, data) of every streamed event,
+        # when ``timing`` is set (benchmarks: the model's first byte -> the editor).
+        self.timing = False
+        self.sent: list[tuple[float, str, dict[str, Any]]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -330,8 +334,11 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
 
         def _event(self, name: str, data: dict[str, Any]) -> None:
             payload = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+            stamp = time.perf_counter()  # before the write: latencies are not flattered
             self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
             self.wfile.flush()
+            if fake.timing:
+                fake.sent.append((stamp, name, data))
 
         def _end(self) -> None:
             self.wfile.write(b"0\r\n\r\n")

@@ -33,13 +33,15 @@ class Editor:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.buffers: dict[str, tuple[int, str]] = {}  # uri -> (version, text)
-        self.apply_mode = "apply"  # or "reject"
+        self.apply_mode = "apply"  # "reject": refuse; "type": the user types first
         self.applied: list[types.ApplyWorkspaceEditParams] = []
         self.permission_answers: collections.deque[str | None] = collections.deque()
         self.permission_requests: list[dict[str, Any]] = []
+        self.permission_asked = asyncio.Event()
         self.withdrawn: list[str] = []  # permission requests the server cancelled
         self.message_answers: collections.deque[str | None] = collections.deque()
         self.message_requests: list[types.ShowMessageRequestParams] = []
+        self.init_result: types.InitializeResult | None = None
         self.events: list[dict[str, Any]] = []
         self._event_arrived = asyncio.Event()
 
@@ -73,6 +75,11 @@ class Editor:
         if self.apply_mode == "reject":
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the user said no")
         edit = params.edit
+        if self.apply_mode == "type":  # a keystroke lands between the server and us
+            for uri, (_, text) in list(self.buffers.items()):
+                if any(getattr(c, "text_document", None) and c.text_document.uri == uri
+                       for c in edit.document_changes or []):  # fmt: skip
+                    self._set(uri, text + "# typed\n")
         changes: list[Any] = list(edit.document_changes or [])
         for uri, edits in (edit.changes or {}).items():
             identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None)
@@ -105,9 +112,17 @@ class Editor:
         self.events.append(plain(params))
         self._event_arrived.set()
 
-    async def wait_event(self, kind: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
+    def mark(self) -> int:
+        """Where the events of what comes next start (for ``wait_event``)."""
+        return len(self.events)
+
+    async def wait_event(
+        self, kind: str, since: int, timeout: float = 30.0, **match: Any
+    ) -> dict[str, Any]:
+        """The first ``kind`` event from index ``since`` on whose data has ``match``."""
+
         async def scan() -> dict[str, Any]:
-            index = 0
+            index = since
             while True:
                 while index < len(self.events):
                     event = self.events[index]
@@ -205,6 +220,7 @@ def _client_factory(editor_box: list[Editor]) -> Any:
         @client.feature("claude/permission")
         async def permission(params: Any) -> dict[str, Any]:
             editor.permission_requests.append(plain(params))
+            editor.permission_asked.set()
             answer = editor.permission_answers.popleft() if editor.permission_answers else "deny"
             if answer == HOLD:
                 try:
@@ -256,7 +272,7 @@ async def editor_session(
     capabilities = client_capabilities(profile)
     if chat_ui:
         capabilities.experimental = {"claudeLsp": {"chatEvents": True, "permission": True}}
-    await client.initialize_session(
+    editor.init_result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
             root_uri=root.as_uri(),
