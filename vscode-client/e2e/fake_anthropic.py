@@ -7,7 +7,8 @@ one JSON object a line:
   "delay": seconds}`` with blocks ``{"text": str, "chunks": n}`` or
   ``{"tool": name, "input": {...}}``; answered with ``{"queued": n}``.
 - ``{"requests": true}`` answers ``{"requests": [...]}``: every ``/v1/messages`` request so
-  far, with the credential header it carried and its last user message's blocks.
+  far, with the credential header it carried, its last user message's blocks and the
+  text of all its user messages.
 
 Exits when stdin closes.
 """
@@ -46,9 +47,17 @@ def summary(fake: FakeAnthropic) -> list[dict[str, Any]]:
                 "credential": recorded.headers.get("x-api-key")
                 or recorded.headers.get("authorization", ""),
                 "lastUser": last if isinstance(last, list) else [{"type": "text", "text": last}],
+                "userTexts": [text for m in messages if m.get("role") == "user" for text in _texts(m)],
             }
         )
     return out
+
+
+def _texts(message: dict[str, Any]) -> list[str]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [content]
+    return [b["text"] for b in content or [] if b.get("type") == "text"]
 
 
 def main() -> None:

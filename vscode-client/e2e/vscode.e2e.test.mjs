@@ -72,6 +72,9 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       await chat.locator(".card.permission", { hasText: "Edit" }).getByText("Allow once").click({ timeout: 60_000 });
       // Review: VS Code's diff editor opens with Accept / Reject in its title bar.
       await page.locator(".tabs-container .tab", { hasText: "proposed edit" }).first().waitFor({ timeout: 30_000 });
+      const diff = page.locator(".editor-instance .monaco-diff-editor");
+      await diff.locator(".editor.modified .view-line", { hasText: 'print("hello")' }).first().waitFor({ timeout: 20_000 });
+      await diff.locator(".editor.original .view-line", { hasText: 'print("hi")' }).first().waitFor({ timeout: 20_000 });
       assert.equal(readFileSync(path.join(workspace, "app.py"), "utf8"), FILES["app.py"], "changed before it was accepted");
       if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: path.join(artifacts, "chat-edit-review.png") });
       await page.locator('.editor-actions a.action-label[aria-label^="Accept Claude"]').first().click();
@@ -110,6 +113,29 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       const last = (await fake.requests()).at(-1);
       const result = last.lastUser.find((b) => b.type === "tool_result");
       assert.ok(result?.is_error, `the model was not told the call was denied: ${JSON.stringify(last.lastUser)}`);
+    });
+  });
+
+  it("completes slash commands and resumes an earlier session from the list", { timeout: 120_000 }, async () => {
+    await fake.script({ content: [{ text: "Welcome back: main() prints hello now." }] });
+    await withScreenshot(page, "chat-sessions", async () => {
+      const chat = chatFrame(page);
+      const input = chat.locator("textarea");
+      await input.fill("");
+      await input.pressSequentially("/cl");
+      await chat.locator(".suggest li", { hasText: "/clear" }).waitFor({ timeout: 15_000 });
+      await input.press("Tab");
+      assert.equal(await input.inputValue(), "/clear ");
+      await input.fill("");
+      await chat.getByRole("button", { name: "Sessions" }).click();
+      await chat.locator(".session").nth(1).waitFor({ timeout: 20_000 });
+      await chat.locator(".session button.session-title", { hasText: "Make main() say hello" }).click();
+      await chat.locator(".note", { hasText: "Resumed session" }).waitFor();
+      await input.fill("Is it done?");
+      await input.press("Enter");
+      await chat.locator(".msg.assistant", { hasText: "Welcome back: main() prints hello now." }).waitFor({ timeout: 60_000 });
+      const last = (await fake.requests()).at(-1);
+      assert.ok(last.userTexts.some((t) => t.includes("Make main() say hello")), `the resumed turn lacks the session's history: ${JSON.stringify(last.userTexts)}`);
     });
   });
 });

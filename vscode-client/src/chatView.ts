@@ -57,7 +57,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   readonly onDidEndTurn = this.turnEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private questionCounter = 0;
-  private readonly onEvent = (event: ChatEvent): void => this.post({ type: "event", event }, true);
+  /** Bumped by New chat / resume: a turn from before (cancelled, still answering) no longer shows here. */
+  private generation = 0;
+
+  /** The router's consumer for this conversation's events. */
+  private consumer(): (event: ChatEvent) => void {
+    const generation = this.generation;
+    return (event) => {
+      if (generation === this.generation) this.post({ type: "event", event }, true);
+    };
+  }
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -116,6 +125,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   newChat(): void {
     this.running?.cancel();
+    this.generation++;
     if (this.sessionId) this.host.router.disown(this.sessionId);
     this.sessionId = undefined;
     this.shown = [];
@@ -211,21 +221,27 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     const cts = new vscode.CancellationTokenSource();
     this.running = cts;
     this.setBusy(true);
+    const generation = this.generation;
+    const current = () => generation === this.generation;
     let finish: ((sessionId: string | undefined) => void) | undefined;
-    if (!this.sessionId) finish = await this.host.router.beginNew(this.onEvent);
-    else this.host.router.own(this.sessionId, this.onEvent);
+    if (!this.sessionId) finish = await this.host.router.beginNew(this.consumer());
+    else this.host.router.own(this.sessionId, this.consumer());
     let sessionId: string | undefined;
     try {
       const result = parseChatResult(await client.sendRequest(CHAT, params, cts.token));
       if (!result) throw new Error("the server sent a claude/chat result of the wrong shape");
       sessionId = result.sessionId;
-      this.sessionId = result.sessionId;
-      this.post({ type: "turnDone", stopReason: result.stopReason, error: result.error, costUsd: result.costUsd, sessionCostUsd: result.sessionCostUsd }, true);
+      if (current()) {
+        this.sessionId = result.sessionId;
+        this.post({ type: "turnDone", stopReason: result.stopReason, error: result.error, costUsd: result.costUsd, sessionCostUsd: result.sessionCostUsd }, true);
+      }
     } catch (error) {
       const reason = errorReason(error);
       const text = (error as Error).message || String(error);
-      this.post({ type: "notice", level: "error", text: reason === "noCredentials" ? `${text} (Claude LSP: Set API Key stores one for this extension.)` : text }, true);
-      if (reason === "sessionNotFound") this.sessionId = undefined;
+      if (current()) {
+        this.post({ type: "notice", level: "error", text: reason === "noCredentials" ? `${text} (Claude LSP: Set API Key stores one for this extension.)` : text }, true);
+        if (reason === "sessionNotFound") this.sessionId = undefined;
+      }
     } finally {
       finish?.(sessionId);
       cts.dispose();
@@ -255,7 +271,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (this.running) return;
     this.newChat();
     this.sessionId = sessionId;
-    this.host.router.own(sessionId, this.onEvent);
+    this.host.router.own(sessionId, this.consumer());
     this.post({ type: "reset", title: "Resumed session" }, true);
     this.post({ type: "notice", level: "info", text: `Resumed session ${sessionId}: your next message continues it.` }, true);
   }
