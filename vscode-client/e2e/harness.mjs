@@ -2,7 +2,7 @@
 // the end-to-end tests. One code-server per test file, a fresh user-data folder each
 // run (so the extension's bundled-server bootstrap really runs), the VSIX installed
 // like a user would, and the loopback Anthropic-compatible server beside it.
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -51,13 +51,21 @@ export async function startFakeApi() {
   };
 }
 
+/** A workspace folder with these files, committed to a new git repository. */
 export function makeWorkspace(files) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "claude-lsp-e2e-ws-"));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
   }
+  git(dir, "init", "-q");
+  git(dir, "add", ".");
+  git(dir, "commit", "-qm", "Start");
   return dir;
+}
+
+export function git(dir, ...args) {
+  return execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", ...args], { cwd: dir }).toString();
 }
 
 /**
@@ -74,7 +82,7 @@ export async function startCodeServer({ workspace, settings = {}, env = {} }) {
   mkdirSync(home, { recursive: true });
   writeFileSync(
     path.join(userData, "User", "settings.json"),
-    JSON.stringify({ "workbench.startupEditor": "none", "workbench.tips.enabled": false, "security.workspace.trust.enabled": false, "git.enabled": false, "extensions.autoCheckUpdates": false, ...settings }, null, 2),
+    JSON.stringify({ "workbench.startupEditor": "none", "workbench.tips.enabled": false, "security.workspace.trust.enabled": false, "git.openRepositoryInParentFolders": "never", "extensions.autoCheckUpdates": false, ...settings }, null, 2),
   );
   const port = await freePort();
   const config = path.join(root, "config.yaml");
@@ -181,7 +189,9 @@ export async function withScreenshot(page, name, body) {
 }
 
 export async function openFile(page, name) {
-  await page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first().click();
+  const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).first();
+  if (!(await row.isVisible())) await page.keyboard.press("Control+Shift+E"); // another view holds the side bar
+  await row.click();
   await page.locator(".tabs-container .tab.active", { hasText: name }).waitFor({ timeout: 20_000 });
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor();
 }

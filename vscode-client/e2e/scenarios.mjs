@@ -19,6 +19,20 @@ export async function syntaxErrorInProblems(page, timeout) {
   return text;
 }
 
+/** Opens the light bulb menu (Ctrl+.) at the cursor and runs the entry with this title. */
+export async function pickCodeAction(page, title) {
+  await page.keyboard.press("Control+.");
+  // The menu's pointer block swallows clicks in headless Chromium: pick with the keyboard.
+  await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15_000 });
+  await waitFor(`${title} to be the focused menu entry`, async () => {
+    const focused = await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label", { timeout: 1_000 });
+    if (focused === title) return true;
+    await page.keyboard.press("ArrowDown");
+    return false;
+  }, 10_000);
+  await page.keyboard.press("Enter");
+}
+
 /** Extract variable from the light bulb menu (Ctrl+.) on a selection changes the text. */
 export async function lightBulbRefactor(page) {
   await openFile(page, "shop.py");
@@ -27,16 +41,7 @@ export async function lightBulbRefactor(page) {
   await page.keyboard.type("2:12");
   await page.keyboard.press("Enter");
   for (let i = 0; i < "sum(items)".length; i++) await page.keyboard.press("Shift+ArrowRight");
-  await page.keyboard.press("Control+.");
-  // The menu's pointer block swallows clicks in headless Chromium: pick with the keyboard.
-  await page.locator(".action-widget .monaco-list-row", { hasText: "Extract variable" }).first().waitFor({ timeout: 15_000 });
-  await waitFor("Extract variable to be the focused menu entry", async () => {
-    const focused = await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label", { timeout: 1_000 });
-    if (focused === "Extract variable") return true;
-    await page.keyboard.press("ArrowDown");
-    return false;
-  }, 10_000);
-  await page.keyboard.press("Enter");
+  await pickCodeAction(page, "Extract variable");
   return waitFor("the extracted variable in the editor", async () => {
     const text = await editorText(page);
     return /extracted = sum\(items\)/.test(text) && /return extracted \* 2/.test(text) ? text : undefined;

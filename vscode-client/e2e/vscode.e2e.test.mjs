@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifacts, chatFrame, command, extensionLog, makeWorkspace, openBrowser, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
-import { FILES, lightBulbRefactor, syntaxErrorInProblems } from "./scenarios.mjs";
+import { artifacts, chatFrame, command, extensionLog, git, makeWorkspace, openBrowser, openFile, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
+import { FILES, lightBulbRefactor, pickCodeAction, syntaxErrorInProblems } from "./scenarios.mjs";
 
 const API_KEY = "sk-ant-e2e-secret-key";
 
@@ -136,6 +136,61 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       await chat.locator(".msg.assistant", { hasText: "Welcome back: main() prints hello now." }).waitFor({ timeout: 60_000 });
       const last = (await fake.requests()).at(-1);
       assert.ok(last.userTexts.some((t) => t.includes("Make main() say hello")), `the resumed turn lacks the session's history: ${JSON.stringify(last.userTexts)}`);
+    });
+  });
+
+  it("an edit rejected in the diff view changes nothing and the model is told", { timeout: 180_000 }, async () => {
+    const app = path.join(workspace, "app.py");
+    const before = readFileSync(app, "utf8");
+    await fake.script(
+      { content: [{ tool: "Read", input: { file_path: app } }] },
+      { content: [{ tool: "Edit", input: { file_path: app, old_string: 'print("hello")', new_string: 'print("howdy")' } }] },
+      { content: [{ text: "Understood: I left app.py as it is." }] },
+    );
+    await withScreenshot(page, "chat-reject", async () => {
+      const chat = chatFrame(page);
+      await chat.getByRole("button", { name: "New chat" }).click();
+      await chat.locator("textarea").fill("Make it say howdy");
+      await chat.locator("textarea").press("Enter");
+      await chat.locator(".card.permission", { hasText: "Edit" }).getByText("Allow once").click({ timeout: 60_000 });
+      await page.locator(".tabs-container .tab", { hasText: "proposed edit" }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.editor-actions a.action-label[aria-label^="Reject Claude"]').first().click();
+      await chat.locator(".msg.assistant", { hasText: "Understood: I left app.py as it is." }).waitFor({ timeout: 60_000 });
+      await chat.locator(".card.review .decided", { hasText: "Rejected" }).waitFor();
+      assert.equal(readFileSync(app, "utf8"), before, "a rejected edit changed the file");
+      const result = (await fake.requests()).at(-1).lastUser.find((b) => b.type === "tool_result");
+      assert.ok(result?.is_error && JSON.stringify(result.content).includes("rejected"), `the model was not told: ${JSON.stringify(result)}`);
+    });
+  });
+
+  it("Fix with Claude from the light bulb sends the diagnostic and the code", { timeout: 180_000 }, async () => {
+    await fake.script({ content: [{ text: "The parenthesis after `name` is never closed." }] });
+    await withScreenshot(page, "fix-with-claude", async () => {
+      await openFile(page, "broken.py");
+      await page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout: 30_000 });
+      await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type("1:10");
+      await page.keyboard.press("Enter");
+      await pickCodeAction(page, "Fix with Claude");
+      const chat = chatFrame(page);
+      await chat.locator(".msg.assistant", { hasText: "The parenthesis after name is never closed." }).waitFor({ timeout: 60_000 });
+      const texts = (await fake.requests()).at(-1).userTexts.join("\n");
+      assert.ok(texts.includes("was never closed") && texts.includes("def greet(name:"), `the model did not get the diagnostic and the code: ${texts}`);
+    });
+  });
+
+  it("Generate Commit Message in the Source Control title bar fills the commit box", { timeout: 180_000 }, async () => {
+    git(workspace, "add", "app.py"); // the accepted edit: print("hi") → print("hello")
+    await fake.script({ content: [{ text: "Greet with hello\n\nmain() now prints hello instead of hi." }] });
+    await withScreenshot(page, "commit-message", async () => {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+Shift+G");
+      const button = page.locator('.part.sidebar a.action-label[aria-label="Generate Commit Message with Claude"]').first();
+      await button.click({ timeout: 30_000 });
+      await page.locator(".scm-editor .view-line", { hasText: "Greet with hello" }).first().waitFor({ timeout: 60_000 });
+      const texts = (await fake.requests()).at(-1).userTexts.join("\n");
+      assert.ok(texts.includes('+    print("hello")'), `the model did not get the staged diff: ${texts}`);
     });
   });
 });

@@ -8,6 +8,7 @@
 
 import * as vscode from "vscode";
 import { type ChatView, contextOf } from "./chatView";
+import { commitMessage } from "./format";
 import { CHAT, type ChatEvent, errorReason, parseChatResult, serverSupportsChat } from "./protocol";
 import type { Review } from "./review";
 import type { SessionRouter } from "./router";
@@ -91,7 +92,7 @@ export function registerCommands(
   });
   register("claude-lsp.acceptEdit", (uri?: vscode.Uri) => review.decideActive(true, uri));
   register("claude-lsp.rejectEdit", (uri?: vscode.Uri) => review.decideActive(false, uri));
-  register("claude-lsp.commitMessage", (sourceControl?: { rootUri?: vscode.Uri }) => commitMessage(server, router, sourceControl?.rootUri));
+  register("claude-lsp.commitMessage", (sourceControl?: { rootUri?: vscode.Uri }) => generateCommitMessage(server, router, sourceControl?.rootUri));
 
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider(
@@ -124,7 +125,7 @@ interface GitRepository {
   diff(cached?: boolean): Promise<string>;
 }
 
-async function commitMessage(server: Server, router: SessionRouter<(event: ChatEvent) => void>, root?: vscode.Uri): Promise<void> {
+async function generateCommitMessage(server: Server, router: SessionRouter<(event: ChatEvent) => void>, root?: vscode.Uri): Promise<void> {
   const git = vscode.extensions.getExtension<{ getAPI(version: 1): { repositories: GitRepository[] } }>("vscode.git");
   const repositories = git ? (await git.activate()).getAPI(1).repositories : [];
   const repository = repositories.find((r) => root && r.rootUri.toString() === root.toString()) ?? repositories[0];
@@ -156,7 +157,7 @@ async function commitMessage(server: Server, router: SessionRouter<(event: ChatE
     try {
       const result = parseChatResult(await client.sendRequest(CHAT, { prompt, permissionMode: "plan" }));
       sessionId = result?.sessionId;
-      const message = result?.result.trim().replace(/^```\w*\n|\n```$/g, "").trim();
+      const message = result ? commitMessage(result.result) : "";
       if (!result || result.stopReason !== "end_turn" || !message) {
         void vscode.window.showErrorMessage(`Claude LSP: no commit message (${result?.error ?? result?.stopReason ?? "invalid answer"}).`);
         return;
