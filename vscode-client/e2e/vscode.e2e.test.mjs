@@ -193,4 +193,26 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       assert.ok(texts.includes('+    print("hello")'), `the model did not get the staged diff: ${texts}`);
     });
   });
+
+  it("attaches the open file as context, and Stop cancels a streaming answer", { timeout: 180_000 }, async () => {
+    const long = "Reading broken.py: " + "the signature of greet is missing its closing parenthesis; ".repeat(8);
+    await fake.script({ content: [{ text: long, chunks: 40 }], delay: 0.4 });
+    await withScreenshot(page, "chat-stop", async () => {
+      await openFile(page, "broken.py");
+      await command(page, "Claude LSP: Open Chat");
+      const chat = chatFrame(page);
+      await chat.getByRole("button", { name: "New chat" }).click();
+      await chat.getByRole("button", { name: "+ File" }).click();
+      await chat.locator(".chip", { hasText: "broken.py" }).waitFor();
+      await chat.locator("textarea").fill("What is wrong here?");
+      await chat.locator("textarea").press("Enter");
+      await chat.locator(".msg.assistant", { hasText: "Reading broken.py" }).waitFor({ timeout: 60_000 });
+      await chat.getByRole("button", { name: "Stop" }).click();
+      await chat.locator(".turn-done", { hasText: "Stopped: cancelled" }).waitFor({ timeout: 30_000 });
+      const shown = await chat.locator(".msg.assistant").last().textContent();
+      assert.ok(shown.length < long.trim().length, "the whole answer arrived: Stop did not stop it");
+      const texts = (await fake.requests()).at(-1).userTexts.join("\n");
+      assert.ok(texts.includes("What is wrong here?") && texts.includes("def greet(name:"), `the file was not attached: ${texts}`);
+    });
+  });
 });
