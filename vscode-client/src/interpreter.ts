@@ -34,8 +34,13 @@ export function atLeast(version: Version, minimum: Version = MIN_PYTHON): boolea
 
 export const formatVersion = (v: Version): string => v.join(".");
 
-/** The commands to try, in order, without duplicates. */
-export function candidates(selected: string | undefined, platform: NodeJS.Platform = process.platform): string[] {
+/**
+ * The commands to try, in order, without duplicates: the user's `claude-lsp.server.python`
+ * alone when set (a configured interpreter is never silently replaced), else the Python
+ * extension's selection, then the PATH.
+ */
+export function candidates(selected: string | undefined, platform: NodeJS.Platform = process.platform, configured?: string): string[] {
+  if (configured?.trim()) return [configured.trim()];
   const onPath = platform === "win32" ? ["python", "python3"] : ["python3", "python"];
   return [...new Set([...(selected ? [selected] : []), ...onPath])];
 }

@@ -220,12 +220,13 @@ export class Server implements vscode.Disposable {
   }
 
   private async python(): Promise<string> {
-    const selected = await pythonExtensionInterpreter();
-    const { python, tried } = await findPython(candidates(selected));
+    const configured = vscode.workspace.getConfiguration(SECTION).get<string>("server.python");
+    const selected = configured ? undefined : await pythonExtensionInterpreter();
+    const { python, tried } = await findPython(candidates(selected, process.platform, configured));
     this.output.info(`looking for Python ≥ ${formatVersion(MIN_PYTHON).replace(/\.0$/, "")}: ${describeTried(tried)}`);
     if (!python) {
       throw new SetupError(
-        `Claude LSP needs Python ${formatVersion(MIN_PYTHON).replace(/\.0$/, "")} or newer to install its server, and found none (${describeTried(tried)}). Install one, select it with the Python extension, or set \`claude-lsp.server.path\`.`,
+        `Claude LSP needs Python ${formatVersion(MIN_PYTHON).replace(/\.0$/, "")} or newer to install its server, and found none (${describeTried(tried)}). Install one and select it with the Python extension or \`claude-lsp.server.python\`, or set \`claude-lsp.server.path\` to a claude-lsp you installed.`,
       );
     }
     return python.command;

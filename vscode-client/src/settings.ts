@@ -28,7 +28,7 @@ export const SERVER_SETTINGS: readonly {
 ];
 
 /** Settings whose change needs a new server process rather than a configuration push. */
-export const RESTART_SETTINGS = ["server.path", "server.logLevel"] as const;
+export const RESTART_SETTINGS = ["server.path", "server.python", "server.logLevel"] as const;
 
 function valid(kind: string, value: unknown): boolean {
   switch (kind) {

@@ -17,6 +17,7 @@ describe("interpreter discovery", () => {
     assert.deepEqual(candidates(undefined, "linux"), ["python3", "python"]);
     assert.deepEqual(candidates("python3", "linux"), ["python3", "python"]);
     assert.deepEqual(candidates(undefined, "win32"), ["python", "python3"]);
+    assert.deepEqual(candidates("/venv/bin/python", "linux", " /usr/bin/python3.12 "), ["/usr/bin/python3.12"], "a configured Python is the only one tried");
   });
 
   it("skips missing and too-old interpreters and says what it found", async () => {

@@ -54,6 +54,7 @@ describe("settings → server", () => {
     const only = (key: string) => (k: string) => k === key;
     assert.equal(changeKind(only("claude-lsp.server.path")), "restart");
     assert.equal(changeKind(only("claude-lsp.server.logLevel")), "restart");
+    assert.equal(changeKind(only("claude-lsp.server.python")), "restart");
     assert.equal(changeKind(only("claude-lsp.agent.model")), "push");
     assert.equal(changeKind(only("claude-lsp.trace.server")), "none");
     assert.equal(changeKind(only("editor.fontSize")), "none");
