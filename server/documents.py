@@ -108,12 +108,17 @@ class Documents:
 
     def open(self, item: lsp.TextDocumentItem) -> OpenDocument:
         path = to_fs_path(item.uri) or item.uri
+        lang = language_for(path, item.language_id)
+        known = language_for("", item.language_id)
         doc = OpenDocument(
             uri=item.uri,
             path=path,
-            language_id=item.language_id,
+            # the file's own language when the editor's id contradicts its extension
+            language_id=lang
+            if lang is not None and known not in (None, lang)
+            else item.language_id,
             version=item.version,
-            lang=language_for(path, item.language_id),
+            lang=lang,
             text=item.text,
         )
         self._open[item.uri] = doc

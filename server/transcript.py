@@ -6,7 +6,8 @@ timeout) and runs the turn in the background. The session's transcript is a mark
 file in the user data folder, shown with ``window/showDocument``; the streamed answer
 is appended to it every ``FLUSH_SECONDS``: through ``workspace/applyEdit`` while the
 editor has the document open (the server sees its didOpen), by rewriting the file
-otherwise. A buffer that got edits the disk has not is written out when it closes.
+otherwise. Appends to the buffer go one at a time, each after the didChange of the
+one before. A buffer that got edits the disk has not is written out when it closes.
 Progress (begin, the running tool, end) goes to clients that support it, and
 cancelling the progress cancels the turn.
 """
@@ -28,7 +29,7 @@ from agent.types import Event
 from refactor.text import line_at, line_starts
 from server.chat import ChatError, ChatSession
 from server.convert import Columns
-from server.editor_port import offset_position
+from server.editor_port import APPLY_CONFIRM_SECONDS, offset_position
 
 if TYPE_CHECKING:
     from server.app import ClaudeLanguageServer
@@ -56,6 +57,7 @@ class Transcript:
         self.text = ""
         self._pending = ""  # appended, not yet in the editor or on disk
         self._disk_behind = False  # the editor's buffer has text the file lacks
+        self._opened: OpenDocument | None = None  # the editor's buffer, once in step
         self._flusher: asyncio.Task[None] | None = None
         self._line_start = True
         self._after_list = False  # the last line was a list item: text needs a blank line
@@ -94,8 +96,6 @@ class Transcript:
             self._line(f"- **{data.get('name')}** {_brief(data.get('input'))}")
         elif kind == "tool_result" and data.get("is_error"):
             self._line(f"  - ✗ {_brief(data.get('content'))}")
-        elif kind == "permission" and data.get("decision") == "deny":
-            self._line(f"  - denied: {_brief(data.get('reason'))}")
         elif kind == "retry":
             self._line(f"*retrying after: {_brief(data.get('error'))}*")
         elif kind == "error":
@@ -159,6 +159,7 @@ class Transcript:
             if self.ls.client_features.document_changes
             else lsp.WorkspaceEdit(changes={doc.uri: [edit]})
         )
+        shown = self.ls.documents.wait_for_text(doc.uri, text + pending)
         try:
             result = await self.ls.workspace_apply_edit_async(
                 lsp.ApplyWorkspaceEditParams(edit=workspace_edit, label="Claude transcript")
@@ -167,10 +168,30 @@ class Transcript:
         except Exception as exc:  # the client failed the request: retry with the next flush
             log.info("transcript edit failed: %s", exc)
             applied = False
-        if applied:
-            self._disk_behind = True
-        else:  # the user typed meanwhile: keep the text for the next flush
+        if not applied:  # the user typed meanwhile: keep the text for the next flush
+            shown.cancel()
             self._pending = pending + self._pending
+            return
+        self._disk_behind = True
+        # The next append goes at the end of the buffer as its didChange tells it (an
+        # editor may send it later, Neovim 0.7 150 ms later): without versions in the
+        # edit, an append placed from older text would land in the middle.
+        try:
+            await asyncio.wait_for(shown, APPLY_CONFIRM_SECONDS)
+        except TimeoutError:
+            log.info("no didChange for the transcript edit; appending after the buffer's text")
+
+    def opened(self, doc: OpenDocument) -> None:
+        """The editor opened the transcript: its buffer gets whatever it lacks with the
+        next flush. The editor may have read the file just before a flush wrote more of
+        it, so what it lacks is not always what is pending."""
+        if doc.uri != self.uri or doc is self._opened:
+            return  # not ours, or a settings refresh of a buffer already in step
+        self._opened = doc
+        if self.text.startswith(doc.text):
+            self._pending = self.text[len(doc.text) :]
+            if self._pending:
+                self.schedule(0)
 
     def closed(self, doc: OpenDocument) -> None:
         """The editor closed the transcript: write out what only its buffer had."""
@@ -188,7 +209,12 @@ class CommandChat:
         self.transcripts: dict[str, Transcript] = {}
         self.progress: dict[str, str] = {}  # progress token -> session id
         self._tasks: set[asyncio.Task[Any]] = set()
+        ls.documents.on_open.append(self._opened)
         ls.documents.on_close.append(self._closed)
+
+    def _opened(self, doc: OpenDocument) -> None:
+        for transcript in self.transcripts.values():
+            transcript.opened(doc)
 
     def _closed(self, doc: OpenDocument) -> None:
         for transcript in self.transcripts.values():

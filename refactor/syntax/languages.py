@@ -118,13 +118,31 @@ LANGUAGE_ID_ALIASES = {
 _lock = threading.Lock()
 
 
+# Languages whose files editors may rightly label with another member's id (a C header
+# edited as C++, a .js file as JSX): there the editor's id wins over the extension.
+FAMILIES = (
+    frozenset({"c", "cpp"}),
+    frozenset({"javascript", "javascriptreact", "typescript", "typescriptreact"}),
+)
+
+
 def language_for(path: str, language_id: str | None = None) -> str | None:
-    """The language of a document from the editor's language id, else its file name."""
+    """The language of a document: the editor's language id, unless the file's
+    extension names a language of another family (eglot 1.9 sends one id, that of its
+    first mode, for every mode a server entry lists: a .js file arrives as "python");
+    the file name alone when the id is unknown."""
+    by_extension = EXTENSIONS.get(PurePath(path).suffix.lower())
     if language_id:
         lang = LANGUAGE_ID_ALIASES.get(language_id.lower(), language_id.lower())
         if lang in GRAMMARS:
-            return lang
-    return EXTENSIONS.get(PurePath(path).suffix.lower())
+            if by_extension is None or by_extension == lang or _related(lang, by_extension):
+                return lang
+            return by_extension
+    return by_extension
+
+
+def _related(a: str, b: str) -> bool:
+    return any(a in family and b in family for family in FAMILIES)
 
 
 @cache

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ REPO = HERE.parents[1]
 SERVER_COMMAND = [sys.executable, "-m", "server"]
 RUN_TIMEOUT_S = 25  # the scripts give up on the server after 10 s
 OK_MARKER = "CLAUDE-LSP-E2E: OK"
+MODEL_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_")  # the model provider: only via extra_env
 
 BROKEN = "def f(:\n    pass\n\nclass A:\n    def m(self):\n        return 1\n"
 FIXED = BROKEN.replace("def f(:", "def f():")
@@ -72,10 +74,21 @@ class Workspace:
         return self.file.as_uri()
 
 
-def run_editor(argv: list[str], ws: Workspace, logs: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Run one scenario; return what the editor observed, or fail with all its output."""
+def run_editor(
+    argv: list[str],
+    ws: Workspace,
+    logs: tuple[Path, ...] = (),
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Run one scenario; return what the editor observed, or fail with all its output.
+
+    The editor, and so the server it starts, gets ``extra_env`` on top of a private HOME;
+    the model provider settings of the test run itself (an API key, a base URL) are not
+    passed on, so a scenario talks to the model only through what ``extra_env`` says."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(MODEL_ENV_PREFIXES)}
     env = {
-        **os.environ,
+        **inherited,
         "HOME": str(ws.home),
         "XDG_CONFIG_HOME": str(ws.home / ".config"),
         "XDG_CACHE_HOME": str(ws.home / ".cache"),
@@ -86,6 +99,7 @@ def run_editor(argv: list[str], ws: Workspace, logs: tuple[Path, ...] = ()) -> d
         "CLAUDE_LSP_E2E_ROOT": str(ws.root),
         "CLAUDE_LSP_E2E_FILE": str(ws.file),
         "CLAUDE_LSP_E2E_RESULT": str(ws.result),
+        **(extra_env or {}),
     }
     files = (ws.result, *logs)
     try:
@@ -96,12 +110,12 @@ def run_editor(argv: list[str], ws: Workspace, logs: tuple[Path, ...] = ()) -> d
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=RUN_TIMEOUT_S,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(
-            f"{argv[0]} did not finish within {RUN_TIMEOUT_S} s\n"
+            f"{argv[0]} did not finish within {timeout} s\n"
             + _report(argv, None, _text(exc.stdout), _text(exc.stderr), files)
         )
     report = _report(argv, proc.returncode, proc.stdout, proc.stderr, files)

@@ -6,6 +6,7 @@
 ;;   CLAUDE_LSP_E2E_FILE    the Python file to open (its folder is the workspace)
 ;;   CLAUDE_LSP_E2E_RESULT  where to write the JSON result
 ;;   CLAUDE_LSP_E2E_ELPA    optional: the folder holding eglot (default: Debian's)
+;;   CLAUDE_LSP_E2E_WAIT_MS optional: how long to wait for the server (default 10000)
 ;; A scenario calls `claude-lsp-e2e-run' with a function that returns an alist of what
 ;; the editor saw; the Python test asserts the exact values.  Errors end in
 ;; `(kill-emacs 1)' after writing {"ok": false, "error": ...} and the eglot buffers.
@@ -20,7 +21,9 @@
 (require 'json)
 (require 'cl-lib)
 
-(defconst claude-lsp-e2e-timeout 10.0 "Seconds to wait for the server.")
+(defconst claude-lsp-e2e-timeout
+  (/ (string-to-number (or (getenv "CLAUDE_LSP_E2E_WAIT_MS") "10000")) 1000.0)
+  "Seconds to wait for the server.")
 
 (defvar claude-lsp-e2e-published nil
   "The publishDiagnostics params received, newest first, as eglot parsed them.")

@@ -5,6 +5,7 @@
 --   CLAUDE_LSP_E2E_ROOT    the workspace folder
 --   CLAUDE_LSP_E2E_FILE    the Python file to open
 --   CLAUDE_LSP_E2E_RESULT  where to write the JSON result
+--   CLAUDE_LSP_E2E_WAIT_MS optional: how long to wait for the server (default 10000)
 -- A scenario calls `run(function(session, observed) ... end)`: the function fills
 -- `observed` with what the editor saw; the Python test asserts the exact values.
 -- An uncaught Lua error under `-c` still exits 0, so everything runs under pcall and a
@@ -12,7 +13,7 @@
 
 local M = {}
 
-local TIMEOUT_MS = 10000
+local TIMEOUT_MS = tonumber(os.getenv('CLAUDE_LSP_E2E_WAIT_MS') or '') or 10000
 
 local function env(name)
   local value = os.getenv(name)

@@ -75,3 +75,15 @@ async def test_several_changes_in_one_notification_on_a_crlf_document(client: La
     assert [(d.range.start.line, d.range.start.character, d.message) for d in diagnostics] == [
         (2, 4, "`(` was never closed")
     ]
+
+
+async def test_an_id_that_contradicts_the_extension(client: LanguageClient):
+    """eglot 1.9 labels every buffer of a multi-mode entry with its first mode's id: a
+    JavaScript file arriving as "python" is checked and outlined as JavaScript (no
+    pyflakes on it)."""
+    uri = open_document(
+        client, client.root / "mislabelled.js", "function go(a) {\n  return a +;\n}\n"
+    )
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    assert {d.source for d in diagnostics} == {"claude-lsp"}
+    assert await _symbols(client, uri) == [("go", 0)]
