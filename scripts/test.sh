@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: install the project with its dev tools into .venv, then lint,
-# type-check and run every test tier. `.ci/run` runs exactly this.
+# type-check and run every test tier, then the VS Code extension's own (typecheck,
+# lint, unit tests, build, package, end to end in code-server). `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -13,3 +14,4 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+(cd vscode-client && npm ci --no-audit --no-fund && PYTHON="$PWD/../.venv/bin/python" npm test)
