@@ -30,9 +30,17 @@ class SyntaxSettings:
 
 
 @dataclass(frozen=True)
+class PythonSettings:
+    # The project's interpreter (or its venv folder), e.g. the client's selected one;
+    # empty: a .venv/venv/env in the workspace, else $VIRTUAL_ENV.
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     syntax: SyntaxSettings = field(default_factory=SyntaxSettings)
+    python: PythonSettings = field(default_factory=PythonSettings)
 
 
 _KEYS = {
@@ -45,10 +53,13 @@ _KEYS = {
         "enable": ("enable", bool),
         "maxFileSize": ("max_file_size", int),
     },
+    "python": {
+        "path": ("path", str),
+    },
 }
 
 
-_EXPECTED = {bool: "true or false", int: "a non-negative integer"}
+_EXPECTED = {bool: "true or false", int: "a non-negative integer", str: "a string"}
 
 
 def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:

@@ -1,0 +1,89 @@
+"""The rope project for a workspace: its source folders and its environment, in order.
+
+rope resolves ``import pkg`` through its source folders, then ``sys.path`` *of the
+process it runs in*. Here the workspace's declared source folders (`layout`) come
+first, so ``pkg`` in a ``src/`` layout is the workspace's code and never an installed
+copy; the import path after them is the project interpreter's (`environment`), not
+claude-lsp's. Standard-library names resolve to the standard library first: a
+``tests/typing/`` folder does not hide ``typing``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rope.base.project import Project
+
+    from refactor.python.environment import Environment
+    from refactor.python.layout import Layout
+
+IGNORED = [
+    "*.pyc",
+    "*~",
+    ".ropeproject",
+    ".hg",
+    ".svn",
+    "_svn",
+    ".git",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "__pycache__",
+    "node_modules",
+    "build",
+    "dist",
+    "*.egg-info",
+]
+
+
+def open_project(root: str, fscommands: Any, layout: Layout, env: Environment) -> Project:
+    """A rope project on ``root`` that reads through ``fscommands`` and writes nothing."""
+    from rope.base import exceptions
+    from rope.base.project import Project, _find_module_in_folder, get_no_project
+
+    class WorkspaceProject(Project):  # type: ignore[misc]
+        def get_source_folders(self) -> list[Any]:
+            declared = [self.get_folder(r) for r in layout.relative_folders()]
+            found = [f for f in super().get_source_folders() if f not in declared]
+            return declared + found
+
+        _path_folders: list[Any] | None = None
+
+        def get_python_path_folders(self) -> list[Any]:
+            if self._path_folders is not None:
+                return self._path_folders
+            folders = []
+            for path in env.path:
+                if path in layout.source_folders:
+                    continue
+                try:
+                    folders.append(get_no_project().get_resource(path))
+                except exceptions.ResourceNotFoundError:
+                    continue
+            self._path_folders = folders
+            return folders
+
+        def find_module(self, modname: str, folder: Any = None) -> Any:
+            if modname.split(".", maxsplit=1)[0] in sys.stdlib_module_names:
+                for src in self.get_python_path_folders():
+                    module = _find_module_in_folder(src, modname)
+                    if module is not None:
+                        return module
+            return super().find_module(modname, folder)
+
+    return WorkspaceProject(
+        root,
+        fscommands=fscommands,
+        ropefolder=None,
+        ignored_resources=IGNORED,
+        save_objectdb=False,
+        save_history=False,
+        validate_objectdb=False,
+        automatic_soa=False,
+    )
