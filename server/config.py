@@ -43,7 +43,7 @@ class Settings:
     python: PythonSettings = field(default_factory=PythonSettings)
 
 
-_KEYS = {
+_KEYS: dict[str, dict[str, tuple[str, type]]] = {
     "diagnostics": {
         "enable": ("enable", bool),
         "debounceMs": ("debounce_ms", int),
@@ -59,7 +59,7 @@ _KEYS = {
 }
 
 
-_EXPECTED = {bool: "true or false", int: "a non-negative integer", str: "a string"}
+_EXPECTED: dict[type, str] = {bool: "true or false", int: "a non-negative integer", str: "a string"}
 
 
 def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
