@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 25  # modules or files per background indexing job
+SCAN_LIMIT = 1000  # files read to pick what to parse ahead (see `_parse_order`)
 # CPython's own regression tests: seconds of indexing, never what a user imports from.
 SKIPPED_PACKAGES = frozenset({"test"})
 
@@ -265,27 +266,28 @@ def index_path(root: str, environment: str = "") -> str:
 
 
 def build_index(workspace: PythonWorkspace, progress: Progress | None = None) -> Job[int]:
-    """Fill the autoimport index in the background; the job's result is the job count.
+    """Parse the workspace ahead and fill the autoimport index, in the background; the
+    job's result is the job count.
 
-    The first job lists what to index; it then queues one background job per chunk of
-    workspace files or external modules; each yields to foreground jobs between items.
+    The first job lists the work; it then queues one background job per chunk of
+    workspace modules to parse ahead (open documents first, `WARM_LIMIT` at most), then
+    of workspace files and external modules to index; each yields to foreground jobs
+    between items.
     """
 
     def plan(session: Session) -> int:
-        from rope.contrib.autoimport.defs import Source
+        from refactor.python.project import WARM_LIMIT
 
-        autoimport = _autoimport(session)
-        files = list(session.project.get_python_files())
-        packages = [
-            p.name
-            for p in autoimport._get_available_packages()
-            if not (p.name in SKIPPED_PACKAGES and p.source is Source.STANDARD)
-        ]
-        done = {p for p in autoimport._get_packages_from_cache()}
-        modules = [name for name in packages if name not in done]
+        # Nothing slow here (the index database is opened by the first chunk that
+        # needs it): a request that comes now waits for this job.
+        files = sorted(session.project.get_python_files(), key=lambda r: str(r.path))
+        modules = _available_packages(session)
+        # Parsing ahead comes first: it is what makes the first rename fast.
+        warm = _parse_order(session, files)[:WARM_LIMIT]
         chunks: list[tuple[str, list[Any]]] = [
-            ("files", files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)
+            ("parsing", warm[i : i + CHUNK]) for i in range(0, len(warm), CHUNK)
         ]
+        chunks += [("files", files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
         chunks += [("modules", modules[i : i + CHUNK]) for i in range(0, len(modules), CHUNK)]
         total = len(chunks)
         for number, (what, items) in enumerate(chunks, 1):
@@ -295,13 +297,62 @@ def build_index(workspace: PythonWorkspace, progress: Progress | None = None) ->
     return workspace.submit(plan, progress, background=True)
 
 
+def _parse_order(session: Session, files: list[Any]) -> list[Any]:
+    """Open documents first, then the files that mention their modules (what a rename
+    started in an open document reads), then the rest."""
+    opened = [r for r in files if session.workspace.buffer(session.path_of(r)) is not None]
+    names = {str(r.name).removesuffix(".py") for r in opened} - {"__init__"}
+    names |= {str(r.parent.name) for r in opened if r.name == "__init__.py"}
+    others = [r for r in files if r not in opened]
+    if len(others) > SCAN_LIMIT:  # too many to read now: their paths' order
+        return opened + others
+    related: list[Any] = []
+    rest: list[Any] = []
+    for resource in others:
+        try:
+            text = resource.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        (related if any(name in text for name in names) else rest).append(resource)
+    return opened + related + rest
+
+
+def _available_packages(session: Session) -> list[str]:
+    """The top-level modules of the project's environment (rope's
+    ``AutoImport._get_available_packages``, without opening the index)."""
+    from pathlib import Path
+
+    from rope.contrib.autoimport.defs import Source
+    from rope.contrib.autoimport.utils import get_package_tuple
+
+    names = list(sys.builtin_module_names)
+    for folder in session.project.get_python_path_folders():
+        try:
+            entries = sorted(Path(folder.real_path).iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            package = get_package_tuple(entry, session.project)
+            if package is None:
+                continue
+            if package.name in SKIPPED_PACKAGES and package.source is Source.STANDARD:
+                continue
+            names.append(package.name)
+    return list(dict.fromkeys(names))
+
+
 def _index_chunk(
     what: str, items: list[Any], number: int, total: int, progress: Progress | None
 ) -> Any:
     def run(session: Session) -> None:
-        autoimport = _autoimport(session)
         if progress is not None:
             progress("Indexing imports", f"{what} {number}/{total}", number * 100 // total)
+        if what == "parsing":
+            from refactor.python.project import warm
+
+            warm(session, items)
+            return
+        autoimport = _autoimport(session)
         try:
             for item in items:
                 session.yield_to_foreground()

@@ -10,6 +10,7 @@ claude-lsp's. Standard-library names resolve to the standard library first: a
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
 
     from refactor.python.environment import Environment
     from refactor.python.layout import Layout
+    from refactor.python.workspace import Session
+
+log = logging.getLogger(__name__)
+
+# Workspace modules parsed ahead, in the background (about 0.3 MB of memory each).
+WARM_LIMIT = 300
 
 IGNORED = [
     "*.pyc",
@@ -87,3 +94,23 @@ def open_project(root: str, fscommands: Any, layout: Layout, env: Environment) -
         validate_objectdb=False,
         automatic_soa=False,
     )
+
+
+def warm(session: Session, resources: list[Any]) -> None:
+    """Parse ``resources`` and compute their scope regions ahead (a background job).
+
+    A cold rename spends most of its time there: rope patches each module's syntax tree
+    with token offsets the first time it asks which scope holds an occurrence. Done
+    ahead, the first rename costs what a warm one does. Yields to requests after every
+    module; a module that does not parse is simply left cold.
+    """
+    from rope.base.exceptions import RopeError
+    from rope.refactor.patchedast import MismatchedTokenError
+
+    for resource in resources:
+        session.yield_to_foreground()
+        try:
+            scope = session.project.get_pymodule(resource).get_scope()
+            scope._calculate_scope_regions()  # rope caches it on the module's scope
+        except (RopeError, MismatchedTokenError, SyntaxError, ValueError, OSError) as error:
+            log.debug("not parsed ahead: %s (%s)", resource.path, error)

@@ -26,9 +26,10 @@ def _until(server: RawServer, done: Any) -> None:
             return
 
 
-def _indexing_reported(message: dict[str, Any]) -> bool:
+def _indexing_modules(message: dict[str, Any]) -> bool:
+    """Parsing ahead and the workspace files are done; installed modules are next."""
     value = message.get("params", {}).get("value", {}) if message.get("method") else {}
-    return message.get("method") == "$/progress" and value.get("kind") == "report"
+    return message.get("method") == "$/progress" and str(value.get("message")).startswith("modules")
 
 
 @pytest.mark.parametrize("wait_for_index", [False, True])
@@ -59,7 +60,7 @@ def test_exit_while_indexing_is_clean(
         },
     )
     if wait_for_index:
-        _until(server, _indexing_reported)
+        _until(server, _indexing_modules)
     code, stderr = server.close()
     errors = [line for line in stderr.splitlines() if " ERROR " in line or "Traceback" in line]
     assert code == 0
