@@ -85,6 +85,12 @@ def organized(text: str, layout: Layout) -> str:
         return text
     if result == text or _imports(result) == _imports(text):
         return text
+    if not _bindings_kept(text, result):
+        log.info(
+            "organize imports left a file alone: sorting would change which import "
+            "binds a name (a star import or a shadowed name)"
+        )
+        return text
     return result
 
 
@@ -97,6 +103,51 @@ def _imports(text: str) -> list[str] | None:
     return [
         ast.dump(node) for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
     ]
+
+
+_STAR = "*"
+
+
+def _units(text: str) -> list[tuple[tuple[Any, ...], str]]:
+    """Every imported name in text order: (identity, the name it binds or ``*``)."""
+    tree = ast.parse(text)
+    nodes = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    units: list[tuple[tuple[Any, ...], str]] = []
+    for node in nodes:
+        for alias in node.names:
+            identity: tuple[Any, ...]
+            if isinstance(node, ast.ImportFrom):
+                identity = (node.level, node.module, alias.name, alias.asname)
+                bound = _STAR if alias.name == "*" else alias.asname or alias.name
+            else:
+                identity = (None, alias.name, None, alias.asname)
+                bound = alias.asname or alias.name.split(".")[0]
+            units.append((identity, bound))
+    return units
+
+
+def _bindings_kept(old: str, new: str) -> bool:
+    """Whether every two imports that bind the same name (a star import binds them all)
+    keep their order: otherwise sorting changes which one wins."""
+    try:
+        before, after = _units(old), _units(new)
+    except (SyntaxError, ValueError):
+        return False
+    position = {identity: index for index, (identity, _) in enumerate(after)}
+    for i, (first, bound_first) in enumerate(before):
+        for second, bound_second in before[i + 1 :]:
+            if bound_first != bound_second and _STAR not in (bound_first, bound_second):
+                continue
+            if first == second or first not in position or second not in position:
+                continue  # a duplicate isort dropped
+            if first[0] is None and second[0] is None and bound_first != _STAR:
+                continue  # ``import a`` and ``import a.b`` bind the same module
+            if position[first] > position[second]:
+                return False
+    return True
 
 
 def config_for(layout: Layout) -> Any:

@@ -11,6 +11,7 @@ claude-lsp's. Standard-library names resolve to the standard library first: a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 # Workspace modules parsed ahead, in the background (about 0.3 MB of memory each).
 WARM_LIMIT = 300
+# Larger modules are left cold: they are generated data more often than code, and rope
+# needs seconds per 100 KB for them (idna's 240 KB table module: 30 s), in one step.
+WARM_MAX_BYTES = 100_000
 
 IGNORED = [
     "*.pyc",
@@ -102,7 +106,8 @@ def warm(session: Session, resources: list[Any]) -> None:
     A cold rename spends most of its time there: rope patches each module's syntax tree
     with token offsets the first time it asks which scope holds an occurrence. Done
     ahead, the first rename costs what a warm one does. Yields to requests after every
-    module; a module that does not parse is simply left cold.
+    module; a module that does not parse, or is larger than `WARM_MAX_BYTES`, is left
+    cold.
     """
     from rope.base.exceptions import RopeError
     from rope.refactor.patchedast import MismatchedTokenError
@@ -110,6 +115,8 @@ def warm(session: Session, resources: list[Any]) -> None:
     for resource in resources:
         session.yield_to_foreground()
         try:
+            if os.path.getsize(resource.real_path) > WARM_MAX_BYTES:
+                continue
             scope = session.project.get_pymodule(resource).get_scope()
             scope._calculate_scope_regions()  # rope caches it on the module's scope
         except (RopeError, MismatchedTokenError, SyntaxError, ValueError, OSError) as error:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from refactor.python.edits import RefactorError
 from refactor.python.environment import find_interpreter, stdlib_only
 from refactor.python.imports import _autoimport, _index_package, import_candidates
 from refactor.python.layout import discover
@@ -187,3 +188,16 @@ def test_the_setting_wins_and_a_venv_folder_is_accepted(tmp_path: Path) -> None:
     )
     assert find_interpreter(str(tmp_path), "elsewhere") == str(tmp_path / "elsewhere/bin/python")
     assert find_interpreter(str(tmp_path), "no-such-python") is None
+
+
+def test_a_module_is_renamed_from_an_import_only_when_it_is_the_workspaces(
+    src_layout: PythonWorkspace,
+) -> None:
+    root = Path(src_layout.root)
+    _write(root, {"src/mypkg/json.py": "X = 1\n", "src/mypkg/use.py": "import json\n"})
+    use, test = root / "src/mypkg/use.py", root / "tests/test_core.py"
+    with pytest.raises(RefactorError, match="module outside the workspace"):
+        src_layout.run(lambda s: rename(s, str(use), Position(0, 8), "json2"))
+    edit = src_layout.run(lambda s: rename(s, str(test), Position(0, 12), "engine"))
+    assert edit.renames == [(str(root / "src/mypkg/core.py"), str(root / "src/mypkg/engine.py"))]
+    assert str(test) in edit.changes

@@ -132,3 +132,25 @@ def test_this_repository_is_sorted_already() -> None:
         for path in sorted((REPO / folder).rglob("*.py")):
             text = path.read_text(encoding="utf-8")
             assert organized(text, layout) == text, path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # star imports: which module's ``partial`` wins depends on the order
+        "from .itertools import *\n\nfrom .functools import *\n\n"
+        "from functools import partial, reduce\n",
+        # a shadowed name: the later import wins
+        "from json import loads\nfrom ujson import loads\n\nprint(loads)\n",
+        "from b import thing as x\nfrom a import x\n\nprint(x)\n",
+    ],
+)
+def test_order_that_decides_a_binding_is_kept(tmp_path: Path, text: str) -> None:
+    assert _organize(tmp_path, text) == text
+
+
+def test_imports_that_bind_different_names_are_still_sorted(tmp_path: Path) -> None:
+    text = "import os.path\nimport json\nimport os\n\nprint(os, json)\n"
+    assert (
+        _organize(tmp_path, text) == "import json\nimport os\nimport os.path\n\nprint(os, json)\n"
+    )
