@@ -177,34 +177,63 @@ def rename_method(root: Path, code: list[Path], every: list[Path]) -> Target | N
     )
 
 
+def _dotted(source_root: Path, path: Path) -> str:
+    parts = list(path.relative_to(source_root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported(source_root: Path, path: Path, node: ast.ImportFrom | ast.Import) -> set[str]:
+    """The modules an import statement may import (``from a import b``: a and a.b)."""
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names}
+    base = node.module or ""
+    if node.level:
+        try:
+            package = _dotted(source_root, path).split(".")
+        except ValueError:
+            return set()
+        if path.name != "__init__.py":
+            package = package[:-1]
+        package = package[: len(package) - (node.level - 1)]
+        base = ".".join([*package, *([node.module] if node.module else [])])
+    return {base, *(f"{base}.{a.name}" for a in node.names)}
+
+
 def rename_module(root: Path, code: list[Path], every: list[Path]) -> Target | None:
-    modules = {p.stem: p for p in code if p.name != "__init__.py" and p.stem.isidentifier()}
-    best, score = None, 0
-    for stem, module_path in modules.items():
-        importers = []
-        for path in every:
-            tree = parse(path)
-            for node in ast.walk(tree) if tree else []:
-                if isinstance(node, ast.ImportFrom) and node.module:
-                    parts = node.module.split(".")
-                    if stem in parts or any(a.name == stem for a in node.names):
-                        importers.append((path, node))
-                        break
-                if isinstance(node, ast.Import) and any(
-                    stem in a.name.split(".") for a in node.names
-                ):
-                    importers.append((path, node))
-                    break
-        if len(importers) > score and importers[0][0] != module_path:
-            best, score = (stem, importers[0]), len(importers)
-    if best is None:
+    """The workspace module imported by the most files, renamed at its first import."""
+    source_root = root / code_root_of(root, code)
+    modules = {
+        _dotted(source_root, p): p
+        for p in code
+        if p.name != "__init__.py" and p.stem.isidentifier()
+    }
+    importers: dict[str, list[tuple[Path, ast.stmt]]] = {}
+    for path in every:
+        tree = parse(path)
+        for node in ast.walk(tree) if tree else []:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                for dotted in _imported(source_root, path, node) & modules.keys():
+                    seen = importers.setdefault(dotted, [])
+                    if path not in [p for p, _ in seen] and path != modules[dotted]:
+                        seen.append((path, node))
+    if not importers:
         return None
-    stem, (path, node) = best
-    column = _name_column(path, node.lineno, stem)
+    dotted = max(sorted(importers), key=lambda d: len(importers[d]))
+    path, node = importers[dotted][0]
+    stem = dotted.rsplit(".", 1)[-1]
+    column = _name_column(path, node.lineno, stem, node.col_offset)
     if column is None:
         return None
     where = path.relative_to(root)
-    return Target(path, (node.lineno - 1, column), name=stem, label=f"{stem} (at {where})")
+    return Target(path, (node.lineno - 1, column), name=stem, label=f"{dotted} (at {where})")
+
+
+def code_root_of(root: Path, code: list[Path]) -> Path:
+    """The folder the package is imported from (``src`` or the root), relative."""
+    package = min(code, key=lambda p: len(p.parts)).parent
+    while (package.parent / "__init__.py").exists():
+        package = package.parent
+    return package.parent.relative_to(root)
 
 
 def _functions(code: list[Path]) -> Iterator[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
