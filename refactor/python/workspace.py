@@ -54,6 +54,9 @@ T = TypeVar("T")
 # (title, message, percent or None); called on the worker thread.
 Progress = Callable[[str, str | None, int | None], None]
 
+# Files that declare the project's layout (see `refactor.python.layout`).
+_DECLARATIONS = ("pyproject.toml", "setup.cfg", "setup.py")
+
 # Queue priorities: lower runs first; FIFO within one priority.
 _CLOSE, FOREGROUND, BACKGROUND = -1, 0, 1
 
@@ -243,12 +246,18 @@ class PythonWorkspace:
             return self._buffers.get(os.path.realpath(path))
 
     def files_changed(self, paths: list[str] | None = None) -> None:
-        """Files changed on disk (``None``: anything may have changed, revalidate all)."""
+        """Files changed on disk (``None``: anything may have changed, revalidate all).
+
+        A changed project declaration (``pyproject.toml``, ``setup.cfg``, ``setup.py``
+        at the root) may move the source folders: the next job opens a new project."""
         with self._lock:
             if paths is None:
                 self._pending_validate = True
-            else:
-                self._pending_changed.update(os.path.realpath(p) for p in paths)
+                return
+            self._pending_changed.update(os.path.realpath(p) for p in paths)
+            declarations = {os.path.join(self.root, n) for n in _DECLARATIONS}
+            if declarations & {os.path.realpath(p) for p in paths}:
+                self._reset = True
 
     def submit(
         self,

@@ -201,3 +201,17 @@ def test_a_module_is_renamed_from_an_import_only_when_it_is_the_workspaces(
     edit = src_layout.run(lambda s: rename(s, str(test), Position(0, 12), "engine"))
     assert edit.renames == [(str(root / "src/mypkg/core.py"), str(root / "src/mypkg/engine.py"))]
     assert str(test) in edit.changes
+
+
+def test_a_changed_declaration_moves_the_source_folders(tmp_path: Path) -> None:
+    _write(tmp_path, {"code/pkg/__init__.py": "", "code/pkg/mod.py": "def f():\n    pass\n"})
+    workspace = PythonWorkspace(str(tmp_path))
+    try:
+        workspace.run(lambda s: None)
+        assert workspace.layout is not None and workspace.layout.relative_folders() == []
+        _write(tmp_path, {"pyproject.toml": '[tool.setuptools]\npackage-dir = {"" = "code"}\n'})
+        workspace.files_changed([str(tmp_path / "pyproject.toml")])
+        workspace.run(lambda s: None)
+        assert workspace.layout.relative_folders() == ["code"]
+    finally:
+        workspace.close()
