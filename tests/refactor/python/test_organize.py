@@ -154,3 +154,18 @@ def test_imports_that_bind_different_names_are_still_sorted(tmp_path: Path) -> N
     assert (
         _organize(tmp_path, text) == "import json\nimport os\nimport os.path\n\nprint(os, json)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import os\nfrom __future__ import annotations\n",  # what an inlined import did
+        "def f():\n    pass\n\n\nreturn 1\n",
+        "break\n",
+    ],
+)
+def test_results_must_compile_not_only_parse(text: str) -> None:
+    from refactor.python.edits import syntax_problem
+
+    assert syntax_problem(text, "/ws/mod.py") is not None
+    assert syntax_problem("from __future__ import annotations\nimport os\n") is None
