@@ -41,10 +41,18 @@ class AgentSettings:
 
 
 @dataclass(frozen=True)
+class PythonSettings:
+    # The project's interpreter (or its venv folder), e.g. the client's selected one;
+    # empty: a .venv/venv/env in the workspace, else $VIRTUAL_ENV.
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     syntax: SyntaxSettings = field(default_factory=SyntaxSettings)
     agent: AgentSettings = field(default_factory=AgentSettings)
+    python: PythonSettings = field(default_factory=PythonSettings)
 
 
 _KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
@@ -68,6 +76,9 @@ _KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
         "reviewEdits": ("review_edits", bool),
         "closedFiles": ("closed_files", ("editor", "disk")),
     },
+    "python": {
+        "path": ("path", str),
+    },
 }
 
 Kind = type | tuple[str, ...]
@@ -79,9 +90,11 @@ _EXPECTED: dict[Any, str] = {
 }
 
 
-def _valid(item: Any, kind: Kind, optional: bool) -> bool:
+def _valid(item: Any, kind: Kind, default: Any) -> bool:
+    """``item`` fits ``kind``; None only where the default is None, an empty string
+    only where the default is one."""
     if item is None:
-        return optional
+        return default is None
     if isinstance(kind, tuple):
         return item in kind
     if kind is float:
@@ -89,7 +102,7 @@ def _valid(item: Any, kind: Kind, optional: bool) -> bool:
     if kind is int:
         return isinstance(item, int) and not isinstance(item, bool) and item >= 0
     if kind is str:
-        return isinstance(item, str) and bool(item.strip())
+        return isinstance(item, str) and (bool(item.strip()) or default == "")
     return isinstance(item, kind)
 
 
@@ -119,7 +132,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
                 continue
             attr, kind = keys[key]
             default = next(f.default for f in fields(current) if f.name == attr)
-            if not _valid(item, kind, optional=default is None):
+            if not _valid(item, kind, default):
                 expected = (
                     "one of " + ", ".join(kind) if isinstance(kind, tuple) else _EXPECTED[kind]
                 )

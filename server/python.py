@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCE = "pyflakes"
+EXIT_WAIT = 3.0  # seconds the workers get to finish their current job at exit
 T = TypeVar("T")
 
 _tasks: set[asyncio.Future[None]] = set()  # background indexing, kept referenced
@@ -63,7 +64,10 @@ def root_for(ls: ClaudeLanguageServer, path: str) -> str:
 def workspace_for(ls: ClaudeLanguageServer, path: str) -> PythonWorkspace:
     from refactor.python import workspace
 
-    python_workspace = workspace.workspace_for(root_for(ls, path))
+    interpreter = ls.settings.python.path or None
+    python_workspace = workspace.workspace_for(root_for(ls, path), interpreter)
+    if python_workspace.set_python_path(interpreter):
+        python_workspace.state["indexing"] = False  # another environment: index it anew
     if not python_workspace.state.get("indexing"):
         python_workspace.state["indexing"] = True
         # The first Python document: load the code-action listing off the loop now, so
@@ -112,10 +116,15 @@ class _Reporter:
         value = lsp.WorkDoneProgressReport(
             message=message or title, percentage=None if percent is None else int(percent)
         )
-        self._loop.call_soon_threadsafe(self._ls.work_done_progress.report, self._token, value)
+        self._loop.call_soon_threadsafe(self._send_report, value)
+
+    def _send_report(self, value: lsp.WorkDoneProgressReport) -> None:
+        if not self._ls.shutting_down:  # after exit the transport is closed
+            self._ls.work_done_progress.report(self._token, value)
 
     def end(self) -> None:
-        self._ls.work_done_progress.end(self._token, lsp.WorkDoneProgressEnd())
+        if not self._ls.shutting_down:
+            self._ls.work_done_progress.end(self._token, lsp.WorkDoneProgressEnd())
 
 
 async def _progress(
@@ -308,12 +317,23 @@ def to_lsp_edit(
     return lsp.WorkspaceEdit(document_changes=changes)
 
 
+def _exit(ls: ClaudeLanguageServer, params: None) -> None:
+    """Before pygls closes the transport and exits: nothing may send any more, and the
+    workers stop (queued jobs cancelled, the running one given a moment) and close the
+    import index, so no sqlite transaction or ``-journal`` file is left behind."""
+    from refactor.python import workspace
+
+    ls.shutting_down = True
+    workspace.close_all(wait=True, timeout=EXIT_WAIT)
+
+
 def register(server: ClaudeLanguageServer) -> None:
     """Buffers, pyflakes diagnostics, and the Python code actions and rename."""
     from server import code_actions, rename
 
     code_actions.register(server)
     rename.register(server)
+    server.feature(lsp.EXIT)(_exit)
     server.documents.on_open.append(lambda doc: _buffer_changed(server, doc, first=True))
     server.documents.on_change.append(lambda doc: _buffer_changed(server, doc, first=False))
     server.documents.on_close.append(lambda doc: _buffer_closed(server, doc))

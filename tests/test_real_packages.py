@@ -1,11 +1,12 @@
-"""Real-world proof (issue 3): refactor real PyPI packages through the LSP, then run
-their own test suites. Slow and needs PyPI: runs only with ``CLAUDE_LSP_REAL_PACKAGES=1``.
+"""Real-world proof (issues 3 and 9): every refactoring through the LSP on real PyPI
+packages, then their own test suites. Slow and needs PyPI: runs only with
+``CLAUDE_LSP_REAL_PACKAGES=1``.
 
 Each package gets its own ``python -m bench.real_packages --packages NAME`` run: the
-sdist is downloaded into a temp dir, its tests run for a baseline, a widely used function
-is renamed (``textDocument/rename``) and a function body extracted (``codeAction`` +
-``codeAction/resolve``), the edits are written to disk, and the suite must pass as
-before; the rename must also leave no ``__all__`` entry naming the old function.
+sdist is downloaded into a temp dir, its tests run for a baseline, then each operation
+(renames, extracts, inlines, fix all, organize imports on every file) runs on a fresh
+copy and the suite runs again. No operation may be wrong: applied edits keep every
+file parsing and the suite as green as before; a refusal is fine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.timeout(1200)
+@pytest.mark.timeout(2400)
 @pytest.mark.parametrize("name", [p.name for p in PACKAGES])
 def test_refactored_package_still_passes_its_tests(name: str, tmp_path: Path) -> None:
     record = tmp_path / "result.json"
@@ -47,17 +48,13 @@ def test_refactored_package_still_passes_its_tests(name: str, tmp_path: Path) ->
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=1150,
+        timeout=2350,
         check=False,
     )
     assert record.exists(), result.stderr[-4000:]
     (outcome,) = json.loads(record.read_text())
     report = result.stdout + "\n" + result.stderr[-3000:]
-    assert not outcome["problems"], report
-    assert outcome["rename_files"] >= 2, report
-    assert outcome["stale_all"] == [], report
-    before, after = outcome["before"], outcome["after"]
-    assert before["passed"] > 0, report
-    assert after["passed"] == before["passed"], report
-    assert after["failed"] + after["errors"] <= before["failed"] + before["errors"], report
-    assert outcome["ok"], report
+    assert outcome["baseline"]["passed"] > 0, report
+    wrong = [r for r in outcome["results"] if r["status"] == "WRONG"]
+    assert wrong == [], report
+    assert any(r["status"] == "green" for r in outcome["results"]), report

@@ -1,4 +1,5 @@
-"""Imports: organize, fix all, and add a missing import found by rope's autoimport.
+"""Imports: organize (isort, see `organize`), fix all, and add a missing import found by
+rope's autoimport.
 
 All functions here run on the workspace's worker thread (they take a `Session`).
 Organize and fix all return an *empty* edit when there is nothing to do, so running
@@ -19,10 +20,12 @@ import logging
 import os
 import re
 import sqlite3
+import sys
 from typing import TYPE_CHECKING, Any
 
 from refactor.python.checks import remove_unused_imports
 from refactor.python.edits import (
+    Cancelled,
     RefactorError,
     WorkspaceEdit,
     apply_edits,
@@ -31,6 +34,8 @@ from refactor.python.edits import (
     normalize_newlines,
     syntax_problem,
 )
+from refactor.python.environment import is_stdlib
+from refactor.python.layout import TEST_FOLDERS
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Job, Progress, PythonWorkspace, Session
@@ -38,12 +43,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 25  # modules or files per background indexing job
+SCAN_LIMIT = 1000  # files read to pick what to parse ahead (see `_parse_order`)
 # CPython's own regression tests: seconds of indexing, never what a user imports from.
 SKIPPED_PACKAGES = frozenset({"test"})
 
 
 def organize_imports(session: Session, path: str) -> WorkspaceEdit:
-    """Sort imports and drop duplicates (no removal of unused ones)."""
+    """Sort imports with isort as the project configures it (no removal of unused ones);
+    no edit at all when they are in order already."""
     text = session.read(path)
     return _edit(session, path, text, _organized(session, path, text))
 
@@ -67,52 +74,13 @@ def fix_text(session: Session, path: str, text: str) -> str:
 
 
 def _organized(session: Session, path: str, text: str) -> str:
-    from rope.base import libutils
-    from rope.refactor.importutils import ImportTools
+    from refactor.python.layout import discover
+    from refactor.python.organize import organized
 
     if syntax_problem(text, path) is not None:
         return text
-    head, tail = _leading_imports(text)
-    if not head:
-        return text
-    pymodule = libutils.get_string_module(session.project, head, session.resource(path))
-    result = ImportTools(session.project).organize_imports(pymodule, unused=False, selfs=False)
-    if result is None:
-        return text
-    if not tail:
-        return str(result)
-    return str(result).rstrip("\n") + "\n" + tail
-
-
-def _leading_imports(text: str) -> tuple[str, str]:
-    """``text`` split into what organize may reorder and what it must leave alone.
-
-    rope hoists every module-level import to the top, across any statement between
-    them: an import after ``sys.path.insert(...)``, ``matplotlib.use(...)`` or a
-    ``try: import x except ImportError`` would then run before it. Like isort and ruff,
-    only the leading block (docstring, imports) is sorted when imports come later; the
-    head ends with its last import's line. With no late import, rope sees everything.
-    """
-    body = ast.parse(text).body
-    start = 1 if body and _is_docstring(body[0]) else 0
-    lead = start
-    while lead < len(body) and isinstance(body[lead], ast.Import | ast.ImportFrom):
-        lead += 1
-    if not any(isinstance(n, ast.Import | ast.ImportFrom) for n in body[lead:]):
-        return text, ""
-    if lead == start:
-        return "", text
-    lines = text.split("\n")
-    end = body[lead - 1].end_lineno or body[lead - 1].lineno
-    return "\n".join(lines[:end]) + "\n", "\n".join(lines[end:])
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
+    layout = session.workspace.layout or discover(session.workspace.root)
+    return organized(text, layout)
 
 
 def _edit(session: Session, path: str, old: str, new: str) -> WorkspaceEdit:
@@ -132,20 +100,49 @@ def _edit(session: Session, path: str, old: str, new: str) -> WorkspaceEdit:
 
 
 def import_candidates(session: Session, path: str, name: str, limit: int = 5) -> list[str]:
-    """Modules that define ``name`` (workspace, then stdlib, then packages), not ``path``."""
-    from rope.base import libutils
-
-    own = libutils.modname(session.resource(path))
-    autoimport = _autoimport(session)
-    modules = [_public(m) for m in autoimport.get_modules(name)]
-    found = [m for m in dict.fromkeys(modules) if m and m != own]
-    if not found:
+    """Modules to import ``name`` from, best first: a standard-library module called
+    ``name``, then modules that define it, ranked standard library → workspace (by
+    import path) → third-party (the project's environment). Never ``path`` itself, never
+    a path through a source folder (``src.pkg.mod``), never CPython's own test suite."""
+    layout = session.workspace.layout
+    own = _module_name(session, path)
+    found: list[str] = []
+    if name in sys.stdlib_module_names and not name.startswith("_"):
+        found.append(name)  # ``import itertools``
+    if layout is not None and name in layout.first_party:
+        found.append(name)  # a workspace package or top-level module
+    modules = [_public(m) for m in _autoimport(session).get_modules(name)]
+    found += [m for m in modules if m]
+    if not any(_rank(session, m) == 1 for m in found if m != name):
         # The index may not have reached the workspace yet (it builds in the background
         # and yields to requests like this one): look for the definition directly.
-        found = [m for m in _defining_modules(session, name) if m != own]
-    # rope lists by source (workspace, stdlib, packages); test suites come last
-    found.sort(key=lambda m: m.split(".")[0] in ("test", "tests"))
-    return found[:limit]
+        found += _defining_modules(session, name)
+    usable = [
+        m
+        for m in dict.fromkeys(found)
+        if m != own
+        and not (layout is not None and layout.is_source_prefix(m))
+        and not (m.split(".")[0] in SKIPPED_PACKAGES and is_stdlib(m))
+    ]
+    usable.sort(key=lambda m: (_rank(session, m), m.split(".")[0] in TEST_FOLDERS))
+    return usable[:limit]
+
+
+def _rank(session: Session, module: str) -> int:
+    """0 for the standard library, 1 for the workspace, 2 for installed packages."""
+    layout = session.workspace.layout
+    top = module.split(".", maxsplit=1)[0]
+    if layout is not None and (top in layout.first_party or top in TEST_FOLDERS):
+        return 1
+    return 0 if is_stdlib(module) else 2
+
+
+def _module_name(session: Session, path: str) -> str:
+    from rope.base import libutils
+
+    layout = session.workspace.layout
+    name = layout.module_name(path) if layout is not None else None
+    return name or str(libutils.modname(session.resource(path)))
 
 
 def _blank_line_after_imports(source: str) -> str:
@@ -171,8 +168,6 @@ def _blank_line_after_imports(source: str) -> str:
 def _defining_modules(session: Session, name: str) -> list[str]:
     """Workspace modules with a top-level ``def``/``class``/assignment of ``name``
     (a text scan of the files that mention it; each found file is indexed on the way)."""
-    from rope.base import libutils
-
     definition = re.compile(
         rf"^(?:(?:async\s+)?def|class)\s+{re.escape(name)}\b|^{re.escape(name)}\s*(?::|=(?!=))",
         re.MULTILINE,
@@ -185,7 +180,7 @@ def _defining_modules(session: Session, name: str) -> list[str]:
         except (OSError, UnicodeDecodeError, ValueError):
             continue
         if name in text and definition.search(text):
-            found.append(str(libutils.modname(resource)))
+            found.append(_module_name(session, session.path_of(resource)))
             _autoimport(session).update_resource(resource)
     return sorted(found, key=lambda m: (m.count("."), m))
 
@@ -232,48 +227,67 @@ def _autoimport(session: Session) -> Any:
 def _open_index(session: Session) -> Any:
     from rope.contrib.autoimport.sqlite import AutoImport
 
-    path = index_path(session.workspace.root)
+    environment = session.workspace.environment
+    path = index_path(session.workspace.root, environment.key if environment else "")
+    layout = session.workspace.layout
 
     class PersistentAutoImport(AutoImport):  # type: ignore[misc]
         @classmethod
         def create_database_connection(cls, *, project: Any = None, memory: bool = False) -> Any:
             return sqlite3.connect(path)
 
+        def _resource_to_module(self, resource: Any, underlined: bool = False) -> Any:
+            """A workspace file under its import path (``pkg.mod``, not ``src.pkg.mod``)."""
+            module = super()._resource_to_module(resource, underlined)
+            name = layout.module_name(resource.real_path) if layout is not None else None
+            return module._replace(modname=name) if name else module
+
     return PersistentAutoImport(session.project, observe=True, memory=False)
 
 
-def index_path(root: str) -> str:
-    """Where the autoimport index for ``root`` lives (under the user cache dir)."""
+def close_index(autoimport: Any) -> None:
+    """Commit and close the index database (on the worker thread that opened it), so no
+    transaction is left open and sqlite removes its ``-journal`` file."""
+    try:
+        autoimport.close()
+    except sqlite3.Error as error:
+        log.warning("closing the autoimport index failed: %s", error)
+
+
+def index_path(root: str, environment: str = "") -> str:
+    """Where the autoimport index for ``root`` and its environment lives (user cache)."""
     import platformdirs
 
     folder = os.path.join(platformdirs.user_cache_dir("claude-lsp"), "autoimport")
     os.makedirs(folder, exist_ok=True)
-    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
+    key = os.path.realpath(root) + "\0" + environment
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return os.path.join(folder, f"{digest}.db")
 
 
 def build_index(workspace: PythonWorkspace, progress: Progress | None = None) -> Job[int]:
-    """Fill the autoimport index in the background; the job's result is the job count.
+    """Parse the workspace ahead and fill the autoimport index, in the background; the
+    job's result is the job count.
 
-    The first job lists what to index; it then queues one background job per chunk of
-    workspace files or external modules; each yields to foreground jobs between items.
+    The first job lists the work; it then queues one background job per chunk of
+    workspace modules to parse ahead (open documents first, `WARM_LIMIT` at most), then
+    of workspace files and external modules to index; each yields to foreground jobs
+    between items.
     """
 
     def plan(session: Session) -> int:
-        from rope.contrib.autoimport.defs import Source
+        from refactor.python.project import WARM_LIMIT
 
-        autoimport = _autoimport(session)
-        files = list(session.project.get_python_files())
-        packages = [
-            p.name
-            for p in autoimport._get_available_packages()
-            if not (p.name in SKIPPED_PACKAGES and p.source is Source.STANDARD)
-        ]
-        done = {p for p in autoimport._get_packages_from_cache()}
-        modules = [name for name in packages if name not in done]
+        # Nothing slow here (the index database is opened by the first chunk that
+        # needs it): a request that comes now waits for this job.
+        files = sorted(session.project.get_python_files(), key=lambda r: str(r.path))
+        modules = _available_packages(session)
+        # Parsing ahead comes first: it is what makes the first rename fast.
+        warm = _parse_order(session, files)[:WARM_LIMIT]
         chunks: list[tuple[str, list[Any]]] = [
-            ("files", files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)
+            ("parsing", warm[i : i + CHUNK]) for i in range(0, len(warm), CHUNK)
         ]
+        chunks += [("files", files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
         chunks += [("modules", modules[i : i + CHUNK]) for i in range(0, len(modules), CHUNK)]
         total = len(chunks)
         for number, (what, items) in enumerate(chunks, 1):
@@ -283,13 +297,62 @@ def build_index(workspace: PythonWorkspace, progress: Progress | None = None) ->
     return workspace.submit(plan, progress, background=True)
 
 
+def _parse_order(session: Session, files: list[Any]) -> list[Any]:
+    """Open documents first, then the files that mention their modules (what a rename
+    started in an open document reads), then the rest."""
+    opened = [r for r in files if session.workspace.buffer(session.path_of(r)) is not None]
+    names = {str(r.name).removesuffix(".py") for r in opened} - {"__init__"}
+    names |= {str(r.parent.name) for r in opened if r.name == "__init__.py"}
+    others = [r for r in files if r not in opened]
+    if len(others) > SCAN_LIMIT:  # too many to read now: their paths' order
+        return opened + others
+    related: list[Any] = []
+    rest: list[Any] = []
+    for resource in others:
+        try:
+            text = resource.read()
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        (related if any(name in text for name in names) else rest).append(resource)
+    return opened + related + rest
+
+
+def _available_packages(session: Session) -> list[str]:
+    """The top-level modules of the project's environment (rope's
+    ``AutoImport._get_available_packages``, without opening the index)."""
+    from pathlib import Path
+
+    from rope.contrib.autoimport.defs import Source
+    from rope.contrib.autoimport.utils import get_package_tuple
+
+    names = list(sys.builtin_module_names)
+    for folder in session.project.get_python_path_folders():
+        try:
+            entries = sorted(Path(folder.real_path).iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            package = get_package_tuple(entry, session.project)
+            if package is None:
+                continue
+            if package.name in SKIPPED_PACKAGES and package.source is Source.STANDARD:
+                continue
+            names.append(package.name)
+    return list(dict.fromkeys(names))
+
+
 def _index_chunk(
     what: str, items: list[Any], number: int, total: int, progress: Progress | None
 ) -> Any:
     def run(session: Session) -> None:
-        autoimport = _autoimport(session)
         if progress is not None:
             progress("Indexing imports", f"{what} {number}/{total}", number * 100 // total)
+        if what == "parsing":
+            from refactor.python.project import warm
+
+            warm(session, items)
+            return
+        autoimport = _autoimport(session)
         try:
             for item in items:
                 session.yield_to_foreground()
@@ -297,10 +360,32 @@ def _index_chunk(
                     if what == "files":
                         autoimport.update_resource(item, commit=False)
                     else:
-                        autoimport.generate_modules_cache([item], single_thread=True)
+                        _index_package(session, autoimport, item)
+                except Cancelled:
+                    raise
                 except Exception as error:  # one bad file or package must not stop it
                     log.warning("autoimport indexing of %s failed: %s", item, error)
         finally:
             autoimport.connection.commit()
 
     return run
+
+
+def _index_package(session: Session, autoimport: Any, modname: str) -> None:
+    """rope's ``generate_modules_cache([modname])``, yielding to foreground jobs after
+    every module file: a big package (``email``, ``numpy``) never makes a request wait."""
+    from rope.contrib.autoimport.parse import get_names
+    from rope.contrib.autoimport.sqlite import filter_packages
+    from rope.contrib.autoimport.utils import get_files
+
+    package = autoimport._find_package_path(modname)
+    if package is None:
+        return
+    existing = autoimport._get_packages_from_cache()
+    if not list(filter_packages([package], autoimport.underlined, existing)):
+        return
+    autoimport._add_packages([package])
+    for module in get_files(package, autoimport.underlined):
+        session.yield_to_foreground()
+        for name in get_names(module, package):
+            autoimport._add_name(name)

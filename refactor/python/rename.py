@@ -117,7 +117,9 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
     offset = offset_at(text, position)
     refactoring = Rename(session.project, resource, offset)
     is_module = _is_module(refactoring)
-    if not refactoring.is_method() and not is_module:
+    if is_module:
+        _check_module(session, refactoring)
+    elif not refactoring.is_method():
         _check_definition(session, refactoring, new_name)
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(
@@ -239,6 +241,15 @@ def _is_module(refactoring: Any) -> bool:
     pyname = refactoring.old_pyname
     obj = pyname.get_object() if pyname is not None else None
     return isinstance(obj, pyobjects.AbstractModule)
+
+
+def _check_module(session: Session, refactoring: Any) -> None:
+    """Refuse renaming a module that is not the workspace's (``import operator`` is the
+    standard library's even when a ``curried/operator.py`` exists): rope would rewrite
+    every import of it and rename no file."""
+    resource = refactoring.old_pyname.get_object().get_resource()
+    if resource is None or not session.workspace.contains(resource.real_path):
+        raise RefactorError(f"{refactoring.old_name!r} is a module outside the workspace")
 
 
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:

@@ -33,6 +33,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     from rope.base.project import Project
     from rope.base.resources import File
 
+    from refactor.python.environment import Environment
+    from refactor.python.layout import Layout
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -50,30 +54,11 @@ T = TypeVar("T")
 # (title, message, percent or None); called on the worker thread.
 Progress = Callable[[str, str | None, int | None], None]
 
+# Files that declare the project's layout (see `refactor.python.layout`).
+_DECLARATIONS = ("pyproject.toml", "setup.cfg", "setup.py")
+
 # Queue priorities: lower runs first; FIFO within one priority.
 _CLOSE, FOREGROUND, BACKGROUND = -1, 0, 1
-
-IGNORED = [
-    "*.pyc",
-    "*~",
-    ".ropeproject",
-    ".hg",
-    ".svn",
-    "_svn",
-    ".git",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "__pycache__",
-    "node_modules",
-    "build",
-    "dist",
-    "*.egg-info",
-]
 
 
 @dataclass
@@ -209,8 +194,11 @@ def _task_handle(job: Job[Any]) -> Any:
 class PythonWorkspace:
     """A rope project for one root, with buffer overlays and one worker thread."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, python_path: str | None = None) -> None:
         self.root = os.path.realpath(root)
+        self._python_path = python_path  # the claudeLsp.python.path setting
+        self.layout: Layout | None = None  # set on the worker with the project
+        self.environment: Environment | None = None
         # A daemon thread: queued background work (the import index) never keeps the
         # process alive after the editor asked it to exit.
         self._queue: queue.PriorityQueue[_Item] = queue.PriorityQueue()
@@ -225,6 +213,7 @@ class PythonWorkspace:
         self._pending_validate = False
         self._project: Project | None = None
         self._closed = False
+        self._reset = False
         self._queue_lock = threading.Lock()
         self.state: dict[str, Any] = {}  # per-workspace caches (autoimport: worker only)
 
@@ -257,12 +246,18 @@ class PythonWorkspace:
             return self._buffers.get(os.path.realpath(path))
 
     def files_changed(self, paths: list[str] | None = None) -> None:
-        """Files changed on disk (``None``: anything may have changed, revalidate all)."""
+        """Files changed on disk (``None``: anything may have changed, revalidate all).
+
+        A changed project declaration (``pyproject.toml``, ``setup.cfg``, ``setup.py``
+        at the root) may move the source folders: the next job opens a new project."""
         with self._lock:
             if paths is None:
                 self._pending_validate = True
-            else:
-                self._pending_changed.update(os.path.realpath(p) for p in paths)
+                return
+            self._pending_changed.update(os.path.realpath(p) for p in paths)
+            declarations = {os.path.join(self.root, n) for n in _DECLARATIONS}
+            if declarations & {os.path.realpath(p) for p in paths}:
+                self._reset = True
 
     def submit(
         self,
@@ -290,13 +285,14 @@ class PythonWorkspace:
         """Submit and wait (for the CLI and tests, never on the event loop)."""
         return self.submit(fn).result(timeout)
 
-    def close(self, wait: bool = True) -> None:
-        """Stop: queued jobs are cancelled, the running one finishes (awaited if ``wait``)."""
+    def close(self, wait: bool = True, timeout: float | None = None) -> None:
+        """Stop: queued jobs are cancelled, the running one is asked to stop and finishes
+        (awaited if ``wait``, for ``timeout`` seconds at most)."""
         with self._queue_lock:
             self._closed = True
             self._queue.put(_Item(_CLOSE, next(self._order), None, None))
         if wait:
-            self._thread.join()
+            self._thread.join(timeout)
 
     # -- the worker thread ------------------------------------------------------------
 
@@ -312,9 +308,10 @@ class PythonWorkspace:
             try:
                 rest = self._queue.get_nowait()
             except queue.Empty:
-                return
+                break
             if rest.job is not None:
                 rest.job.cancel()
+        self._drop_project()  # on this thread: sqlite connections belong to their thread
 
     def _run_queued_foreground(self) -> None:
         """Run queued foreground jobs now (worker thread, from inside a background job)."""
@@ -343,24 +340,51 @@ class PythonWorkspace:
         else:
             job.future.set_result(result)
 
-    def _ensure_project(self) -> Project:
-        if self._project is None:
-            from rope.base.project import Project
+    def set_python_path(self, python_path: str | None) -> bool:
+        """Use another project interpreter (the setting changed); True when it did.
 
-            self._project = Project(
+        The rope project and the import index are rebuilt by the next job."""
+        with self._lock:
+            if python_path == self._python_path:
+                return False
+            self._python_path = python_path
+            self._reset = True
+        return True
+
+    def _ensure_project(self) -> Project:
+        with self._lock:
+            reset, self._reset = self._reset, False
+        if reset and self._project is not None:
+            self._drop_project()
+        if self._project is None:
+            from refactor.python.environment import environment, find_interpreter
+            from refactor.python.layout import discover
+            from refactor.python.project import open_project
+
+            self.layout = discover(self.root)
+            self.environment = environment(find_interpreter(self.root, self._python_path))
+            log.info(
+                "Python workspace %s: source folders %s, interpreter %s",
                 self.root,
-                fscommands=_overlay_commands(self),
-                ropefolder=None,
-                ignored_resources=IGNORED,
-                save_objectdb=False,
-                save_history=False,
-                validate_objectdb=False,
-                automatic_soa=False,
+                self.layout.relative_folders() or ["."],
+                self.environment.interpreter or "none (standard library only)",
+            )
+            self._project = open_project(
+                self.root, _overlay_commands(self), self.layout, self.environment
             )
             with self._lock:  # a fresh project reads everything anew
                 self._pending_changed.clear()
                 self._pending_validate = False
         return self._project
+
+    def _drop_project(self) -> None:
+        """Close what holds files open (the import index's database), forget the project."""
+        autoimport = self.state.pop("autoimport", None)
+        if autoimport is not None:
+            from refactor.python.imports import close_index
+
+            close_index(autoimport)
+        self._project = None
 
     def _apply_pending(self, project: Project) -> None:
         with self._lock:
@@ -435,13 +459,14 @@ _registry: dict[str, PythonWorkspace] = {}
 _registry_lock = threading.Lock()
 
 
-def workspace_for(root: str) -> PythonWorkspace:
-    """The shared workspace for ``root``, created on first use and kept warm."""
+def workspace_for(root: str, python_path: str | None = None) -> PythonWorkspace:
+    """The shared workspace for ``root``, created on first use and kept warm
+    (``python_path``: the interpreter setting it starts with)."""
     key = os.path.realpath(root)
     with _registry_lock:
         workspace = _registry.get(key)
         if workspace is None:
-            workspace = _registry[key] = PythonWorkspace(key)
+            workspace = _registry[key] = PythonWorkspace(key, python_path)
         return workspace
 
 
@@ -450,9 +475,15 @@ def all_workspaces() -> list[PythonWorkspace]:
         return list(_registry.values())
 
 
-def close_all(wait: bool = True) -> None:
+def close_all(wait: bool = True, timeout: float | None = None) -> None:
+    """Close every workspace; with ``timeout``, all of them within that many seconds."""
     with _registry_lock:
         workspaces = list(_registry.values())
         _registry.clear()
     for workspace in workspaces:
-        workspace.close(wait)
+        workspace.close(wait=False)
+    if wait:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for workspace in workspaces:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            workspace.close(wait=True, timeout=left)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 UNTIDY = "import sys\nimport json\nimport os\n\nprint(os.sep, sys.argv)\n"
-TIDY = "import os\nimport sys\n\n\nprint(os.sep, sys.argv)\n"
+TIDY = "import os\nimport sys\n\nprint(os.sep, sys.argv)\n"  # isort: one blank line before code
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
