@@ -15,8 +15,8 @@ there has the same effects, so this refuses when:
   new iterator every time), used only on some paths, or moved after other effects;
 - a module-level variable other modules may import, or listed in ``__all__``.
 
-Otherwise each use gets the value's text, parenthesised by precedence
-(`refactor.python.substitute`), and the assignment's lines go away.
+Otherwise each use gets the value's text, parenthesised by precedence, and the
+assignment's lines go away.
 """
 
 from __future__ import annotations
@@ -26,15 +26,19 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from refactor.python.edits import RefactorError
+from refactor.python.scopes import (
+    COMPREHENSIONS,
+    EFFECTS,
+    IDENTITY,
+    LOOPS,
+    SCOPES,
+    STATE,
+    bound_names,
+    parents_of,
+    statement_of,
+)
 from refactor.python.substitute import node_span, substitute
 from refactor.text import line_starts
-
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-LOOPS = (ast.For, ast.AsyncFor, ast.While, *COMPREHENSIONS)
-EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
-IDENTITY = (ast.List, ast.Dict, ast.Set, ast.Lambda, *COMPREHENSIONS, *EFFECTS)
-STATE = (ast.Attribute, ast.Subscript, *EFFECTS)
 
 
 @dataclass
@@ -48,9 +52,9 @@ class Plan:
     assignment: ast.stmt
 
 
-def inline_variable(text: str, offset: int) -> tuple[str, bool]:
-    """``text`` with the variable at ``offset`` inlined, and whether it was a module's
-    variable (others may import it: the caller checks). Raises `RefactorError`."""
+def inline_variable(text: str, offset: int) -> tuple[str, str, bool]:
+    """``text`` with the variable at ``offset`` inlined, its name, and whether it was a
+    module's variable (others may import it: the caller checks). Raises `RefactorError`."""
     tree = ast.parse(text)
     starts = line_starts(text)
     plan = plan_inline(text, tree, starts, offset)
@@ -60,11 +64,12 @@ def inline_variable(text: str, offset: int) -> tuple[str, bool]:
     removed_from = starts[first]
     removed_to = starts[last + 1] if last + 1 < len(starts) else len(text)
     # The assignment comes before every use, so its offsets did not move.
-    return new[:removed_from] + new[removed_to:], isinstance(plan.scope, ast.Module)
+    module_level = isinstance(plan.scope, ast.Module)
+    return new[:removed_from] + new[removed_to:], plan.name, module_level
 
 
 def plan_inline(text: str, tree: ast.Module, starts: list[int], offset: int) -> Plan:
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = parents_of(tree)
     target = _name_at(text, tree, starts, offset)
     name = target.id
     scope = _scope_of(target, parents, tree)
@@ -135,9 +140,9 @@ def _occurrences(
             if isinstance(node.ctx, ast.Load):
                 uses.append(node)
             else:
-                bindings.append(_statement_of(node, parents))
-        elif name in _bound_names(node):  # import, except ... as, match capture
-            bindings.append(_statement_of(node, parents))
+                bindings.append(statement_of(node, parents))
+        elif name in bound_names(node):  # import, except ... as, match capture
+            bindings.append(statement_of(node, parents))
         elif isinstance(node, ast.arg) and node.arg == name:
             raise RefactorError(f"`{name}` is a parameter; use Inline parameter")
     return list(dict.fromkeys(bindings)), uses
@@ -167,12 +172,6 @@ def _comprehension_names(node: ast.AST) -> set[str]:
         for n in ast.walk(generator.target)
         if isinstance(n, ast.Name)
     }
-
-
-def _statement_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.stmt:
-    while not isinstance(node, ast.stmt):
-        node = parents[node]
-    return node
 
 
 def _targets(statement: ast.Assign | ast.AnnAssign) -> list[str]:
@@ -333,7 +332,7 @@ def _check_node(
 ) -> None:
     at = f"line {getattr(node, 'lineno', use.lineno)}"
     what = f"`{plan.name} = {_short(plan.value)}`"
-    bound = _bound_names(node)
+    bound = bound_names(node)
     rebound = sorted(bound & reads)
     if rebound:
         raise RefactorError(
@@ -363,20 +362,6 @@ def _check_node(
             f"{what} has effects, and {at} runs before its use at line {use.lineno}: "
             "inlining would change their order"
         )
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-        return {node.id}
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    if isinstance(node, ast.alias):
-        return {(node.asname or node.name).split(".")[0]}
-    if isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
-        return {node.name}
-    if isinstance(node, ast.Global | ast.Nonlocal):
-        return set(node.names)
-    return set()
 
 
 def _stored_root(node: ast.AST) -> str | None:
@@ -412,5 +397,4 @@ def _lines_of(text: str, starts: list[int], statement: ast.stmt) -> tuple[int, i
 
 
 def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return (text := " ".join(text.split()))[:limit] + ("…" if len(text) > limit else "")

@@ -7,9 +7,7 @@ code action listing produces and the client sends back on resolve or in a comman
 
 from __future__ import annotations
 
-import ast
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,77 +143,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _inline(call: _Call) -> Any:
-    from rope.refactor.inline import create_inline
+    from refactor.python.inline import inline
 
-    refactoring = create_inline(call.project, call.resource, call.start)
-    if refactoring.get_kind() == "variable":
-        return _inline_variable(call, refactoring.name)
-    if refactoring.get_kind() == "method":
-        _refuse_two_calls_per_statement(call.session, refactoring.name)
-    return call.session.over_python_files(
-        lambda files: refactoring.get_changes(resources=files, task_handle=call.handle)
-    )
-
-
-def _inline_variable(call: _Call, name: str) -> Any:
-    """Our own inline (rope's ignores precedence and evaluation order), after the
-    safety rules of `refactor.python.inline_variable`."""
-    from rope.base.change import ChangeContents, ChangeSet
-
-    from refactor.python.inline_variable import inline_variable
-
-    new, module_level = inline_variable(call.text, call.start)
-    if module_level:
-        _refuse_outside_uses(call, name)
-    changes = ChangeSet(f"Inline variable <{name}>")
-    changes.add_change(ChangeContents(call.resource, new))
-    return changes
-
-
-def _refuse_outside_uses(call: _Call, name: str) -> None:
-    """A module-level variable another module may import is not inlined (its value
-    would be computed there, at another time)."""
-    module = os.path.splitext(call.resource.name)[0]
-    if module == "__init__":
-        module = call.resource.parent.name
-    word = re.compile(rf"\b{re.escape(name)}\b")
-    for resource in call.project.get_python_files():
-        if resource == call.resource:
-            continue
-        try:
-            text = str(resource.read())
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
-        if module in text and word.search(text):
-            raise RefactorError(
-                f"{resource.path} may import `{name}`: a module variable is only "
-                "inlined when no other module uses it"
-            )
-
-
-def _refuse_two_calls_per_statement(session: Session, name: str) -> None:
-    """rope inlines two calls in one statement into two statements (a rope bug)."""
-    for resource in session.project.get_python_files():
-        text = str(resource.read())
-        if name not in text or syntax_problem(text) is not None:
-            continue
-        for statement in ast.walk(ast.parse(text)):
-            if not isinstance(statement, ast.stmt) or hasattr(statement, "body"):
-                continue
-            calls = [
-                node
-                for node in ast.walk(statement)
-                if isinstance(node, ast.Call)
-                and (
-                    (isinstance(node.func, ast.Name) and node.func.id == name)
-                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
-                )
-            ]
-            if len(calls) > 1:
-                raise RefactorError(
-                    f"{resource.path}:{statement.lineno} calls {name} twice in one statement; "
-                    "inlining would duplicate the statement (extract one call first)"
-                )
+    return inline(call.session, call.resource, call.text, call.start)
 
 
 def _move(call: _Call) -> Any:

@@ -60,23 +60,28 @@ def substitute(text: str, spans: Iterable[Span], value: str) -> str:
     Raises `RefactorError` when even parentheses do not give back the expression (the
     caller then refuses: wrong code is never returned).
     """
-    ordered = sorted(set(spans))
+    return substitute_all(text, [(span, value) for span in spans])
+
+
+def substitute_all(text: str, replacements: Iterable[tuple[Span, str]]) -> str:
+    """`substitute` with a value per span (spans must not overlap)."""
+    ordered = sorted(dict(replacements).items())
     if not ordered:
         return text
-    want = ast.dump(expression(value))
-    wrapped = [False] * len(ordered)
-    if "\n" in value:
-        wrapped = [True] * len(ordered)  # a bare line break would end the statement
-    result, inserted = _apply(text, ordered, value, wrapped)
-    bad = _mismatches(result, inserted, want)
+    wants = [ast.dump(expression(value)) for _, value in ordered]
+    wrapped = ["\n" in value for _, value in ordered]  # a bare line break ends a statement
+    result, inserted = _apply(text, ordered, wrapped)
+    bad = _mismatches(result, inserted, wants)
     if bad is None:  # does not parse at all: try everything in parentheses
         wrapped = [True] * len(ordered)
     else:
         for index in bad:
             wrapped[index] = True
-    if bad:
-        result, inserted = _apply(text, ordered, value, wrapped)
-    if _mismatches(result, inserted, want) != []:
+    if bad != []:
+        result, inserted = _apply(text, ordered, wrapped)
+    bad = _mismatches(result, inserted, wants)
+    if bad != []:
+        value = ordered[bad[0]][1] if bad else ordered[0][1]
         raise RefactorError(
             f"refused: `{value}` cannot be put in place of the name without changing "
             "what the code means"
@@ -84,13 +89,15 @@ def substitute(text: str, spans: Iterable[Span], value: str) -> str:
     return result
 
 
-def _apply(text: str, spans: list[Span], value: str, wrapped: list[bool]) -> tuple[str, list[Span]]:
+def _apply(
+    text: str, replacements: list[tuple[Span, str]], wrapped: list[bool]
+) -> tuple[str, list[Span]]:
     """The new text and where each inserted expression (without its parentheses) is."""
     pieces: list[str] = []
     inserted: list[Span] = []
     last = 0
     length = 0
-    for (start, end), paren in zip(spans, wrapped, strict=True):
+    for ((start, end), value), paren in zip(replacements, wrapped, strict=True):
         pieces.append(text[last:start])
         length += start - last
         piece = f"({value})" if paren else value
@@ -103,7 +110,7 @@ def _apply(text: str, spans: list[Span], value: str, wrapped: list[bool]) -> tup
     return "".join(pieces), inserted
 
 
-def _mismatches(text: str, inserted: list[Span], want: str) -> list[int] | None:
+def _mismatches(text: str, inserted: list[Span], wants: list[str]) -> list[int] | None:
     """Indexes of insertions the new tree does not hold as the expression (None: the
     text does not parse)."""
     tree = parse(text)
@@ -121,5 +128,5 @@ def _mismatches(text: str, inserted: list[Span], want: str) -> list[int] | None:
     return [
         i
         for i, (start, end) in enumerate(inserted)
-        if want not in found.get((start, end), []) + found.get((start - 1, end + 1), [])
+        if wants[i] not in found.get((start, end), []) + found.get((start - 1, end + 1), [])
     ]

@@ -68,3 +68,23 @@ def behaviour(root: Path, expressions: list[str]) -> list[list[str]]:
         check=True,
     )
     return list(json.loads(done.stdout))
+
+
+def inline_at(root: Path, text: str, at: tuple[int, int], extra: dict[str, str] | None = None):
+    """Write ``m.py`` (and ``extra`` files) under ``root`` and compute the inline
+    refactoring at ``at`` (line, column) there; returns the edit or raises."""
+    from refactor.python.refactors import Refactoring, compute
+    from refactor.python.workspace import PythonWorkspace
+    from refactor.text import Position, Range
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "m.py").write_text(text)
+    for name, content in (extra or {}).items():
+        (root / name).write_text(content)
+    workspace = PythonWorkspace(str(root))
+    where = Range(Position(*at), Position(*at))
+    refactoring = Refactoring("inline", "Inline", "refactor.inline", str(root / "m.py"), where)
+    try:
+        return workspace.run(lambda s: compute(s, refactoring))
+    finally:
+        workspace.close()

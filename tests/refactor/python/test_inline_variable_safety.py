@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from python_engine_support import behaviour
+from python_engine_support import behaviour, inline_at
 
 from refactor.python.edits import RefactorError, apply_edits
-from refactor.python.refactors import Refactoring, compute
-from refactor.python.workspace import PythonWorkspace
-from refactor.text import Position, Range
 
 REFUSED = [
     pytest.param(
@@ -143,17 +140,8 @@ REFUSED = [
 ]
 
 
-def _inline(tmp_path: Path, text: str, at: tuple[int, int], extra: dict[str, str] | None = None):
-    (tmp_path / "m.py").write_text(text)
-    for name, content in (extra or {}).items():
-        (tmp_path / name).write_text(content)
-    workspace = PythonWorkspace(str(tmp_path))
-    where = Range(Position(*at), Position(*at))
-    refactoring = Refactoring("inline", "Inline", "refactor.inline", str(tmp_path / "m.py"), where)
-    try:
-        return workspace.run(lambda s: compute(s, refactoring))
-    finally:
-        workspace.close()
+def _inline(root: Path, text: str, at: tuple[int, int], extra: dict[str, str] | None = None):
+    return inline_at(root, text, at, extra)
 
 
 @pytest.mark.parametrize(("text", "at", "reason"), REFUSED)
