@@ -163,13 +163,15 @@ def _inline_parameters(source: str, header: int, values: dict[str, str]) -> str:
 
 def _needs_parentheses(function: Function, call: str, returned: str) -> bool:
     """Whether ``returned``, put where a call with this text is, needs parentheses at
-    any of those places."""
-    for text, span in function.contexts.get(call, []):
+    any of those places (when no such call was seen: unless it is a name or constant)."""
+    contexts = function.contexts.get(call)
+    if not contexts:
+        return not trivial(expression(returned))
+    for text, span in contexts:
         try:
-            substitute(text, [span], returned)
+            placed = substitute(text, [span], returned)
         except RefactorError:
             return True
-        new = text[: span[0]] + returned + text[span[1] :]
-        if substitute(text, [span], returned) != new:
+        if placed != text[: span[0]] + returned + text[span[1] :]:
             return True
     return False
