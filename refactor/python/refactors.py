@@ -115,20 +115,33 @@ def _extract_method(call: _Call) -> Any:
     from rope.refactor.extract import ExtractMethod
 
     start, end = _trim(call.text, call.start, call.end)
+    name, similar = call.name_arg("name", "extracted"), bool(call.arg("similar", False))
+    _extract_in_scope(call, start, end, name, method=True)
     refactoring = ExtractMethod(call.project, call.resource, start, end)
-    return refactoring.get_changes(
-        call.name_arg("name", "extracted"), similar=bool(call.arg("similar", False))
-    )
+    return refactoring.get_changes(name, similar=similar)
 
 
 def _extract_variable(call: _Call) -> Any:
+    from rope.base.change import ChangeContents, ChangeSet
     from rope.refactor.extract import ExtractVariable
 
     start, end = _trim(call.text, call.start, call.end)
+    name, similar = call.name_arg("name", "extracted"), bool(call.arg("similar", False))
+    new = _extract_in_scope(call, start, end, name, method=False)
+    if new is not None:  # into the comprehension that binds its names
+        changes = ChangeSet(f"Extract variable <{name}>")
+        changes.add_change(ChangeContents(call.resource, new))
+        return changes
     refactoring = ExtractVariable(call.project, call.resource, start, end)
-    return refactoring.get_changes(
-        call.name_arg("name", "extracted"), similar=bool(call.arg("similar", False))
-    )
+    return refactoring.get_changes(name, similar=similar)
+
+
+def _extract_in_scope(call: _Call, start: int, end: int, name: str, *, method: bool) -> str | None:
+    """Inside a comprehension or lambda: our extraction, rope's (None), or a refusal."""
+    from refactor.python.extract_scope import extract_in_scope
+
+    similar = bool(call.arg("similar", False))
+    return extract_in_scope(call.text, start, end, name=name, method=method, similar=similar)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
