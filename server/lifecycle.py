@@ -33,6 +33,7 @@ class ClientFeatures:
     resource_operations: frozenset[str] = frozenset()
     code_action_resolve: bool = False
     code_action_literals: bool = False
+    change_annotations: bool = False  # workspaceEdit.changeAnnotationSupport
 
     @classmethod
     def from_capabilities(cls, caps: lsp.ClientCapabilities) -> ClientFeatures:
@@ -62,6 +63,7 @@ class ClientFeatures:
                 and "edit" in code_action.resolve_support.properties
             ),
             code_action_literals=bool(code_action and code_action.code_action_literal_support),
+            change_annotations=bool(edit and edit.change_annotation_support is not None),
         )
 
 
