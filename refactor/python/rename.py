@@ -128,14 +128,20 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         unsure.append(Occurrence(session.path_of(occurrence.resource), start, end))
         return False
 
+    searched: list[Any] = []
+
+    def search(resources: list[Any]) -> list[Any]:
+        # A module's own file need not mention its name: rope must see them all.
+        searched[:] = resources if is_module else _mentioning(resources, old_name)
+        return searched
+
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(
             new_name,
             in_hierarchy=True,
             docs=False,
             unsure=None if is_module else record,
-            # A module's own file need not mention its name: rope must see them all.
-            resources=resources if is_module else _mentioning(resources, old_name),
+            resources=search(resources),
             task_handle=session.task_handle,
         )
     )
@@ -144,7 +150,8 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         _rename_in_dunder_all(changes, old_name, new_name)
     edit = to_workspace_edit(session, changes)
     if not is_module:
-        add_groups(session, edit, _renamed(session, refactoring, offset, new_name), unsure)
+        renamed = _renamed(session, refactoring, offset, new_name)
+        add_groups(session, edit, renamed, unsure, [session.path_of(r) for r in searched])
     return edit
 
 

@@ -55,9 +55,14 @@ class Renamed:
 
 
 def add_groups(
-    session: Session, edit: WorkspaceEdit, renamed: Renamed, unsure: list[Occurrence]
+    session: Session,
+    edit: WorkspaceEdit,
+    renamed: Renamed,
+    unsure: list[Occurrence],
+    paths: list[str],
 ) -> None:
-    """Sort ``unsure`` and the doc mentions into ``edit`` (sure edits or groups)."""
+    """Sort ``unsure`` and the doc mentions into ``edit`` (sure edits or groups);
+    ``paths``: the files that mention the name (the only ones that can matter)."""
     texts: dict[str, str] = {}
 
     def text_of(path: str) -> str:
@@ -80,7 +85,8 @@ def add_groups(
         else:  # an unresolved import or module attribute: maybe another module's name
             unknown.setdefault(occurrence.path, []).append(change)
     docs: dict[str, list[TextEdit]] = {}
-    for path in _mentioning(session, renamed):
+    local = renamed.local and renamed.span is not None
+    for path in [renamed.span[0]] if local and renamed.span else paths:
         text = text_of(path)
         for start, end, kind in _doc_mentions(text, renamed, path):
             change = _edit(text, start, end, renamed.new)
@@ -94,9 +100,8 @@ def add_groups(
         for edits in group.values():
             edits.sort(key=lambda e: (e.range.start, e.range.end))
     if calls:
-        _add_calls(
-            session, edit, renamed, calls, _other_definer(session, renamed.old, sure, text_of)
-        )
+        other = _other_definer(session, renamed.old, sure, text_of, paths)
+        _add_calls(edit, renamed, calls, other)
     if unknown:
         edit.groups.append(
             EditGroup(
@@ -122,7 +127,6 @@ def _edit(text: str, start: int, end: int, new: str) -> TextEdit:
 
 
 def _add_calls(
-    session: Session,
     edit: WorkspaceEdit,
     renamed: Renamed,
     calls: dict[str, list[TextEdit]],
@@ -198,19 +202,19 @@ def _super_in_hierarchy(
 
 
 def _other_definer(
-    session: Session, name: str, sure: set[tuple[str, Position]], text_of: Any
+    session: Session, name: str, sure: set[tuple[str, Position]], text_of: Any, paths: list[str]
 ) -> str | None:
     """A class that defines ``name`` and was not renamed (``None`` when there is none):
     then an object of unknown type may be one of those."""
     if name.startswith("__") or any(hasattr(kind, name) for kind in _BUILTIN_TYPES):
         return f"the builtin types ({name!r} is a builtin method)"
     word = re.compile(rf"\b{re.escape(name)}\b")
-    for resource in session.project.get_python_files():
-        path = session.path_of(resource)
+    for path in paths:
+        relative = session.workspace.relative(path) or path
         try:
             text = text_of(path)
         except (OSError, UnicodeDecodeError, ValueError):
-            return f"{resource.path} (unreadable)"
+            return f"{relative} (unreadable)"
         if name not in text or syntax_problem(text) is not None:
             continue
         tree = ast.parse(text)
@@ -220,7 +224,7 @@ def _other_definer(
             for start in _definitions(node, name, text):
                 match = word.search(text, start)
                 if match and (path, position_at(text, match.start())) not in sure:
-                    return f"class `{node.name}` ({resource.path})"
+                    return f"class `{node.name}` ({relative})"
     return None
 
 
@@ -252,19 +256,6 @@ def _definitions(node: ast.ClassDef, name: str, text: str) -> list[int]:
             targets = [item.target]
         found += [offset(t) for t in targets if isinstance(t, ast.Name) and t.id == name]
     return found
-
-
-def _mentioning(session: Session, renamed: Renamed) -> list[str]:
-    if renamed.local and renamed.span is not None:
-        return [renamed.span[0]]
-    paths = []
-    for resource in session.project.get_python_files():
-        try:
-            if renamed.old in resource.read():
-                paths.append(session.path_of(resource))
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
-    return paths
 
 
 def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[tuple[int, int, str]]:
