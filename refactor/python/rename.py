@@ -167,7 +167,7 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
         start -= 1
     attribute = refactoring.is_method() or text[:start].rstrip().endswith(".")
     local = False
-    span = None
+    span = home = None
     module, line = pyname.get_definition_location() if pyname is not None else (None, None)
     if module is not None and line is not None:
         scope = module.get_scope().get_inner_scope_for_line(line)
@@ -176,9 +176,10 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
         attribute = attribute or scope.get_kind() == "Class"
         local = _is_local(pyname) or isinstance(pyname, pynames.ParameterName)
         resource = module.get_resource()
-        if local and resource is not None:
-            span = (session.path_of(resource), scope.get_start(), scope.get_end())
-    return Renamed(refactoring.old_name, new_name, attribute, local, span)
+        home = session.path_of(resource) if resource is not None else None
+        if local and home is not None:
+            span = (home, scope.get_start(), scope.get_end())
+    return Renamed(refactoring.old_name, new_name, attribute, local, span, home)
 
 
 def _rename_in_dunder_all(changes: Any, old_name: str, new_name: str) -> None:

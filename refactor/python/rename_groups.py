@@ -52,6 +52,7 @@ class Renamed:
     attribute: bool  # a method or attribute (reached through objects)
     local: bool  # a function's local or parameter: docs only within ``span``
     span: tuple[str, int, int] | None = None  # (path, first line, last line), 1-based
+    home: str | None = None  # the file that defines it
 
 
 def add_groups(
@@ -86,13 +87,17 @@ def add_groups(
             unknown.setdefault(occurrence.path, []).append(change)
     docs: dict[str, list[TextEdit]] = {}
     local = renamed.local and renamed.span is not None
+    referring = {path for path, _ in sure}  # files where rope found the renamed symbol
     for path in [renamed.span[0]] if local and renamed.span else paths:
         text = text_of(path)
+        # A doctest runs in its module's globals: the name there is the renamed one
+        # only in its own module, or in one that refers to it and defines no other.
+        ours = path == renamed.home or (path in referring and not _defines(text, renamed.old))
         for start, end, kind in _doc_mentions(text, renamed, path):
             change = _edit(text, start, end, renamed.new)
             if (path, change.range.start) in sure:
                 continue  # rope renamed it already (``__all__`` entries)
-            if kind == "code":
+            if kind == "code" and ours:
                 edit.changes.setdefault(path, []).append(change)
             else:
                 (calls if kind == "attribute" else docs).setdefault(path, []).append(change)
@@ -120,6 +125,19 @@ def add_groups(
                 docs,
             )
         )
+
+
+def _defines(text: str, name: str) -> bool:
+    """Whether a module defines ``name`` itself (def, class or assignment at its top)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return True  # cannot tell: not treated as the renamed name
+    return any(
+        (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name)
+        or (isinstance(n, ast.Assign) and any(getattr(t, "id", None) == name for t in n.targets))
+        for n in tree.body
+    )
 
 
 def _edit(text: str, start: int, end: int, new: str) -> TextEdit:

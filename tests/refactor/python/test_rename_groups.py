@@ -199,3 +199,16 @@ def test_a_local_rename_offers_only_its_own_function_docs(tmp_path: Path) -> Non
     edit = _rename(tmp_path, {"m.py": text}, "m.py", Position(0, 11), "ratio")
     assert _after(tmp_path, edit, "m.py").startswith("def scale(ratio):")
     assert _group(edit, DOCS, tmp_path) == {"m.py": [(1, 19)]}
+
+
+def test_doctests_elsewhere_are_code_only_where_the_name_is_ours(tmp_path: Path) -> None:
+    files = {
+        "lib.py": "def helper():\n    return 1\n",
+        "user.py": 'from lib import helper\n\n\ndef twice():\n    """\n    >>> helper() * 2\n'
+        '    2\n    """\n    return helper() * 2\n',
+        "own.py": 'def helper():\n    """\n    >>> helper()\n    0\n    """\n    return 0\n',
+    }
+    edit = _rename(tmp_path, files, "lib.py", Position(0, 5), "assist")
+    assert ">>> assist() * 2" in _after(tmp_path, edit, "user.py")
+    assert str(tmp_path / "own.py") not in edit.changes  # its own helper, not lib's
+    assert _group(edit, DOCS, tmp_path) == {"own.py": [(2, 8)]}
