@@ -84,9 +84,39 @@ def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
             files.append((resource.path, content))
     inline_function.check_calls(function, files)
     _refuse_two_calls_per_statement(session, name)
+    if function.is_method:
+        _refuse_unsure_calls(session, refactoring, [path for path, _ in files])
     for attribute in ("normal_generator", "others_generator"):
         generator = getattr(refactoring, attribute)
         setattr(refactoring, attribute, inline_body.safe_generator(generator, function))
+
+
+def _refuse_unsure_calls(session: Session, refactoring: Any, paths: list[str]) -> None:
+    """rope inlines the calls it can resolve and deletes the method: a call on an
+    object whose type it cannot tell (``param.method()``) would be left calling a
+    method that no longer exists."""
+    from rope.refactor import occurrences
+
+    unsure: list[Any] = []
+
+    def record(occurrence: Any) -> bool:
+        unsure.append(occurrence)
+        return False
+
+    finder = occurrences.create_finder(
+        session.project, refactoring.name, refactoring.pyname, unsure=record
+    )
+    for path in paths:
+        for _ in finder.find_occurrences(resource=session.project.get_resource(path)):
+            pass
+        if unsure:
+            occurrence = unsure[0]
+            line = occurrence.resource.read().count("\n", 0, occurrence.offset) + 1
+            raise RefactorError(
+                f"{occurrence.resource.path}:{line} calls `{refactoring.name}` on an object "
+                "of unknown type: inlining would leave that call to a method that no "
+                "longer exists"
+            )
 
 
 def _refuse_two_calls_per_statement(session: Session, name: str) -> None:

@@ -88,6 +88,12 @@ REFUSED = [
         id="star-args",
     ),
     pytest.param(
+        "class A:\n    def f(self):\n        return 1\n\n    def g(self):\n"
+        "        return self.f()\n\n\ndef use(thing):\n    return thing.f()\n",
+        r"m.py:10 calls `f` on an object of unknown type",
+        id="method-called-on-an-unknown-object",
+    ),
+    pytest.param(
         "def f(*a):\n    return a\n\n\nprint(f(1))\n",
         r"list and keyword arguments",
         id="variadic",
