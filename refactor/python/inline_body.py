@@ -63,7 +63,10 @@ def _definition(
     missing = [p for p, v in values.items() if v is None]
     if missing:
         raise RefactorError(f"`{call}` does not pass `{missing[0]}`")
-    for param in set(values) - set(mapping.param_dict):
+    defaulted = set(values) - set(mapping.param_dict)
+    if generator.pyfunction.get_kind() == "classmethod":  # rope passes the class itself
+        defaulted.discard(generator.definition_info.args_with_defaults[0][0])
+    for param in defaulted:
         if not literal(expression(values[param])):
             raise RefactorError(
                 f"`{call}` uses the default of `{param}` (`{values[param]}`), made once when "

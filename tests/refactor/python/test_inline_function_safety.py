@@ -154,6 +154,13 @@ INLINED = [
         id="no-return",
     ),
     pytest.param(
+        "class A:\n    k = 3\n\n    @classmethod\n    def f(cls, x):\n        return cls.k - x\n\n"
+        "    @staticmethod\n    def g(y):\n        return A.f(y) * 2\n",
+        "class A:\n    k = 3\n\n    @staticmethod\n    def g(y):\n        return (A.k - y) * 2\n",
+        ["m.A.g(1)"],
+        id="classmethod",
+    ),
+    pytest.param(
         "class A:\n    k = 1\n\n    def f(self, x):\n        return self.k - x\n\n"
         "    def g(self):\n        return self.f(2) * 3\n",
         "class A:\n    k = 1\n\n    def g(self):\n        return (self.k - 2) * 3\n",
