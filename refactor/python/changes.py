@@ -18,6 +18,7 @@ from refactor.python.edits import (
     newline_of,
     syntax_problem,
 )
+from refactor.python.substitute import compile_problem
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
@@ -61,6 +62,8 @@ def to_workspace_edit(session: Session, changes: Any) -> WorkspaceEdit:
         problem = syntax_problem(new, path)
         if problem is not None:
             raise RefactorError(f"refused: the result would not parse ({problem})")
+        if path.endswith(".py") and (refused := compile_problem(new, old)):
+            raise RefactorError(refused)
         edits = diff_edits(old, new, newline_of(_raw(session, path)))
         if edits:
             edit.changes[path] = edits

@@ -24,7 +24,7 @@ from itertools import pairwise
 
 from refactor.python.edits import RefactorError
 from refactor.python.scopes import COMPREHENSIONS, EFFECTS, IDENTITY, bound_names, parents_of
-from refactor.python.substitute import node_span, parse
+from refactor.python.substitute import compile_problem, node_span, parse
 from refactor.text import line_starts
 
 INNER = (ast.Lambda, *COMPREHENSIONS)
@@ -179,6 +179,10 @@ def _into_comprehension(sel: _Selection, comprehension: ast.AST, name: str) -> s
                 f"`{expression}` runs only on some paths in the comprehension: extracting "
                 "it would run it every time"
             )
+    if any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
+        raise RefactorError(
+            f"`{expression}` assigns with `:=`, which a comprehension's clause cannot hold"
+        )
     if any(isinstance(n, EFFECTS) for n in ast.walk(node)) and any(
         isinstance(n, EFFECTS) and not _within(n, node) for p in produced if p for n in ast.walk(p)
     ):
@@ -195,8 +199,10 @@ def _into_comprehension(sel: _Selection, comprehension: ast.AST, name: str) -> s
     start, end = node_span(text, starts, node)
     clause = f" for {name} in [{expression}]"
     new = text[:start] + name + text[end:insert_at] + clause + text[insert_at:]
-    if parse(new) is None:
-        raise RefactorError("refused: the result would not parse")
+    problem = "refused: the result would not parse" if parse(new) is None else None
+    problem = problem or compile_problem(new, text)
+    if problem:
+        raise RefactorError(problem)
     return new
 
 

@@ -1,8 +1,7 @@
 """Inline a variable, or refuse with the reason: the safety rules decide before editing.
 
-Inlining moves the evaluation of ``x = value`` to each place that reads ``x``. That
-keeps the meaning only when the value computed there is the same and computing it
-there has the same effects, so this refuses when:
+Inlining moves ``x = value`` to each place that reads ``x``: right only when the value
+computed there is the same, with the same effects. So this refuses when:
 
 - the name is bound more than once, deleted, declared ``global``/``nonlocal``, read in
   a nested function, lambda or class (it would be computed later), read before its
@@ -14,9 +13,7 @@ there has the same effects, so this refuses when:
   used more than once or inside a loop (``it = iter(x)`` used in a loop would make a
   new iterator every time), used only on some paths, or moved after other effects;
 - a module-level variable other modules may import, or listed in ``__all__``.
-
-Otherwise each use gets the value's text, parenthesised by precedence, and the
-assignment's lines go away.
+Otherwise each use gets the value's text, parenthesised by precedence.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from refactor.python.edits import RefactorError
 from refactor.python.scopes import (
@@ -37,7 +35,7 @@ from refactor.python.scopes import (
     parents_of,
     statement_of,
 )
-from refactor.python.substitute import node_span, substitute
+from refactor.python.substitute import compile_problem, node_span, substitute
 from refactor.text import line_starts
 
 
@@ -64,8 +62,11 @@ def inline_variable(text: str, offset: int) -> tuple[str, str, bool]:
     removed_from = starts[first]
     removed_to = starts[last + 1] if last + 1 < len(starts) else len(text)
     # The assignment comes before every use, so its offsets did not move.
-    module_level = isinstance(plan.scope, ast.Module)
-    return new[:removed_from] + new[removed_to:], plan.name, module_level
+    new = new[:removed_from] + new[removed_to:]
+    problem = compile_problem(new, text)
+    if problem:
+        raise RefactorError(problem)
+    return new, plan.name, isinstance(plan.scope, ast.Module)
 
 
 def plan_inline(text: str, tree: ast.Module, starts: list[int], offset: int) -> Plan:
@@ -223,9 +224,7 @@ def _check_uses(plan: Plan, parents: dict[ast.AST, ast.AST]) -> None:
         )
 
 
-def _holder(
-    use: ast.AST, later: list[ast.stmt], parents: dict[ast.AST, ast.AST]
-) -> ast.stmt | None:
+def _holder(use: ast.AST, later: list[ast.stmt], parents: dict[ast.AST, ast.AST]) -> Any:
     node: ast.AST | None = use
     while node is not None:
         if isinstance(node, ast.stmt) and node in later:

@@ -43,6 +43,24 @@ def parse(text: str, path: str = "<inline>") -> ast.Module | None:
         return None
 
 
+def compile_problem(new: str, old: str) -> str | None:
+    """Why ``new`` does not compile when ``old`` did (``ast.parse`` misses some errors,
+    such as ``:=`` in a comprehension's iterable), else None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(new, "<refactor>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(old, "<refactor>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return None  # it did not compile before either
+        return f"refused: the result would not compile ({getattr(error, 'msg', error)})"
+    return None
+
+
 def expression(text: str) -> ast.expr:
     """``text`` parsed as one expression (it may span lines)."""
     try:

@@ -147,3 +147,10 @@ def test_method_with_outer_names_only(tmp_path: Path) -> None:
         "def f(xs, k):\n    return [x + extracted(k) for x in xs]\n\n"
         "def extracted(k):\n    return k * 3\n"
     )
+
+
+def test_an_assignment_expression_stays_out_of_a_clause(tmp_path: Path) -> None:
+    text = "def f(xs, m):\n    return sum((d := x - m) * d for x in xs)\n"
+    with pytest.raises(RefactorError, match="assigns with `:=`"):
+        _extract(tmp_path, text, "(d := x - m) * d", "Extract variable")
+    assert (tmp_path / "m.py").read_text() == text

@@ -132,6 +132,12 @@ REFUSED = [
         id="exported",
     ),
     pytest.param(
+        "def f(c):\n    v = (n := len(c))\n    return [x for x in v], n\n",
+        (1, 5),
+        r"would not compile \(assignment expression cannot be used in a comprehension",
+        id="assignment-expression-into-a-comprehension-iterable",
+    ),
+    pytest.param(
         "def f(c):\n    v = c; print(v)\n",
         (1, 5),
         r"shares its line",
