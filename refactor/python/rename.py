@@ -148,7 +148,7 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
     session.check()
     if not refactoring.is_method():
         _rename_in_dunder_all(changes, old_name, new_name)
-    edit = to_workspace_edit(session, changes)
+    edit = to_workspace_edit(session, changes, compiles=False)
     if not is_module:
         renamed = _renamed(session, refactoring, offset, new_name)
         add_groups(session, edit, renamed, unsure, [session.path_of(r) for r in searched])
@@ -263,7 +263,7 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
             new_name, resources=resources, task_handle=session.task_handle
         )
     )
-    return to_workspace_edit(session, changes)
+    return to_workspace_edit(session, changes, compiles=False)
 
 
 def _mentioning(resources: list[Any], name: str) -> list[Any]:
