@@ -12,7 +12,7 @@ computed there is the same, with the same effects. So this refuses when:
 - the value has effects or an identity of its own (a call, a list, a comprehension):
   used more than once or inside a loop (``it = iter(x)`` used in a loop would make a
   new iterator every time), used only on some paths, or moved after other effects;
-- a module-level variable other modules may import, or listed in ``__all__``.
+- a class attribute, or a module variable other modules may import or ``__all__`` lists.
 Otherwise each use gets the value's text, parenthesised by precedence.
 """
 
@@ -111,6 +111,11 @@ def _scope_of(node: ast.AST, parents: dict[ast.AST, ast.AST], tree: ast.Module) 
         parent = parents.get(parent)
     if isinstance(parent, ast.Lambda):
         raise RefactorError("cannot inline a name inside a lambda")
+    if isinstance(parent, ast.ClassDef):
+        raise RefactorError(
+            f"`{getattr(node, 'id', '')}` is an attribute of class `{parent.name}`: other code "
+            "may read it through the class or its instances"
+        )
     return parent if parent is not None else tree
 
 
@@ -289,7 +294,7 @@ def _check_between(plan: Plan, value: ast.expr, parents: dict[ast.AST, ast.AST])
         path = _path(use, holder, parents)
         loop = next((n for n in path if _repeats(n, path)), None)
         for node in _executed(holder):
-            if loop is not None and _inside(node, loop, parents):
+            if loop is not None and any(n is node for n in ast.walk(loop)):
                 between.append(node)  # a later pass runs all of the loop first
             elif node_before(node, use):
                 between.append(node)
@@ -310,15 +315,6 @@ def _executed(statement: ast.AST) -> list[ast.AST]:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return found
-
-
-def _inside(node: ast.AST, ancestor: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    current: ast.AST | None = node
-    while current is not None:
-        if current is ancestor:
-            return True
-        current = parents.get(current)
-    return False
 
 
 def node_before(node: ast.AST, use: ast.Name) -> bool:

@@ -138,6 +138,13 @@ REFUSED = [
         id="assignment-expression-into-a-comprehension-iterable",
     ),
     pytest.param(
+        "class Cal:\n    names = ['mon', 'tue']\n    heads = names\n\n"
+        "    def first(self):\n        return self.names[0]\n",
+        (1, 5),
+        r"`names` is an attribute of class `Cal`",
+        id="class-attribute",
+    ),
+    pytest.param(
         "def f(c):\n    v = c; print(v)\n",
         (1, 5),
         r"shares its line",
