@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from lsprotocol import types as lsp
 
+from refactor.python.edits import EditGroup
 from refactor.syntax.errors import SyntaxProblem
 from refactor.syntax.folding import Fold
 from refactor.syntax.symbols import Symbol
@@ -143,3 +144,28 @@ def selection_range(chain: list[Range], columns: Columns) -> lsp.SelectionRange:
         current = lsp.SelectionRange(range=columns.range(span), parent=current)
     assert current is not None
     return current
+
+
+def annotated_edits(
+    groups: list[EditGroup], columns_for: Callable[[str], Columns]
+) -> tuple[dict[str, list[lsp.AnnotatedTextEdit]], dict[str, lsp.ChangeAnnotation]]:
+    """Edit groups as annotated edits per path, and their ``changeAnnotations``: each a
+    group the user confirms (``needsConfirmation``) in the editor's refactor preview."""
+    edits: dict[str, list[lsp.AnnotatedTextEdit]] = {}
+    annotations: dict[str, lsp.ChangeAnnotation] = {}
+    for index, group in enumerate(groups):
+        key = f"claude-lsp/{index}"
+        annotations[key] = lsp.ChangeAnnotation(
+            label=f"{group.label} ({group.count()})",
+            needs_confirmation=True,
+            description=group.description,
+        )
+        for path, items in group.changes.items():
+            columns = columns_for(path)
+            edits.setdefault(path, []).extend(
+                lsp.AnnotatedTextEdit(
+                    range=columns.range(e.range), new_text=e.new_text, annotation_id=key
+                )
+                for e in items
+            )
+    return edits, annotations

@@ -25,7 +25,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path, to_fs_path
 
 from refactor.python.edits import RefactorError, WorkspaceEdit
-from server.convert import Columns
+from server.convert import Columns, annotated_edits
 
 if TYPE_CHECKING:
     from refactor.python.workspace import PythonWorkspace, Session
@@ -275,7 +275,7 @@ def to_lsp_edit(
     """
     features = ls.client_features
     if versions is not None:
-        _check_versions(ls, [*edit.changes, *(old for old, _ in edit.renames)], versions)
+        _check_versions(ls, edit.files(), versions)
     operations = features.resource_operations
     if edit.renames and not (features.document_changes and "rename" in operations):
         raise RefactorError(
@@ -292,15 +292,27 @@ def to_lsp_edit(
         columns = columns_for(ls, path)
         text_edits[path] = [lsp.TextEdit(columns.range(e.range), e.new_text) for e in edits]
     if not features.document_changes:
+        if edit.groups:  # the editor cannot ask: only what is sure
+            log.info("left out %d unsure edits", sum(g.count() for g in edit.groups))
         return lsp.WorkspaceEdit(
             changes={from_fs_path(p) or p: items for p, items in text_edits.items()}
         )
+    document_edits: dict[str, list[lsp.TextEdit | lsp.AnnotatedTextEdit]] = {
+        path: list(items) for path, items in text_edits.items()
+    }
+    annotations: dict[str, lsp.ChangeAnnotation] | None = None
+    if edit.groups and features.change_annotations:
+        grouped, annotations = annotated_edits(edit.groups, lambda p: columns_for(ls, p))
+        for path, annotated in grouped.items():
+            document_edits.setdefault(path, []).extend(annotated)
+    elif edit.groups:  # the editor cannot ask: only what is sure
+        log.info("left out %d unsure edits", sum(g.count() for g in edit.groups))
     created = set(edit.creates)
     changes: list[Any] = [
         lsp.CreateFile(uri=from_fs_path(p) or p, options=lsp.CreateFileOptions(overwrite=False))
         for p in edit.creates
     ]
-    for path, items in text_edits.items():
+    for path, items in document_edits.items():
         uri = from_fs_path(path) or path
         doc = ls.documents.get(uri)
         version = None if path in created or doc is None else doc.version
@@ -314,7 +326,7 @@ def to_lsp_edit(
         lsp.RenameFile(old_uri=from_fs_path(old) or old, new_uri=from_fs_path(new) or new)
         for old, new in edit.renames
     )
-    return lsp.WorkspaceEdit(document_changes=changes)
+    return lsp.WorkspaceEdit(document_changes=changes, change_annotations=annotations)
 
 
 def _exit(ls: ClaudeLanguageServer, params: None) -> None:

@@ -18,13 +18,17 @@ from refactor.python.edits import (
     newline_of,
     syntax_problem,
 )
+from refactor.python.substitute import compile_problem
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
 
 
-def to_workspace_edit(session: Session, changes: Any) -> WorkspaceEdit:
-    """Turn a rope ``ChangeSet`` into a parse-checked `WorkspaceEdit`."""
+def to_workspace_edit(session: Session, changes: Any, compiles: bool = True) -> WorkspaceEdit:
+    """Turn a rope ``ChangeSet`` into a parse-checked `WorkspaceEdit`; with
+    ``compiles``, each changed module must also still compile (what ``ast.parse``
+    misses, like ``:=`` in a comprehension's iterable). Renames, which touch many files
+    and only names, skip that second check."""
     from rope.base import change as rope_change
 
     contents: dict[str, tuple[str, str]] = {}  # path before renames → (old, new)
@@ -61,6 +65,8 @@ def to_workspace_edit(session: Session, changes: Any) -> WorkspaceEdit:
         problem = syntax_problem(new, path)
         if problem is not None:
             raise RefactorError(f"refused: the result would not parse ({problem})")
+        if compiles and path.endswith(".py") and (refused := compile_problem(new, old)):
+            raise RefactorError(refused)
         edits = diff_edits(old, new, newline_of(_raw(session, path)))
         if edits:
             edit.changes[path] = edits

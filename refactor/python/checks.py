@@ -12,6 +12,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from refactor.python.edits import normalize_newlines
 from refactor.text import Position, Range, TextEdit, utf8_prefix
@@ -133,7 +134,9 @@ def remove_unused_imports(
     with its line, or becomes ``pass`` when it is the only statement of a block.
     Without ``names`` (fix all, on save) re-exports stay: star imports, redundant
     aliases (``import x as x``, PEP 484's explicit re-export) and, in a package's
-    ``__init__.py`` at ``path``, imports from the package itself.
+    ``__init__.py`` at ``path``, imports from the package itself. Availability probes
+    always stay: an import inside a ``try`` whose handlers catch ``ImportError`` is
+    there to be tried (``try: import readline`` / ``except ImportError:``).
     """
     text = normalize_newlines(text)
     unused_names: dict[int, set[str]] = {}
@@ -144,9 +147,9 @@ def remove_unused_imports(
         return []
     tree = ast.parse(text)
     parents = {c: n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
-    edits: list[TextEdit] = []
+    removals: dict[ast.Import | ast.ImportFrom, list[ast.alias]] = {}
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Import | ast.ImportFrom):
+        if not isinstance(node, ast.Import | ast.ImportFrom) or _probed(node, parents):
             continue
         drop = set()
         for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
@@ -158,10 +161,59 @@ def remove_unused_imports(
             for a in node.names
             if _pyflakes_name(node, a) not in drop or (names is None and _reexport(node, a, path))
         ]
-        if len(keep) == len(node.names):
-            continue
-        edits.append(_replace_statement(text, node, parents.get(node), keep))
-    return edits
+        if len(keep) < len(node.names):
+            removals[node] = keep
+    gone = {node for node, keep in removals.items() if not keep}
+    return [
+        _replace_statement(text, node, _last_of_block(node, tree, parents, gone), keep)
+        for node, keep in removals.items()
+    ]
+
+
+def _last_of_block(
+    node: ast.stmt, tree: ast.Module, parents: dict[ast.AST, ast.AST], gone: set[Any]
+) -> bool:
+    """Whether removing ``node`` (with the other ``gone`` statements) would leave its
+    block empty, so it must become ``pass`` (the block's first removed statement does)."""
+    parent = parents.get(node)
+    if parent is None or parent is tree:
+        return False
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and node in block:
+            remaining = [s for s in block if s not in gone]
+            return not remaining and block[0] is node
+    return False
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _probed(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether ``node`` sits in a ``try`` statement (body, handlers, else) with a handler
+    that catches ``ImportError``: removing it would change what the probe finds."""
+    child, parent = node, parents.get(node)
+    while parent is not None and not isinstance(parent, _SCOPES):
+        if (
+            isinstance(parent, ast.Try | ast.TryStar)
+            and child not in parent.finalbody
+            and any(_catches_import_error(h.type) for h in parent.handlers)
+        ):
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _catches_import_error(kind: ast.expr | None) -> bool:
+    if kind is None:  # a bare ``except:``
+        return True
+    if isinstance(kind, ast.Tuple):
+        return any(_catches_import_error(k) for k in kind.elts)
+    name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")
+    return name in _IMPORT_ERRORS
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _pyflakes_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
@@ -195,7 +247,7 @@ def _reexport(node: ast.Import | ast.ImportFrom, alias: ast.alias, path: str) ->
 
 
 def _replace_statement(
-    text: str, node: ast.Import | ast.ImportFrom, parent: ast.AST | None, keep: list[ast.alias]
+    text: str, node: ast.Import | ast.ImportFrom, alone: bool, keep: list[ast.alias]
 ) -> TextEdit:
     lines = text.split("\n")
     first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
@@ -208,11 +260,18 @@ def _replace_statement(
         else:
             new = f"import {names}"
         return TextEdit(Range(start, end), new)
-    body = getattr(parent, "body", None) if parent is not None else None
-    alone = isinstance(body, list) and len(body) == 1 and not isinstance(parent, ast.Module)
     before = lines[first][: start.character]
     after = lines[last][end.character :]
+    shares_line = before.rstrip().endswith(";")  # then the comment is the line's
+    if _comment_only(after) and not shares_line:  # the statement's comment goes with it
+        end = Position(last, len(lines[last]))
+        after = ""
     if alone or before.strip() or after.strip():
         return TextEdit(Range(start, end), "pass")
     line_end = Position(last + 1, 0) if last + 1 < len(lines) else end
     return TextEdit(Range(Position(first, 0), line_end), "")
+
+
+def _comment_only(rest: str) -> bool:
+    """Whether the text after a statement on its line is blank or just a comment."""
+    return not rest.strip() or rest.lstrip().startswith("#")

@@ -189,7 +189,8 @@ def _name_offers(site: Site, node: ast.Name) -> list[Refactoring]:
     name = node.id
     stores = _stores(scope, name)
     offers: list[Refactoring] = []
-    if len(stores) == 1 and _inlinable(scope, name, stores[0]):
+    class_attribute = isinstance(scope, ast.ClassDef)  # read as self.name elsewhere too
+    if len(stores) == 1 and not class_attribute and _inlinable(scope, name, stores[0]):
         offers.append(site.offer("inline", f"Inline variable `{name}`", INLINE))
     if isinstance(scope, ast.Module) and stores and isinstance(stores[0], ast.Assign):
         offers.append(_move_offer(site, name))

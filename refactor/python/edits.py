@@ -28,21 +28,40 @@ class Cancelled(RefactorError):
 
 
 @dataclass
+class EditGroup:
+    """Edits the user confirms, or not, as one group (an LSP change annotation with
+    ``needsConfirmation``): a rename's occurrences it cannot be sure of."""
+
+    label: str
+    description: str
+    changes: dict[str, list[TextEdit]] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return sum(len(edits) for edits in self.changes.values())
+
+
+@dataclass
 class WorkspaceEdit:
-    """Text edits per absolute path, then files to create, then renames."""
+    """Text edits per absolute path, then files to create, then renames.
+
+    ``changes`` is what to apply; ``groups`` are further edits to apply only when the
+    user confirms them (clients that cannot ask leave them out).
+    """
 
     changes: dict[str, list[TextEdit]] = field(default_factory=dict)
     renames: list[tuple[str, str]] = field(default_factory=list)
     creates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. files skipped, for the user
+    groups: list[EditGroup] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not any(self.changes.values()) and not self.renames and not self.creates
 
     def files(self) -> list[str]:
         """Every path the edit touches (changed, created or renamed)."""
-        seen = dict.fromkeys([*self.changes, *self.creates, *(old for old, _ in self.renames)])
-        return list(seen)
+        grouped = [path for group in self.groups for path in group.changes]
+        renamed = [old for old, _ in self.renames]
+        return list(dict.fromkeys([*self.changes, *grouped, *self.creates, *renamed]))
 
 
 def normalize_newlines(text: str) -> str:

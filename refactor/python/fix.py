@@ -161,6 +161,8 @@ def rename_main(argv: list[str]) -> int:
         workspace.close()
     for note in edit.notes:
         print(f"note: {note}", file=sys.stderr)
+    for group in edit.groups:  # nobody to ask: only the sure edits are applied
+        print(f"note: left out {group.count()} edit(s): {group.description}", file=sys.stderr)
     count = apply(edit, args.diff)
     edits = sum(len(e) for e in edit.changes.values())
     verb = "would change" if args.diff else "changed"

@@ -7,7 +7,6 @@ code action listing produces and the client sends back on resolve or in a comman
 
 from __future__ import annotations
 
-import ast
 import os
 import tempfile
 from collections.abc import Callable
@@ -116,20 +115,33 @@ def _extract_method(call: _Call) -> Any:
     from rope.refactor.extract import ExtractMethod
 
     start, end = _trim(call.text, call.start, call.end)
+    name, similar = call.name_arg("name", "extracted"), bool(call.arg("similar", False))
+    _extract_in_scope(call, start, end, name, method=True)
     refactoring = ExtractMethod(call.project, call.resource, start, end)
-    return refactoring.get_changes(
-        call.name_arg("name", "extracted"), similar=bool(call.arg("similar", False))
-    )
+    return refactoring.get_changes(name, similar=similar)
 
 
 def _extract_variable(call: _Call) -> Any:
+    from rope.base.change import ChangeContents, ChangeSet
     from rope.refactor.extract import ExtractVariable
 
     start, end = _trim(call.text, call.start, call.end)
+    name, similar = call.name_arg("name", "extracted"), bool(call.arg("similar", False))
+    new = _extract_in_scope(call, start, end, name, method=False)
+    if new is not None:  # into the comprehension that binds its names
+        changes = ChangeSet(f"Extract variable <{name}>")
+        changes.add_change(ChangeContents(call.resource, new))
+        return changes
     refactoring = ExtractVariable(call.project, call.resource, start, end)
-    return refactoring.get_changes(
-        call.name_arg("name", "extracted"), similar=bool(call.arg("similar", False))
-    )
+    return refactoring.get_changes(name, similar=similar)
+
+
+def _extract_in_scope(call: _Call, start: int, end: int, name: str, *, method: bool) -> str | None:
+    """Inside a comprehension or lambda: our extraction, rope's (None), or a refusal."""
+    from refactor.python.extract_scope import extract_in_scope
+
+    similar = bool(call.arg("similar", False))
+    return extract_in_scope(call.text, start, end, name=name, method=method, similar=similar)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -144,39 +156,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _inline(call: _Call) -> Any:
-    from rope.refactor.inline import create_inline
+    from refactor.python.inline import inline
 
-    refactoring = create_inline(call.project, call.resource, call.start)
-    if refactoring.get_kind() == "method":
-        _refuse_two_calls_per_statement(call.session, refactoring.name)
-    return call.session.over_python_files(
-        lambda files: refactoring.get_changes(resources=files, task_handle=call.handle)
-    )
-
-
-def _refuse_two_calls_per_statement(session: Session, name: str) -> None:
-    """rope inlines two calls in one statement into two statements (a rope bug)."""
-    for resource in session.project.get_python_files():
-        text = str(resource.read())
-        if name not in text or syntax_problem(text) is not None:
-            continue
-        for statement in ast.walk(ast.parse(text)):
-            if not isinstance(statement, ast.stmt) or hasattr(statement, "body"):
-                continue
-            calls = [
-                node
-                for node in ast.walk(statement)
-                if isinstance(node, ast.Call)
-                and (
-                    (isinstance(node.func, ast.Name) and node.func.id == name)
-                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
-                )
-            ]
-            if len(calls) > 1:
-                raise RefactorError(
-                    f"{resource.path}:{statement.lineno} calls {name} twice in one statement; "
-                    "inlining would duplicate the statement (extract one call first)"
-                )
+    return inline(call.session, call.resource, call.text, call.start)
 
 
 def _move(call: _Call) -> Any:

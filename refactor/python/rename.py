@@ -24,6 +24,7 @@ from refactor.python.edits import (
     offset_at,
     syntax_problem,
 )
+from refactor.python.rename_groups import Occurrence, Renamed, add_groups
 from refactor.text import Position, Range, utf8_prefix
 
 if TYPE_CHECKING:
@@ -121,20 +122,66 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         _check_module(session, refactoring)
     elif not refactoring.is_method():
         _check_definition(session, refactoring, new_name)
+    unsure: list[Occurrence] = []
+
+    def record(occurrence: Any) -> bool:
+        """rope cannot tell whether this is the renamed symbol: decided later."""
+        start, end = occurrence.get_word_range()
+        unsure.append(Occurrence(session.path_of(occurrence.resource), start, end))
+        return False
+
+    searched: list[Any] = []
+
+    def search(resources: list[Any]) -> list[Any]:
+        # A module's own file need not mention its name: rope must see them all.
+        searched[:] = resources if is_module else _mentioning(resources, old_name)
+        return searched
+
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(
             new_name,
             in_hierarchy=True,
             docs=False,
-            # A module's own file need not mention its name: rope must see them all.
-            resources=resources if is_module else _mentioning(resources, old_name),
+            unsure=None if is_module else record,
+            resources=search(resources),
             task_handle=session.task_handle,
         )
     )
     session.check()
     if not refactoring.is_method():
         _rename_in_dunder_all(changes, old_name, new_name)
-    return to_workspace_edit(session, changes)
+    edit = to_workspace_edit(session, changes, compiles=False)
+    if not is_module:
+        renamed = _renamed(session, refactoring, offset, new_name)
+        add_groups(session, edit, renamed, unsure, [session.path_of(r) for r in searched])
+    return edit
+
+
+def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> Renamed:
+    """What kind of name is renamed: an attribute (reached through objects), a local."""
+    from rope.base import pynames
+    from rope.refactor.rename import _is_local
+
+    pyname = refactoring.old_pyname
+    text = str(refactoring.resource.read())
+    start = offset
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    attribute = refactoring.is_method() or text[:start].rstrip().endswith(".")
+    local = False
+    span = home = None
+    module, line = pyname.get_definition_location() if pyname is not None else (None, None)
+    if module is not None and line is not None:
+        scope = module.get_scope().get_inner_scope_for_line(line)
+        if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
+            scope = scope.parent
+        attribute = attribute or scope.get_kind() == "Class"
+        local = _is_local(pyname) or isinstance(pyname, pynames.ParameterName)
+        resource = module.get_resource()
+        home = session.path_of(resource) if resource is not None else None
+        if local and home is not None:
+            span = (home, scope.get_start(), scope.get_end())
+    return Renamed(refactoring.old_name, new_name, attribute, local, span, home)
 
 
 def _rename_in_dunder_all(changes: Any, old_name: str, new_name: str) -> None:
@@ -218,7 +265,7 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
             new_name, resources=resources, task_handle=session.task_handle
         )
     )
-    return to_workspace_edit(session, changes)
+    return to_workspace_edit(session, changes, compiles=False)
 
 
 def _mentioning(resources: list[Any], name: str) -> list[Any]:

@@ -168,7 +168,8 @@ def _split(
     """Edits per uri as (line, char, end line, end char, text), and versions per uri.
 
     Checks the edit's shape against the profile: versioned ``documentChanges`` when the
-    client supports them, plain ``changes`` otherwise.
+    client supports them, plain ``changes`` otherwise. Only the edits applied without
+    asking: annotated ones the user confirms are `_confirmable`'s.
     """
     per_file: dict[str, list[Edit]] = {}
     versions: dict[str, int | None] = {}
@@ -182,7 +183,10 @@ def _split(
         items = {}
         for change in edit.document_changes:
             if isinstance(change, types.TextDocumentEdit):
-                items[change.text_document.uri] = list(change.edits)  # type: ignore[arg-type]
+                sure = [e for e in change.edits if not isinstance(e, types.AnnotatedTextEdit)]
+                if not sure:
+                    continue
+                items[change.text_document.uri] = sure  # type: ignore[assignment]
                 versions[change.text_document.uri] = change.text_document.version
     for uri, edits in items.items():
         per_file[uri] = [

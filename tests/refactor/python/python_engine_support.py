@@ -34,3 +34,57 @@ def tree_of(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     }
+
+
+_RUNNER = """
+import contextlib, io, json, sys
+results = []
+for expression in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            value = repr(eval(expression))
+    except Exception as error:  # the behaviour to compare includes the exception
+        value = f"raised {type(error).__name__}: {error}"
+    results.append([expression, out.getvalue(), value])
+print(json.dumps(results))
+"""
+
+
+def behaviour(root: Path, expressions: list[str]) -> list[list[str]]:
+    """What each expression prints and returns (or raises), run in a fresh interpreter
+    whose path starts at ``root``: the code before and after a refactor must agree."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _RUNNER, json.dumps(expressions)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+        check=True,
+    )
+    return list(json.loads(done.stdout))
+
+
+def inline_at(root: Path, text: str, at: tuple[int, int], extra: dict[str, str] | None = None):
+    """Write ``m.py`` (and ``extra`` files) under ``root`` and compute the inline
+    refactoring at ``at`` (line, column) there; returns the edit or raises."""
+    from refactor.python.refactors import Refactoring, compute
+    from refactor.python.workspace import PythonWorkspace
+    from refactor.text import Position, Range
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "m.py").write_text(text)
+    for name, content in (extra or {}).items():
+        (root / name).write_text(content)
+    workspace = PythonWorkspace(str(root))
+    where = Range(Position(*at), Position(*at))
+    refactoring = Refactoring("inline", "Inline", "refactor.inline", str(root / "m.py"), where)
+    try:
+        return workspace.run(lambda s: compute(s, refactoring))
+    finally:
+        workspace.close()

@@ -3,6 +3,8 @@
 Each ``fixtures/<case>/`` holds ``before/``, ``after/`` and ``case.json``. Refactors are
 picked from the cheap listing by title, so each case also proves it is offered there.
 Set ``UPDATE_FIXTURES=1`` to write after/ from the engine (then review the diff).
+A case may list ``behaviour`` expressions (``"shop.total([1], 0.1)"``): they are run on
+before/ and on the refactored workspace, which must print and return the same.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from python_engine_support import FIXTURES, apply_to_disk, copy_tree, tree_of
+from python_engine_support import FIXTURES, apply_to_disk, behaviour, copy_tree, tree_of
 
 from refactor.python import imports
 from refactor.python.actions import list_refactors
@@ -69,3 +71,7 @@ def test_fixture(name: str, tmp_path: Path) -> None:
         shutil.rmtree(case_dir / "after", ignore_errors=True)
         copy_tree(root, case_dir / "after")
     assert tree_of(root) == tree_of(case_dir / "after")
+    if case.get("behaviour"):
+        assert behaviour(root, case["behaviour"]) == behaviour(
+            case_dir / "before", case["behaviour"]
+        )

@@ -1,0 +1,144 @@
+"""Inline: variables are ours (`refactor.python.inline_variable`), functions are rope's
+made safe (`refactor.python.inline_function` refuses, `refactor.python.inline_body`
+builds the bodies), parameters are rope's. Runs on the workspace's worker thread."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from refactor.python.edits import RefactorError, syntax_problem
+
+if TYPE_CHECKING:
+    from refactor.python.workspace import Session
+
+
+def inline(session: Session, resource: Any, text: str, offset: int) -> Any:
+    """rope's changes inlining what is at ``offset``: a variable (ours), a function
+    (rope's, made safe) or a parameter (rope's)."""
+    from rope.refactor.inline import create_inline
+
+    refactoring = create_inline(session.project, resource, offset)
+    if refactoring.get_kind() == "variable":
+        return _inline_variable(session, resource, text, offset)
+    if refactoring.get_kind() == "method":
+        _make_inline_function_safe(session, refactoring)
+    return session.over_python_files(
+        lambda files: refactoring.get_changes(resources=files, task_handle=session.task_handle)
+    )
+
+
+def _inline_variable(session: Session, resource: Any, text: str, offset: int) -> Any:
+    """Our own inline (rope's ignores precedence and evaluation order), after the
+    safety rules of `refactor.python.inline_variable`."""
+    from rope.base.change import ChangeContents, ChangeSet
+
+    from refactor.python.inline_variable import inline_variable
+
+    new, name, module_level = inline_variable(text, offset)
+    if module_level:
+        _refuse_outside_uses(session, resource, name)
+    changes = ChangeSet(f"Inline variable <{name}>")
+    changes.add_change(ChangeContents(resource, new))
+    return changes
+
+
+def _refuse_outside_uses(session: Session, own: Any, name: str) -> None:
+    """A module-level variable another module may import is not inlined (its value
+    would be computed there, at another time)."""
+    module = os.path.splitext(own.name)[0]
+    if module == "__init__":
+        module = own.parent.name
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for resource in session.project.get_python_files():
+        if resource == own:
+            continue
+        try:
+            text = str(resource.read())
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if module in text and word.search(text):
+            raise RefactorError(
+                f"{resource.path} may import `{name}`: a module variable is only "
+                "inlined when no other module uses it"
+            )
+
+
+def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
+    """Refuse what rope's inline method gets wrong; build the bodies our way."""
+    from refactor.python import inline_body, inline_function
+
+    name = refactoring.name
+    definition = refactoring.pyfunction
+    text = str(definition.get_module().get_resource().read())
+    function = inline_function.check_function(text, definition.get_ast().lineno, name)
+    files = []
+    for resource in session.project.get_python_files():
+        try:
+            content = str(resource.read())
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if name in content:
+            files.append((resource.path, content))
+    inline_function.check_calls(function, files)
+    _refuse_two_calls_per_statement(session, name)
+    if function.is_method:
+        _refuse_unsure_calls(session, refactoring, [path for path, _ in files])
+    for attribute in ("normal_generator", "others_generator"):
+        generator = getattr(refactoring, attribute)
+        setattr(refactoring, attribute, inline_body.safe_generator(generator, function))
+
+
+def _refuse_unsure_calls(session: Session, refactoring: Any, paths: list[str]) -> None:
+    """rope inlines the calls it can resolve and deletes the method: a call on an
+    object whose type it cannot tell (``param.method()``) would be left calling a
+    method that no longer exists."""
+    from rope.refactor import occurrences
+
+    unsure: list[Any] = []
+
+    def record(occurrence: Any) -> bool:
+        unsure.append(occurrence)
+        return False
+
+    finder = occurrences.create_finder(
+        session.project, refactoring.name, refactoring.pyname, unsure=record
+    )
+    for path in paths:
+        for _ in finder.find_occurrences(resource=session.project.get_resource(path)):
+            pass
+        if unsure:
+            occurrence = unsure[0]
+            line = occurrence.resource.read().count("\n", 0, occurrence.offset) + 1
+            raise RefactorError(
+                f"{occurrence.resource.path}:{line} calls `{refactoring.name}` on an object "
+                "of unknown type: inlining would leave that call to a method that no "
+                "longer exists"
+            )
+
+
+def _refuse_two_calls_per_statement(session: Session, name: str) -> None:
+    """rope inlines two calls in one statement into two statements (a rope bug)."""
+    for resource in session.project.get_python_files():
+        text = str(resource.read())
+        if name not in text or syntax_problem(text) is not None:
+            continue
+        for statement in ast.walk(ast.parse(text)):
+            if not isinstance(statement, ast.stmt) or hasattr(statement, "body"):
+                continue
+            calls = [
+                node
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Name) and node.func.id == name)
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+                )
+            ]
+            if len(calls) > 1:
+                raise RefactorError(
+                    f"{resource.path}:{statement.lineno} calls {name} twice in one statement; "
+                    "inlining would duplicate the statement (extract one call first)"
+                )

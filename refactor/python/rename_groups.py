@@ -1,0 +1,351 @@
+"""What a rename cannot be sure of: calls on objects of unknown type, and docs.
+
+rope renames what it can resolve; for ``param.get_default()`` it cannot tell whether
+``param`` is one of the renamed classes. Those unsure occurrences are sorted here:
+
+- ``super().name`` inside a class whose base (in method resolution order) defines a
+  renamed ``name``: sure, renamed with the rest (rope leaves them);
+- the others: renamed too when no other class in the workspace (and no builtin type)
+  defines that attribute name, else offered as a group the user confirms;
+- doctest examples (``>>>`` and ``...`` lines in strings) are code: a renamed module
+  level name in them is renamed, an attribute joins the unsure calls; any other
+  mention in a comment or string is offered as a group to confirm.
+
+Runs on the worker thread (it asks rope about classes).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from refactor.python.edits import EditGroup, WorkspaceEdit, position_at, syntax_problem
+from refactor.text import Position, Range, TextEdit, line_starts, utf8_prefix
+
+if TYPE_CHECKING:
+    from refactor.python.workspace import Session
+
+UNSURE = "Calls on objects of unknown type"
+UNRESOLVED = "Names rope cannot resolve"
+DOCS = "Mentions in comments and docstrings"
+_BUILTIN_TYPES = (object, str, bytes, list, dict, set, frozenset, tuple, int, float, type)
+_SUPER = re.compile(r"\bsuper\s*\([^()]*\)\s*\.\s*$")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    path: str
+    start: int  # code point offsets in the text rope saw
+    end: int
+
+
+@dataclass
+class Renamed:
+    """What was renamed: the names, whether it is an attribute, the sure edits."""
+
+    old: str
+    new: str
+    attribute: bool  # a method or attribute (reached through objects)
+    local: bool  # a function's local or parameter: docs only within ``span``
+    span: tuple[str, int, int] | None = None  # (path, first line, last line), 1-based
+    home: str | None = None  # the file that defines it
+
+
+def add_groups(
+    session: Session,
+    edit: WorkspaceEdit,
+    renamed: Renamed,
+    unsure: list[Occurrence],
+    paths: list[str],
+) -> None:
+    """Sort ``unsure`` and the doc mentions into ``edit`` (sure edits or groups);
+    ``paths``: the files that mention the name (the only ones that can matter)."""
+    texts: dict[str, str] = {}
+
+    def text_of(path: str) -> str:
+        if path not in texts:
+            texts[path] = session.read(path)
+        return texts[path]
+
+    sure = {(path, e.range.start) for path, edits in edit.changes.items() for e in edits}
+    calls: dict[str, list[TextEdit]] = {}
+    unknown: dict[str, list[TextEdit]] = {}  # never included without confirmation
+    for occurrence in unsure:
+        text = text_of(occurrence.path)
+        if text[occurrence.start : occurrence.end] != renamed.old:
+            continue
+        change = _edit(text, occurrence.start, occurrence.end, renamed.new)
+        if _super_in_hierarchy(session, occurrence, text, sure):
+            edit.changes.setdefault(occurrence.path, []).append(change)
+        elif renamed.attribute and _on_an_object(text, occurrence.start):
+            calls.setdefault(occurrence.path, []).append(change)
+        else:  # an unresolved import or module attribute: maybe another module's name
+            unknown.setdefault(occurrence.path, []).append(change)
+    docs: dict[str, list[TextEdit]] = {}
+    local = renamed.local and renamed.span is not None
+    referring = {path for path, _ in sure}  # files where rope found the renamed symbol
+    for path in [renamed.span[0]] if local and renamed.span else paths:
+        text = text_of(path)
+        # A doctest runs in its module's globals: the name there is the renamed one
+        # only in its own module, or in one that refers to it and defines no other.
+        ours = path == renamed.home or (path in referring and not _defines(text, renamed.old))
+        for start, end, kind in _doc_mentions(text, renamed, path):
+            change = _edit(text, start, end, renamed.new)
+            if (path, change.range.start) in sure:
+                continue  # rope renamed it already (``__all__`` entries)
+            if kind == "code" and ours:
+                edit.changes.setdefault(path, []).append(change)
+            else:
+                (calls if kind == "attribute" else docs).setdefault(path, []).append(change)
+    for group in (edit.changes, calls, unknown, docs):
+        for edits in group.values():
+            edits.sort(key=lambda e: (e.range.start, e.range.end))
+    if calls:
+        other = _other_definer(session, renamed.old, sure, text_of, paths)
+        _add_calls(edit, renamed, calls, other)
+    if unknown:
+        edit.groups.append(
+            EditGroup(
+                UNRESOLVED,
+                f"`{renamed.old}` where rope cannot resolve what it refers to (an import "
+                "it cannot find, or an object of unknown type)",
+                unknown,
+            )
+        )
+    if docs:
+        edit.groups.append(
+            EditGroup(
+                DOCS,
+                f"`{renamed.old}` as a word in comments and docstrings: maybe the renamed "
+                "name, maybe something else",
+                docs,
+            )
+        )
+
+
+def _defines(text: str, name: str) -> bool:
+    """Whether a module defines ``name`` itself (def, class or assignment at its top)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return True  # cannot tell: not treated as the renamed name
+    return any(
+        (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name)
+        or (isinstance(n, ast.Assign) and any(getattr(t, "id", None) == name for t in n.targets))
+        for n in tree.body
+    )
+
+
+def _edit(text: str, start: int, end: int, new: str) -> TextEdit:
+    return TextEdit(Range(position_at(text, start), position_at(text, end)), new)
+
+
+def _add_calls(
+    edit: WorkspaceEdit,
+    renamed: Renamed,
+    calls: dict[str, list[TextEdit]],
+    other: str | None,
+) -> None:
+    """Calls on objects of unknown type: renamed when no other class defines the name
+    (``other`` is None), else a group to confirm."""
+    count = sum(len(edits) for edits in calls.values())
+    if other is None:
+        for path, edits in calls.items():
+            edit.changes.setdefault(path, []).extend(edits)
+            edit.changes[path].sort(key=lambda e: (e.range.start, e.range.end))
+        edit.notes.append(
+            f"renamed {count} use(s) of `.{renamed.old}` on objects of unknown type: no "
+            "other class in the workspace defines it"
+        )
+        return
+    edit.groups.append(
+        EditGroup(
+            UNSURE,
+            f"`.{renamed.old}` on objects whose type is unknown; {other} also defines "
+            f"`{renamed.old}`",
+            calls,
+        )
+    )
+
+
+def _on_an_object(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is an attribute of an object (``x.name``, not a
+    module's: ``module.name`` with ``import module`` in the file)."""
+    before = text[:start].rstrip()
+    if not before.endswith("."):
+        return False
+    receiver = re.search(r"(\w+)\s*(?:\.\s*\w+\s*)*\.$", before)
+    if receiver is None:
+        return True  # a call's or subscript's result: an object
+    root = receiver.group(1)
+    imported = rf"^\s*(?:import\s+[\w.]*\b{root}\b|from\s+\S+\s+import\s+.*\b{root}\b)"
+    return re.search(imported, text, re.MULTILINE) is None
+
+
+def _super_in_hierarchy(
+    session: Session, occurrence: Occurrence, text: str, sure: set[tuple[str, Position]]
+) -> bool:
+    """Whether the occurrence is ``super().name`` in a class whose nearest base that
+    defines ``name`` has its definition renamed."""
+    if not _SUPER.search(text[max(0, occurrence.start - 80) : occurrence.start]):
+        return False
+    pymodule = session.project.get_pymodule(session.resource(occurrence.path))
+    scope = pymodule.get_scope().get_inner_scope_for_offset(occurrence.start)
+    while scope is not None and scope.get_kind() != "Class":
+        scope = scope.parent
+    if scope is None:
+        return False
+    name = text[occurrence.start : occurrence.end]
+    queue = list(scope.pyobject.get_superclasses())
+    seen: set[int] = set()
+    while queue:
+        pyclass = queue.pop(0)
+        if id(pyclass) in seen:
+            continue
+        seen.add(id(pyclass))
+        attribute = pyclass.get_attributes().get(name)
+        if attribute is not None:
+            module, line = attribute.get_definition_location()
+            resource = module.get_resource() if module is not None else None
+            if resource is None or line is None:
+                return False
+            path = session.path_of(resource)
+            return any(p == path and where.line == line - 1 for p, where in sure)
+        queue.extend(pyclass.get_superclasses())
+    return False
+
+
+def _other_definer(
+    session: Session, name: str, sure: set[tuple[str, Position]], text_of: Any, paths: list[str]
+) -> str | None:
+    """A class that defines ``name`` and was not renamed (``None`` when there is none):
+    then an object of unknown type may be one of those."""
+    if name.startswith("__") or any(hasattr(kind, name) for kind in _BUILTIN_TYPES):
+        return f"the builtin types ({name!r} is a builtin method)"
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for path in paths:
+        relative = session.workspace.relative(path) or path
+        try:
+            text = text_of(path)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return f"{relative} (unreadable)"
+        if name not in text or syntax_problem(text) is not None:
+            continue
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for start in _definitions(node, name, text):
+                match = word.search(text, start)
+                if match and (path, position_at(text, match.start())) not in sure:
+                    return f"class `{node.name}` ({relative})"
+    return None
+
+
+def _definitions(node: ast.ClassDef, name: str, text: str) -> list[int]:
+    """Offsets from which ``name``'s definitions in the class body start."""
+    lines = text.split("\n")
+    starts = line_starts(text)
+
+    def offset(item: ast.AST) -> int:
+        row = getattr(item, "lineno", 1) - 1
+        return starts[row] + len(utf8_prefix(lines[row], getattr(item, "col_offset", 0)))
+
+    found = []
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if item.name == name:
+                found.append(offset(item))
+            for inner in ast.walk(item):
+                if (
+                    isinstance(inner, ast.Attribute)
+                    and isinstance(inner.ctx, ast.Store)
+                    and inner.attr == name
+                    and isinstance(inner.value, ast.Name)
+                    and inner.value.id == "self"
+                ):
+                    found.append(offset(inner))
+        targets = item.targets if isinstance(item, ast.Assign) else []
+        if isinstance(item, ast.AnnAssign):
+            targets = [item.target]
+        found += [offset(t) for t in targets if isinstance(t, ast.Name) and t.id == name]
+    return found
+
+
+def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of ``renamed.old`` in comments and docstrings: kind "code" (a
+    doctest's use of the renamed module-level name), "attribute" (a doctest's
+    ``x.name``) or "doc" (any other mention)."""
+    word = re.compile(rf"(?<![\w]){re.escape(renamed.old)}(?!\w)")
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tree = ast.parse(text)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return []
+    lines = text.split("\n")
+    docstrings = {
+        (node.lineno, node.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+    starts = line_starts(text)
+    found: list[tuple[int, int, str]] = []
+    for token in tokens:
+        row, col = token.start
+        if renamed.local and renamed.span and not renamed.span[1] <= row <= renamed.span[2]:
+            continue
+        base = starts[row - 1] + col
+        if token.type == tokenize.COMMENT:
+            found += [
+                (base + m.start(), base + m.end(), "doc") for m in word.finditer(token.string)
+            ]
+        elif (
+            token.type == tokenize.STRING
+            and (row, len(lines[row - 1][:col].encode())) in docstrings
+        ):
+            found += _string_mentions(token.string, base, word, renamed)
+    return found
+
+
+def _string_mentions(
+    body: str, base: int, word: re.Pattern[str], renamed: Renamed
+) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    offset = 0
+    for line in body.split("\n"):
+        stripped = line.lstrip()
+        code_kinds: dict[int, str] = {}
+        if stripped.startswith((">>> ", "... ")) or stripped in (">>>", "..."):
+            prompt = len(line) - len(stripped) + 4
+            code_kinds = _doctest_names(line[prompt:], prompt, renamed)
+        for match in word.finditer(line):
+            kind = code_kinds.get(match.start(), "doc")
+            found.append((base + offset + match.start(), base + offset + match.end(), kind))
+        offset += len(line) + 1
+    return found
+
+
+def _doctest_names(code: str, shift: int, renamed: Renamed) -> dict[int, str]:
+    """Columns (in the docstring line) of the doctest code's names ``renamed.old``."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    kinds: dict[int, str] = {}
+    previous = ""
+    for token in tokens:
+        if token.type == tokenize.NAME and token.string == renamed.old and token.start[0] == 1:
+            attribute = previous == "."
+            if attribute and renamed.attribute:
+                kinds[shift + token.start[1]] = "attribute"
+            elif not attribute and not renamed.attribute and not renamed.local:
+                kinds[shift + token.start[1]] = "code"
+        if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            previous = token.string
+    return kinds
