@@ -23,6 +23,7 @@ from pygls.protocol.json_rpc import JsonRPCRequestMessage, JsonRPCResponseMessag
 from pygls.protocol.language_server import lsp_method
 
 from server import __version__
+from server.ai_run import AiRunner
 from server.chat import Chats
 from server.compile_cache import CompileCache
 from server.config import Settings
@@ -102,6 +103,7 @@ class ClaudeLanguageServer(LanguageServer):
         self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
         self.chats = Chats(self)
         self.command_chat = CommandChat(self)
+        self.ai = AiRunner(self)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
@@ -120,7 +122,7 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import chat, documents, lifecycle, python, syntax, transcript
+    from server import ai_actions, chat, documents, lifecycle, python, syntax, transcript
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
@@ -129,4 +131,5 @@ def create_server() -> ClaudeLanguageServer:
     python.register(server)
     chat.register(server)
     transcript.register(server)
+    ai_actions.register(server)
     return server

@@ -465,12 +465,13 @@ async def commands(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
 
 
 def capability() -> dict[str, Any]:
+    from server.ai_actions import COMMANDS as AI_COMMANDS
     from server.transcript import COMMANDS as EXECUTE_COMMANDS
 
     return {
         "version": 1,
         "methods": [CHAT, SESSIONS, STATUS, COMMANDS],
-        "commands": list(EXECUTE_COMMANDS),
+        "commands": [*EXECUTE_COMMANDS, *AI_COMMANDS],
     }
 
 
