@@ -170,7 +170,8 @@ async def run_task(
     *,
     max_tokens: int = MAX_TOKENS,
 ) -> TaskAnswer:
-    """One request that must answer through ``tool``; its input, cost and usage."""
+    """One request that must answer through ``tool``; its input, cost and usage.
+    Streamed, so that cancelling the caller stops it at once."""
     kwargs: dict[str, Any] = {
         "model": model,
         "max_tokens": max_tokens,
@@ -179,7 +180,8 @@ async def run_task(
         "tool_choice": {"type": "tool", "name": tool["name"]},
         "messages": [{"role": "user", "content": content}],
     }
-    response: Message = await client.messages.create(**kwargs)
+    async with client.messages.stream(**kwargs) as stream:  # cancellable mid-answer
+        response: Message = await stream.get_final_message()
     usage = Usage.from_api(response.usage.model_dump())
     cost = costs.add(model, usage)
     for block in response.content:

@@ -6,6 +6,7 @@ One server for the module (VS Code's capabilities: codeAction/resolve)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.agent.fake_api import FakeAnthropic, Reply, ToolUse
+from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 from tests.server.chat_support import Editor, editor_session, server_env
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -248,6 +249,7 @@ async def test_write_tests_follows_the_project_layout(
     assert "Framework: pytest" in prompt and "tests/test_other.py" in prompt
     assert '<test-file path="tests/test_other.py">' in prompt
     create, fill = resolved.edit.document_changes
+    assert fill.text_document.version is None
     assert isinstance(create, types.CreateFile)
     assert create.uri == (root / "tests" / "test_geometry.py").as_uri()
     apply(editor, resolved)
@@ -286,3 +288,75 @@ async def test_an_edit_while_claude_works_is_not_applied(
     with pytest.raises(JsonRpcException, match="changed"):
         await pending
     assert editor.text(uri) == "# typed meanwhile\n" + SOURCE
+
+
+async def started_progress(editor: Editor) -> str:
+    """The token of the first progress that begins from now on."""
+    while True:
+        for token, reports in editor.client.progress_reports.items():
+            if reports and isinstance(reports[0], types.WorkDoneProgressBegin):
+                return str(token)
+        await asyncio.wait_for(editor.client.wait_for_notification(types.PROGRESS), 30)
+
+
+async def test_cancelling_the_progress_stops_claude_and_changes_nothing(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    uri = editor.open(root / "cancel_progress.py", SOURCE)
+    action = (await actions(editor, uri, at(4, 0)))["Add type hints to `area` with Claude"]
+    fake.script(Reply([Text("thinking")], hang_after=2))
+    editor.client.progress_reports.clear()
+    pending = asyncio.ensure_future(editor.client.code_action_resolve_async(action))
+    token = await started_progress(editor)
+    [begin] = editor.client.progress_reports[token]
+    assert begin.title == "Add type hints to `area` with Claude" and begin.cancellable
+    editor.client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token=token)
+    )
+    with pytest.raises(JsonRpcException, match="cancel"):
+        await asyncio.wait_for(pending, 30)
+    assert editor.text(uri) == SOURCE
+    while not isinstance(editor.client.progress_reports[token][-1], types.WorkDoneProgressEnd):
+        await asyncio.wait_for(editor.client.wait_for_notification(types.PROGRESS), 30)
+
+
+async def test_cancel_request_stops_the_resolve(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    uri = editor.open(root / "cancel_request.py", SOURCE)
+    action = (await actions(editor, uri, at(4, 0)))["Add docstring to `area` with Claude"]
+    fake.script(Reply([Text("thinking")], hang_after=2))
+    editor.client.progress_reports.clear()
+    msg_id = "resolve-to-cancel"
+    future = editor.client.protocol.send_request(types.CODE_ACTION_RESOLVE, action, msg_id=msg_id)
+    await started_progress(editor)
+    editor.cancel(msg_id)
+    with pytest.raises(JsonRpcException, match="cancel"):
+        await asyncio.wait_for(asyncio.wrap_future(future), 30)
+    assert editor.text(uri) == SOURCE
+
+
+async def test_explain_is_a_chat_turn_with_the_code_attached(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    uri = editor.open(root / "explained.py", SOURCE)
+    problem = types.Diagnostic(
+        range=types.Range(at(8, 20), at(8, 25)), message="undefined name 'factr'", source="x"
+    )
+    command = (await actions(editor, uri, at(8, 0), diagnostics=[problem]))[
+        "Explain `scale` with Claude"
+    ].command
+    assert command is not None and command.command == "claude.explain"
+    fake.script(Reply([Text("It scales.")]))
+    since = editor.mark()
+    started = await editor.request(
+        types.WORKSPACE_EXECUTE_COMMAND,
+        types.ExecuteCommandParams(command=command.command, arguments=command.arguments),
+    )
+    await editor.wait_event("turnEnd", since)
+    assert started["uri"].endswith(".md")
+    [request] = fake.messages_requests
+    text = " ".join(b["text"] for b in request["messages"][-1]["content"])
+    assert "Explain the attached code" in text
+    assert '<selection path="explained.py" lines="8-9">' in text
+    assert "return [v * factr for v in values]" in text
