@@ -143,3 +143,42 @@ def _bounded(diff: str) -> str:
     if len(diff) <= MAX_DIFF_CHARS:
         return diff
     return diff[:MAX_DIFF_CHARS] + f"\n[… diff cut at {MAX_DIFF_CHARS} characters]"
+
+
+def text_at(path: Path, revision: str = "HEAD") -> str | None:
+    """The file's text at ``revision``: "" when git does not have it there (a new file),
+    None when it is not in a git repository."""
+    repo = repo_for(path)
+    if repo is None or repo.working_tree_dir is None:
+        return None
+    try:
+        relative = path.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+        if not repo.head.is_valid():
+            return ""
+        text: str = repo.git.show(f"{revision}:{relative}", strip_newline_in_stdout=False)
+    except ValueError:
+        return None
+    except _git_error():
+        return ""  # not in that revision
+    finally:
+        repo.close()
+    return text
+
+
+def changed_files(root: Path, revision: str = "HEAD") -> list[Path] | None:
+    """Files changed against ``revision`` (staged, unstaged, untracked); None outside git."""
+    repo = repo_for(root)
+    if repo is None or repo.working_tree_dir is None:
+        return None
+    top = Path(repo.working_tree_dir)
+    try:
+        names = repo.git.diff("--name-only", revision).splitlines() if repo.head.is_valid() else []
+        names += repo.untracked_files
+    finally:
+        repo.close()
+    seen: dict[Path, None] = {}
+    for name in names:
+        path = top / name
+        if path.is_file() and path.resolve().is_relative_to(root.resolve()):
+            seen[path] = None
+    return list(seen)

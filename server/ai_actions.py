@@ -20,6 +20,7 @@ from pygls.exceptions import JsonRpcContentModified
 
 from agent.code_context import Definition, enclosing_definition
 from agent.line_edits import comment_request
+from server import review
 from server.ai_run import AiFailed
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "claude.codeAction"
 EXPLAIN, ASK = "claude.explain", "claude.ask"
-COMMANDS = (COMMAND, EXPLAIN, ASK)
+COMMANDS = (COMMAND, EXPLAIN, ASK, "claude.review")
 FIX_KIND = "quickfix.claude"
 REWRITE_KIND = "refactor.rewrite.claude"
 TESTS_KIND = "refactor.claude.tests"
@@ -57,6 +58,14 @@ def listing(
     base: dict[str, Any] = {"uri": doc.uri, "version": doc.version}
     actions: list[lsp.CodeAction] = []
     if _wants(only, FIX_KIND):
+        for diagnostic in diagnostics:
+            if diagnostic.source == review.SOURCE and isinstance(diagnostic.data, dict):
+                edit = review.fix_edit(ls, doc, diagnostic)
+                if edit is not None:
+                    title = "Apply Claude's fix"
+                    actions.append(
+                        lsp.CodeAction(title, kind=FIX_KIND, diagnostics=[diagnostic], edit=edit)
+                    )
         for diagnostic in list(diagnostics)[:MAX_FIXES]:
             message = " ".join(diagnostic.message.split())
             title = f"Fix with Claude: {message[:60]}{'…' if len(message) > 60 else ''}"

@@ -31,6 +31,7 @@ from server.diagnostics import DiagnosticStore
 from server.documents import Documents
 from server.editor_port import CLAUDE_REQUEST_PREFIX
 from server.lifecycle import ClientFeatures
+from server.review import Reviews
 from server.transcript import CommandChat
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class ClaudeLanguageServer(LanguageServer):
         self.chats = Chats(self)
         self.command_chat = CommandChat(self)
         self.ai = AiRunner(self)
+        self.reviews = Reviews(self)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
@@ -122,7 +124,7 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import ai_actions, chat, documents, lifecycle, python, syntax, transcript
+    from server import ai_actions, chat, documents, lifecycle, python, review, syntax, transcript
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
@@ -132,4 +134,5 @@ def create_server() -> ClaudeLanguageServer:
     chat.register(server)
     transcript.register(server)
     ai_actions.register(server)
+    review.register(server)
     return server
