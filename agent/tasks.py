@@ -196,3 +196,22 @@ async def run_task(
 
 def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
+
+
+def commit_prompt(diff: str, recent: list[str]) -> str:
+    """The request for a commit message: the recent commits (for their style), then the
+    staged diff."""
+    commits = "\n".join(recent) or "(no commits yet)"
+    return (
+        f"<task>\n{INSTRUCTIONS['commit']}\n</task>\n\n<recent-commits>\n{commits}\n"
+        f"</recent-commits>\n\n<staged-diff>\n{diff}\n</staged-diff>"
+    )
+
+
+def commit_message(answer: dict[str, Any]) -> tuple[str, str]:
+    """``(subject, body)`` of a ``commit_message`` answer; `TaskError` when unusable."""
+    subject, body = answer.get("subject"), answer.get("body", "")
+    if not isinstance(subject, str) or not subject.strip() or not isinstance(body, str):
+        raise TaskError("Claude's commit message has no subject line")
+    subject = " ".join(subject.split())
+    return subject, body.strip()

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "claude.codeAction"
 EXPLAIN, ASK = "claude.explain", "claude.ask"
-COMMANDS = (COMMAND, EXPLAIN, ASK, "claude.review")
+COMMANDS = (COMMAND, EXPLAIN, ASK, "claude.review", "claude.commitMessage")
 FIX_KIND = "quickfix.claude"
 REWRITE_KIND = "refactor.rewrite.claude"
 TESTS_KIND = "refactor.claude.tests"

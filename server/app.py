@@ -124,7 +124,17 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import ai_actions, chat, documents, lifecycle, python, review, syntax, transcript
+    from server import (
+        ai_actions,
+        chat,
+        commit_message,
+        documents,
+        lifecycle,
+        python,
+        review,
+        syntax,
+        transcript,
+    )
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
@@ -135,4 +145,5 @@ def create_server() -> ClaudeLanguageServer:
     transcript.register(server)
     ai_actions.register(server)
     review.register(server)
+    commit_message.register(server)
     return server
