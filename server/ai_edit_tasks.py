@@ -17,6 +17,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcContentModified
 
 from agent.code_context import CodeContext, Definition, Diagnostic, build
+from agent.context import CHARS_PER_TOKEN
 from agent.line_edits import EditError, apply_edits, check_parses, parse_edits, remove_comment
 from server.ai_run import AiFailed, unchanged_since
 
@@ -123,6 +124,8 @@ async def _context(
     from agent.git_context import file_diff
 
     context.diff = await asyncio.to_thread(file_diff, root, path)
+    share = ls.settings.ai.context_tokens * CHARS_PER_TOKEN // 4  # a quarter for the map
+    context.repo_map = await ls.repo_map.render([path], share)
     if kind == "tests":
         from agent.test_layout import test_layout
 

@@ -31,6 +31,7 @@ from server.diagnostics import DiagnosticStore
 from server.documents import Documents
 from server.editor_port import CLAUDE_REQUEST_PREFIX
 from server.lifecycle import ClientFeatures
+from server.repo_map import RepoMapService
 from server.review import Reviews
 from server.transcript import CommandChat
 
@@ -106,6 +107,8 @@ class ClaudeLanguageServer(LanguageServer):
         self.command_chat = CommandChat(self)
         self.ai = AiRunner(self)
         self.reviews = Reviews(self)
+        self.repo_map = RepoMapService(self)
+        self.file_listeners.append(self.repo_map.watched)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the

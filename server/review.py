@@ -202,6 +202,7 @@ async def review_command(ls: Any, *args: Any) -> dict[str, Any]:
 def did_save(ls: ClaudeLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
     if doc is not None and to_fs_path(doc.uri):
+        ls.repo_map.files_changed([Path(doc.path)])
         ls.reviews.saved(doc)
 
 

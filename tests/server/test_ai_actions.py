@@ -35,6 +35,13 @@ SOURCE = (
 )
 
 
+ORDERS = (
+    "from helpers.pricing import compute_discount_rate\n\n\n"
+    "def order_total(customer, amount):\n"
+    "    return amount * (1 - compute_discount_rate(customer))\n"
+)
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeAnthropic]:
     server = FakeAnthropic().start()
@@ -49,6 +56,11 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "tests" / "test_other.py").write_text(
         "import pytest\n\n\ndef test_nothing():\n    assert True\n"
     )
+    (root / "helpers").mkdir()
+    (root / "helpers" / "pricing.py").write_text(
+        "def compute_discount_rate(customer):\n    return 0.1\n"
+    )
+    (root / "orders.py").write_text(ORDERS)
     return root
 
 
@@ -290,11 +302,12 @@ async def test_an_edit_while_claude_works_is_not_applied(
     assert editor.text(uri) == "# typed meanwhile\n" + SOURCE
 
 
-async def started_progress(editor: Editor) -> str:
-    """The token of the first progress that begins from now on."""
+async def started_progress(editor: Editor, title: str) -> str:
+    """The token of the progress called ``title`` (rope may report its own meanwhile)."""
     while True:
         for token, reports in editor.client.progress_reports.items():
-            if reports and isinstance(reports[0], types.WorkDoneProgressBegin):
+            begin = reports[0] if reports else None
+            if isinstance(begin, types.WorkDoneProgressBegin) and begin.title == title:
                 return str(token)
         await asyncio.wait_for(editor.client.wait_for_notification(types.PROGRESS), 30)
 
@@ -307,9 +320,8 @@ async def test_cancelling_the_progress_stops_claude_and_changes_nothing(
     fake.script(Reply([Text("thinking")], hang_after=2))
     editor.client.progress_reports.clear()
     pending = asyncio.ensure_future(editor.client.code_action_resolve_async(action))
-    token = await started_progress(editor)
-    [begin] = editor.client.progress_reports[token]
-    assert begin.title == "Add type hints to `area` with Claude" and begin.cancellable
+    token = await started_progress(editor, action.title)
+    assert editor.client.progress_reports[token][0].cancellable
     editor.client.protocol.notify(
         types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token=token)
     )
@@ -329,7 +341,7 @@ async def test_cancel_request_stops_the_resolve(
     editor.client.progress_reports.clear()
     msg_id = "resolve-to-cancel"
     future = editor.client.protocol.send_request(types.CODE_ACTION_RESOLVE, action, msg_id=msg_id)
-    await started_progress(editor)
+    await started_progress(editor, action.title)
     editor.cancel(msg_id)
     with pytest.raises(JsonRpcException, match="cancel"):
         await asyncio.wait_for(asyncio.wrap_future(future), 30)
@@ -360,3 +372,17 @@ async def test_explain_is_a_chat_turn_with_the_code_attached(
     assert "Explain the attached code" in text
     assert '<selection path="explained.py" lines="8-9">' in text
     assert "return [v * factr for v in values]" in text
+
+
+async def test_the_context_holds_the_repository_map(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    uri = editor.open(root / "orders.py", ORDERS)
+    action = (await actions(editor, uri, at(4, 4)))["Add docstring to `order_total` with Claude"]
+    docstring = '    """The amount after the discount."""'
+    fake.script(Reply([ToolUse("propose_edits", edits((5, 4, "", docstring)))]))
+    await editor.client.code_action_resolve_async(action)
+    prompt = prompt_of(fake)
+    assert "<repository-map>\nhelpers/pricing.py\n  1: def compute_discount_rate(customer):" in (
+        prompt
+    )
