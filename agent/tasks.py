@@ -169,13 +169,14 @@ async def run_task(
     costs: CostTracker,
     *,
     max_tokens: int = MAX_TOKENS,
+    system: str = SYSTEM,
 ) -> TaskAnswer:
     """One request that must answer through ``tool``; its input, cost and usage.
     Streamed, so that cancelling the caller stops it at once."""
     kwargs: dict[str, Any] = {
         "model": model,
         "max_tokens": max_tokens,
-        "system": SYSTEM,
+        "system": system,
         "tools": [tool],
         "tool_choice": {"type": "tool", "name": tool["name"]},
         "messages": [{"role": "user", "content": content}],

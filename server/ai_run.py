@@ -54,15 +54,12 @@ class AiRunner:
         self.costs = CostTracker()
         self._progress: dict[str, asyncio.Task[Any]] = {}
 
-    async def model(self, fast: bool = False) -> str:
+    async def model(self) -> str:
         from agent.builder import AgentOptions, choose_model, project_settings
 
         root = self.ls.chats.root()
         settings = await asyncio.to_thread(project_settings, root)
-        host = self.ls.settings.agent.model
-        if fast and self.ls.settings.completion.model:
-            host = self.ls.settings.completion.model
-        options = AgentOptions(cwd=root, host_model=host)
+        options = AgentOptions(cwd=root, host_model=self.ls.settings.agent.model)
         return await asyncio.to_thread(choose_model, options, settings, None)
 
     async def ask(

@@ -26,6 +26,7 @@ from server import __version__
 from server.ai_run import AiRunner
 from server.chat import Chats
 from server.compile_cache import CompileCache
+from server.completion import Completions
 from server.config import Settings
 from server.diagnostics import DiagnosticStore
 from server.documents import Documents
@@ -108,6 +109,7 @@ class ClaudeLanguageServer(LanguageServer):
         self.ai = AiRunner(self)
         self.reviews = Reviews(self)
         self.repo_map = RepoMapService(self)
+        self.completions = Completions(self)
         self.file_listeners.append(self.repo_map.watched)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -131,6 +133,7 @@ def create_server() -> ClaudeLanguageServer:
         ai_actions,
         chat,
         commit_message,
+        completion,
         documents,
         lifecycle,
         python,
@@ -149,4 +152,5 @@ def create_server() -> ClaudeLanguageServer:
     ai_actions.register(server)
     review.register(server)
     commit_message.register(server)
+    completion.register(server)
     return server

@@ -53,6 +53,14 @@ class RepoMapService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, repo.render, focus, max_chars)
 
+    async def render_if_built(self, focus: list[Path], max_chars: int) -> str:
+        """The map if it is ready, else "" (and the build starts): for completions."""
+        built = self._start()
+        if not built.done() or built.exception() is not None:
+            return ""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, built.result().render, focus, max_chars)
+
     def files_changed(self, paths: list[Path]) -> None:
         built = self._built
         if built is None or not built.done() or built.exception() is not None:
