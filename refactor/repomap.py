@@ -7,20 +7,23 @@ how rare the name is. Personalised PageRank from the files in play (aider's idea
 the rest; the map lists the best-ranked files' definitions within a character budget.
 
 Files are cached by (mtime, size): `RepoMap.refresh` re-reads only what changed and
-`RepoMap.update` re-reads named files (saves, watched-file events). The ranking walks
-only the neighbourhood of the files in play (two hops), so it does not grow with the
-workspace. Blocking and not thread-safe: one worker thread owns a map.
+`RepoMap.update` re-reads named files (saves, watched-file events); `save` and `load`
+keep the extracted files on disk between runs, so only the first build parses everything.
+The ranking looks only at the files in play and their best-connected neighbours
+(``MAX_NEIGHBOURS``), so it does not grow with the workspace. Blocking and not
+thread-safe: one worker thread owns a map.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from refactor.files import read_text, walk
 from refactor.syntax.languages import language_for, load_language, load_query
@@ -43,9 +46,12 @@ CODE_LANGUAGES = frozenset(
     }
 )
 MAX_FILE_BYTES = 300_000
+CACHE_VERSION = 1
 MAX_DEFINERS = 40  # a name defined in more files than this says nothing (``__init__``)
 SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "__pycache__", ".tox", "target", "dist"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+K = TypeVar("K")
+MAX_NEIGHBOURS = 120  # files the ranking looks at beyond the focus: bounded work
 DAMPING = 0.85
 ITERATIONS = 30
 
@@ -102,27 +108,67 @@ class RepoMap:
     def __init__(self, root: Path, max_files: int = 20_000) -> None:
         self.root = root.resolve()
         self.max_files = max_files
-        self.files: dict[Path, FileTags] = {}
-        self.definers: dict[str, set[Path]] = defaultdict(set)
-        self.referrers: dict[str, set[Path]] = defaultdict(set)
+        # Keyed by the path as a string: Path hashing dominated the ranking's time.
+        self.files: dict[str, FileTags] = {}
+        self.definers: dict[str, set[str]] = defaultdict(set)
+        self.referrers: dict[str, set[str]] = defaultdict(set)
+        # Edges depend on every file's definitions: cached until a definition changes.
+        self._edge_cache: dict[str, dict[str, float]] = {}
 
     # -- building --------------------------------------------------------------------
 
     def refresh(self) -> int:
         """Walk the workspace; (re)read new and changed files, forget vanished ones.
         Returns how many files were read."""
-        seen: set[Path] = set()
+        seen: set[str] = set()
         read = 0
         for path in walk(self.root, skip=SKIP_DIRS):
             if language_for(str(path)) not in CODE_LANGUAGES:
                 continue
             if len(seen) >= self.max_files:
                 break
-            seen.add(path)
+            seen.add(str(path))
             read += self._load(path)
         for gone in [p for p in self.files if p not in seen]:
             self._forget(gone)
         return read
+
+    def save(self, path: Path) -> None:
+        """Write the extracted files to ``path`` (JSON), for the next cold start."""
+        data = {
+            "version": CACHE_VERSION,
+            "root": str(self.root),
+            "files": {
+                key: [list(t.stamp), t.definitions, dict(t.references)]
+                for key, t in self.files.items()
+            },
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        partial.replace(path)
+
+    def load(self, path: Path) -> int:
+        """Take the files saved by `save` (a later `refresh` re-reads what changed
+        since); returns how many were loaded, 0 for a missing or foreign cache."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+        if data.get("version") != CACHE_VERSION or data.get("root") != str(self.root):
+            return 0
+        for key, (stamp, definitions, references) in data["files"].items():
+            tags = FileTags(
+                (int(stamp[0]), int(stamp[1])),
+                [(str(n), int(line), str(text)) for n, line, text in definitions],
+                Counter({str(k): int(v) for k, v in references.items()}),
+            )
+            self.files[key] = tags
+            for name, _, _ in tags.definitions:
+                self.definers[name].add(key)
+            for name in tags.references:
+                self.referrers[name].add(key)
+        return len(self.files)
 
     def update(self, paths: list[Path]) -> int:
         """Re-read these files (changed, created or deleted)."""
@@ -133,39 +179,48 @@ class RepoMap:
         return read
 
     def _load(self, path: Path) -> int:
+        key = str(path)
         try:
             info = path.stat()
         except OSError:
-            self._forget(path)
+            self._forget(key)
             return 0
         stamp = (info.st_mtime_ns, info.st_size)
-        known = self.files.get(path)
+        known = self.files.get(key)
         if known is not None and known.stamp == stamp:
             return 0
         text = read_text(path, MAX_FILE_BYTES) if info.st_size <= MAX_FILE_BYTES else None
         found = extract(path, text) if text is not None else None
-        self._forget(path)
+        self._forget(key, keep_edges=found is not None)
         if found is None:
             return 1
         definitions, references = found
-        self.files[path] = FileTags(stamp, definitions, references)
+        before = {name for name, _, _ in known.definitions} if known is not None else set()
+        if before != {name for name, _, _ in definitions}:
+            self._edge_cache.clear()  # other files' edges may point here, or no more
+        else:
+            self._edge_cache.pop(key, None)
+        self.files[key] = FileTags(stamp, definitions, references)
         for name, _, _ in definitions:
-            self.definers[name].add(path)
+            self.definers[name].add(key)
         for name in references:
-            self.referrers[name].add(path)
+            self.referrers[name].add(key)
         return 1
 
-    def _forget(self, path: Path) -> None:
+    def _forget(self, path: str, keep_edges: bool = False) -> None:
         tags = self.files.pop(path, None)
         if tags is None:
             return
+        if tags.definitions and not keep_edges:
+            self._edge_cache.clear()
+        self._edge_cache.pop(path, None)
         for name, _, _ in tags.definitions:
             self._discard(self.definers, name, path)
         for name in tags.references:
             self._discard(self.referrers, name, path)
 
     @staticmethod
-    def _discard(index: dict[str, set[Path]], name: str, path: Path) -> None:
+    def _discard(index: dict[str, set[str]], name: str, path: str) -> None:
         holders = index.get(name)
         if holders is not None:
             holders.discard(path)
@@ -174,11 +229,14 @@ class RepoMap:
 
     # -- ranking ---------------------------------------------------------------------
 
-    def _edges(self, source: Path) -> dict[Path, float]:
+    def _edges(self, source: str) -> dict[str, float]:
         """Where ``source`` points: the files defining the names it uses, weighted as
         aider does (long, specific names count more; private and common ones less)."""
+        cached = self._edge_cache.get(source)
+        if cached is not None:
+            return cached
         tags = self.files.get(source)
-        out: dict[Path, float] = defaultdict(float)
+        out: dict[str, float] = defaultdict(float)
         if tags is None:
             return out
         for name, count in tags.references.items():
@@ -186,30 +244,39 @@ class RepoMap:
             if not definers or len(definers) > MAX_DEFINERS:
                 continue
             weight = min(count, 10) ** 0.5 / len(definers) * _specificity(name)
+            if len(definers) > 5:
+                weight *= 0.1
             for target in definers:
                 if target != source:
                     out[target] += weight
+        self._edge_cache[source] = out
         return out
 
     def rank(self, focus: list[Path]) -> list[tuple[Path, float]]:
         """Files by personalised PageRank toward ``focus``, best first (focus excluded).
         The graph is the focus, the files it uses and the files that use it."""
-        seeds = [p.resolve() for p in focus if p.resolve() in self.files]
+        seeds = [key for p in focus if (key := str(p.resolve())) in self.files]
         if not seeds:
             return []
-        nodes = set(seeds)
+        uses: dict[str, float] = defaultdict(float)  # files the seeds point at
+        used_by: dict[str, float] = defaultdict(float)  # files pointing at the seeds
         for seed in seeds:
-            nodes.update(self._edges(seed))
+            for target, weight in self._edges(seed).items():
+                uses[target] += weight
             for name, _, _ in self.files[seed].definitions:
                 referrers = self.referrers.get(name, ())
-                if len(referrers) <= MAX_DEFINERS * 5:
-                    nodes.update(referrers)
+                weight = _specificity(name) / max(1, len(referrers))
+                for referrer in referrers:
+                    used_by[referrer] += weight
+        nodes = set(seeds)
+        nodes.update(_top(uses, MAX_NEIGHBOURS))
+        nodes.update(_top(used_by, MAX_NEIGHBOURS // 2))
         graph = {}
         for node in nodes:
             graph[node] = {t: w for t, w in self._edges(node).items() if t in nodes}
         scores = pagerank(graph, {seed: 1.0 for seed in seeds})
         ranked = sorted(((p, s) for p, s in scores.items() if p not in seeds), key=_best)
-        return ranked
+        return [(Path(p), score) for p, score in ranked]
 
     def render(self, focus: list[Path], max_chars: int, per_file: int = 12) -> str:
         """The map for ``focus``: ranked files with their definitions, within
@@ -217,7 +284,7 @@ class RepoMap:
         parts: list[str] = []
         used = 0
         for path, _score in self.rank(focus):
-            tags = self.files[path]
+            tags = self.files[str(path)]
             if not tags.definitions:
                 continue
             shown = os.path.relpath(path, self.root)
@@ -232,6 +299,10 @@ class RepoMap:
         return "\n".join(parts)
 
 
+def _top(scores: dict[str, float], count: int) -> list[str]:
+    return [p for p, _ in sorted(scores.items(), key=_best)[:count]]
+
+
 def _specificity(name: str) -> float:
     factor = 1.0
     if len(name) >= 8 and ("_" in name.strip("_") or name != name.lower()):
@@ -241,13 +312,11 @@ def _specificity(name: str) -> float:
     return factor
 
 
-def _best(item: tuple[Path, float]) -> tuple[float, str]:
-    return (-item[1], str(item[0]))
+def _best(item: tuple[str, float]) -> tuple[float, str]:
+    return (-item[1], item[0])
 
 
-def pagerank(
-    graph: dict[Path, dict[Path, float]], personalization: dict[Path, float]
-) -> dict[Path, float]:
+def pagerank(graph: dict[K, dict[K, float]], personalization: dict[K, float]) -> dict[K, float]:
     """Personalised PageRank by power iteration on a weighted graph (``graph[a][b]``: the
     weight of a → b). Dangling nodes jump back to the personalization."""
     nodes = list(graph)

@@ -77,9 +77,22 @@ class RepoMapService:
 
 
 def _build(root: Path) -> RepoMap:
+    """Load the previous run's map, re-read what changed since, save it again."""
+    import hashlib
+
+    from platformdirs import user_cache_path
+
     from refactor.repomap import RepoMap
 
+    name = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    cache = user_cache_path("claude-lsp") / "repomap" / f"{name}.json"
     repo = RepoMap(root)
+    loaded = repo.load(cache)
     read = repo.refresh()
-    log.info("repository map of %s: %d files", root, read)
+    log.info("repository map of %s: %d files from cache, %d read", root, loaded, read)
+    if read:
+        try:
+            repo.save(cache)
+        except OSError as exc:
+            log.warning("could not save the repository map: %s", exc)
     return repo

@@ -109,7 +109,7 @@ def test_updates_follow_mtime(tmp_path: Path) -> None:
     files["unrelated"].unlink()
     assert repo.update([files["unrelated"]]) == 0
     assert "TemplateEngine" not in repo.definers
-    assert files["unrelated"] not in repo.files
+    assert str(files["unrelated"].resolve()) not in repo.files
 
 
 def test_pagerank_prefers_what_the_seed_points_at() -> None:
@@ -117,3 +117,16 @@ def test_pagerank_prefers_what_the_seed_points_at() -> None:
     scores = pagerank({a: {b: 1.0}, b: {}, c: {a: 1.0}}, {a: 1.0})
     assert scores[b] > scores[c]
     assert abs(sum(scores.values()) - 1.0) < 1e-9
+
+
+def test_a_saved_map_loads_and_rereads_only_what_changed(tmp_path: Path) -> None:
+    files = workspace(tmp_path / "ws")
+    cache = tmp_path / "cache" / "map.json"
+    first = RepoMap(tmp_path / "ws")
+    first.refresh()
+    first.save(cache)
+    second = RepoMap(tmp_path / "ws")
+    assert second.load(cache) == 6
+    assert second.refresh() == 0  # nothing changed since: nothing parsed
+    assert second.rank([files["app"]]) == first.rank([files["app"]])
+    assert RepoMap(tmp_path).load(cache) == 0  # another workspace's cache is ignored
