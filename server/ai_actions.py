@@ -87,7 +87,9 @@ def listing(
         if _wants(only, TESTS_KIND):
             data = {**base, **span, "claude": "tests"}
             actions.append(_lazy(ls, f"Write tests for {name} with Claude", TESTS_KIND, data))
-    location = {"uri": doc.uri, "range": _range_json(_target_range(selection, definition))}
+    location: dict[str, Any] = {"uri": doc.uri}
+    if _has_selection(selection) or definition is not None:
+        location["range"] = _range_json(_target_range(selection, definition))
     if _wants(only, EXPLAIN_KIND):
         what = (
             "the selection"

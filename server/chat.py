@@ -443,7 +443,8 @@ async def status(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
             }
             for c in chats.sessions.values()
         ],
-        "costUsd": sum(c.agent.costs.spent_usd for c in chats.sessions.values()),
+        "costUsd": sum(c.agent.costs.spent_usd for c in chats.sessions.values())
+        + ls.ai.costs.spent_usd,
     }
 
 

@@ -78,7 +78,7 @@ def claude_diagnostics(editor: Editor, uri: str) -> list[types.Diagnostic]:
     return [d for d in editor.client.diagnostics.get(uri, []) if d.source == "claude"]
 
 
-async def findings_at(editor: Editor, uri: str, lines: list[int]) -> None:
+async def findings_at(editor: Editor, uri: str, lines: list[int], timeout: float = 20.0) -> None:
     """Wait until the latest publish for ``uri`` has claude findings at these lines."""
 
     def latest(params: types.PublishDiagnosticsParams) -> bool:
@@ -86,7 +86,7 @@ async def findings_at(editor: Editor, uri: str, lines: list[int]) -> None:
         found = [d.range.start.line for d in mine[-1].diagnostics if d.source == "claude"]
         return params is mine[-1] and found == lines
 
-    await _published_after(editor.client, 0, latest, 20.0)
+    await _published_after(editor.client, 0, latest, timeout)
 
 
 def prompt_of(fake: FakeAnthropic) -> str:
@@ -182,3 +182,28 @@ async def test_in_git_only_the_changed_lines_are_reviewed(
     prompt = prompt_of(fake)
     assert "only the changed lines (2-2)" in prompt
     assert "-    total = 0\n+    total = 0.0" in prompt
+
+
+async def test_review_on_save_only_when_enabled(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    path = root / "saved.py"
+    path.write_text(SOURCE)
+    uri = editor.open(path, SOURCE)
+    save = types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    editor.client.text_document_did_save(save)  # off by default: nothing happens
+    settings = {"claudeLsp": {"review": {"onSave": True}}}
+    editor.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=settings)
+    )
+    await editor.request("claude/status")  # a round trip: the new settings are applied
+    try:
+        fake.script(Reply([ToolUse("report_findings", {"findings": [finding(5)]})]))
+        editor.client.text_document_did_save(save)
+        await findings_at(editor, uri, [4], timeout=120)  # the first use imports the SDK
+        assert len(fake.messages_requests) == 1
+    finally:
+        settings["claudeLsp"]["review"]["onSave"] = False
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=settings)
+        )
