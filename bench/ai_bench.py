@@ -45,7 +45,7 @@ def bench_repomap(root: Path, samples: int, budget: int) -> list[tuple[str, str,
     files = repo.refresh()
     cold = time.perf_counter() - start
     print(f"repo map: {files} files in {cold:.2f} s", file=sys.stderr)
-    cache = root.parent / f"{root.name}-map.json"
+    cache = root.parent / f"{root.name}-map.pickle"
     repo.save(cache)
     start = time.perf_counter()
     again = RepoMap(root)

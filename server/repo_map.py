@@ -85,7 +85,7 @@ def _build(root: Path) -> RepoMap:
     from refactor.repomap import RepoMap
 
     name = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    cache = user_cache_path("claude-lsp") / "repomap" / f"{name}.json"
+    cache = user_cache_path("claude-lsp") / "repomap" / f"{name}.pickle"
     repo = RepoMap(root)
     loaded = repo.load(cache)
     read = repo.refresh()

@@ -121,7 +121,7 @@ def test_pagerank_prefers_what_the_seed_points_at() -> None:
 
 def test_a_saved_map_loads_and_rereads_only_what_changed(tmp_path: Path) -> None:
     files = workspace(tmp_path / "ws")
-    cache = tmp_path / "cache" / "map.json"
+    cache = tmp_path / "cache" / "map.pickle"
     first = RepoMap(tmp_path / "ws")
     first.refresh()
     first.save(cache)
