@@ -38,6 +38,7 @@ class AgentOptions:
     max_wall_seconds: float | None = None
     system_extra: str = ""  # what the door adds to the system prompt
     persist_rules: bool = True  # "always allow" answers are saved to settings.local.json
+    git_context: bool = True  # branch, status and recent commits in the system prompt
 
 
 def project_settings(cwd: Path) -> Settings:
@@ -110,9 +111,14 @@ def build_agent(
         persist_to=cwd / ".claude" / "settings.local.json" if options.persist_rules else None,
         sandbox=sandbox,
     )
+    extra = options.system_extra
+    if options.git_context:
+        from agent.git_context import git_context
+
+        extra = "\n\n".join(part for part in (extra, git_context(cwd)) if part)
     config = AgentConfig(
         model=model,
-        system=system_prompt(cwd, memory_prompt(load_memory(cwd)), options.system_extra),
+        system=system_prompt(cwd, memory_prompt(load_memory(cwd)), extra),
         max_turns=options.max_turns,
         max_budget_usd=options.max_budget_usd,
         max_wall_seconds=options.max_wall_seconds,

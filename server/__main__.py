@@ -14,7 +14,7 @@ import sys
 
 from server import __version__
 
-SUBCOMMANDS = ("check", "chat", "fix", "rename")
+SUBCOMMANDS = ("check", "chat", "fix", "rename", "review", "commit-message")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -123,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         from refactor.python import fix
 
         return (fix.fix_main if command == "fix" else fix.rename_main)(argv[1:])
+    if command in ("review", "commit-message"):
+        from agent import ai_cli
+
+        run = ai_cli.review_main if command == "review" else ai_cli.commit_message_main
+        return run(argv[1:])
     if command == "chat":
         from agent.cli import main as chat_main
 

@@ -23,13 +23,17 @@ from pygls.protocol.json_rpc import JsonRPCRequestMessage, JsonRPCResponseMessag
 from pygls.protocol.language_server import lsp_method
 
 from server import __version__
+from server.ai_run import AiRunner
 from server.chat import Chats
 from server.compile_cache import CompileCache
+from server.completion import Completions
 from server.config import Settings
 from server.diagnostics import DiagnosticStore
 from server.documents import Documents
 from server.editor_port import CLAUDE_REQUEST_PREFIX
 from server.lifecycle import ClientFeatures
+from server.repo_map import RepoMapService
+from server.review import Reviews
 from server.transcript import CommandChat
 
 log = logging.getLogger(__name__)
@@ -102,6 +106,11 @@ class ClaudeLanguageServer(LanguageServer):
         self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
         self.chats = Chats(self)
         self.command_chat = CommandChat(self)
+        self.ai = AiRunner(self)
+        self.reviews = Reviews(self)
+        self.repo_map = RepoMapService(self)
+        self.completions = Completions(self)
+        self.file_listeners.append(self.repo_map.watched)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
@@ -120,7 +129,18 @@ class ClaudeLanguageServer(LanguageServer):
 
 
 def create_server() -> ClaudeLanguageServer:
-    from server import chat, documents, lifecycle, python, syntax, transcript
+    from server import (
+        ai_actions,
+        chat,
+        commit_message,
+        completion,
+        documents,
+        lifecycle,
+        python,
+        review,
+        syntax,
+        transcript,
+    )
 
     server = ClaudeLanguageServer()
     lifecycle.register(server)
@@ -129,4 +149,8 @@ def create_server() -> ClaudeLanguageServer:
     python.register(server)
     chat.register(server)
     transcript.register(server)
+    ai_actions.register(server)
+    review.register(server)
+    commit_message.register(server)
+    completion.register(server)
     return server

@@ -486,7 +486,8 @@ async def status(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
             }
             for c in chats.sessions.values()
         ],
-        "costUsd": sum(c.agent.costs.spent_usd for c in chats.sessions.values()),
+        "costUsd": sum(c.agent.costs.spent_usd for c in chats.sessions.values())
+        + ls.ai.costs.spent_usd,
     }
 
 
@@ -508,12 +509,13 @@ async def commands(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
 
 
 def capability() -> dict[str, Any]:
+    from server.ai_actions import COMMANDS as AI_COMMANDS
     from server.transcript import COMMANDS as EXECUTE_COMMANDS
 
     return {
         "version": 1,
         "methods": [CHAT, SESSIONS, STATUS, COMMANDS],
-        "commands": list(EXECUTE_COMMANDS),
+        "commands": [*EXECUTE_COMMANDS, *AI_COMMANDS],
     }
 
 

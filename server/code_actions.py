@@ -23,7 +23,7 @@ from pygls.uris import to_fs_path
 
 from refactor.python.edits import RefactorError, WorkspaceEdit
 from refactor.text import Range
-from server import python
+from server import ai_actions, python
 
 if TYPE_CHECKING:
     from server.app import ClaudeLanguageServer
@@ -63,19 +63,21 @@ async def code_action(
     ls: ClaudeLanguageServer, params: lsp.CodeActionParams
 ) -> list[lsp.CodeAction | lsp.Command] | None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is None or not python.is_python(doc):
+    if doc is None:
         return None
     only = [str(getattr(k, "value", k)) for k in params.context.only or []]
     actions: list[lsp.CodeAction] = []
-    if _wants(only, "quickfix"):
-        actions += await _quick_fixes(ls, doc, params.context.diagnostics)
-    if any(_wants(only, k) for k in REFACTOR_KINDS):
-        actions += _refactors(ls, doc, params.range, only)
-    for kind, title in ((ORGANIZE, "Organize imports"), (FIX_ALL, "Fix all (pyflakes)")):
-        if _wants(only, kind, explicit=True):
-            action = await _source_action(ls, doc, kind, title)
-            if action is not None:
-                actions.append(action)
+    if python.is_python(doc):
+        if _wants(only, "quickfix"):
+            actions += await _quick_fixes(ls, doc, params.context.diagnostics)
+        if any(_wants(only, k) for k in REFACTOR_KINDS):
+            actions += _refactors(ls, doc, params.range, only)
+        for kind, title in ((ORGANIZE, "Organize imports"), (FIX_ALL, "Fix all (pyflakes)")):
+            if _wants(only, kind, explicit=True):
+                action = await _source_action(ls, doc, kind, title)
+                if action is not None:
+                    actions.append(action)
+    actions += ai_actions.listing(ls, doc, params.range, params.context.diagnostics, only)
     if not actions:
         return None
     if not ls.client_features.code_action_literals:
@@ -208,6 +210,8 @@ async def compute(ls: ClaudeLanguageServer, data: Any) -> tuple[lsp.WorkspaceEdi
 async def resolve(ls: ClaudeLanguageServer, action: lsp.CodeAction) -> lsp.CodeAction:
     if action.edit is not None or action.data is None:
         return action
+    if ai_actions.is_ai(action.data):
+        return await ai_actions.resolve(ls, action)
     try:
         action.edit, _ = await compute(ls, action.data)
     except RefactorError as error:
@@ -235,7 +239,8 @@ async def apply_command(ls: Any, *args: Any) -> None:
 
 
 def register(server: ClaudeLanguageServer) -> None:
-    options = lsp.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True)
+    kinds: list[lsp.CodeActionKind | str] = [*KINDS, *ai_actions.KINDS]
+    options = lsp.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True)
     server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, options)(code_action)
     server.feature(lsp.CODE_ACTION_RESOLVE)(resolve)
     server.command(COMMAND)(apply_command)

@@ -48,11 +48,31 @@ class PythonSettings:
 
 
 @dataclass(frozen=True)
+class AiSettings:
+    code_actions: bool = True  # list the AI code actions (they call the model only when run)
+    context_tokens: int = 12_000  # budget of the context an AI action sends
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    on_save: bool = False  # review a file (its changes in git) every time it is saved
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    enable: bool = False  # textDocument/inlineCompletion
+    model: str | None = None  # None: the newest Haiku the SDK knows
+
+
+@dataclass(frozen=True)
 class Settings:
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     syntax: SyntaxSettings = field(default_factory=SyntaxSettings)
     agent: AgentSettings = field(default_factory=AgentSettings)
     python: PythonSettings = field(default_factory=PythonSettings)
+    ai: AiSettings = field(default_factory=AiSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
 
 
 _KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
@@ -79,6 +99,12 @@ _KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
     "python": {
         "path": ("path", str),
     },
+    "ai": {
+        "codeActions": ("code_actions", bool),
+        "contextTokens": ("context_tokens", int),
+    },
+    "review": {"onSave": ("on_save", bool)},
+    "completion": {"enable": ("enable", bool), "model": ("model", str)},
 }
 
 Kind = type | tuple[str, ...]

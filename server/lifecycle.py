@@ -157,6 +157,7 @@ def did_change_watched_files(
 def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
     ls.shutting_down = True
     ls.chats.shutdown()
+    ls.repo_map.close()
     if ls.compile_cache is not None:
         ls.compile_cache.save()
     ls.diagnostics.close()

@@ -352,7 +352,8 @@ def new_chat_command(ls: Any, *args: Any) -> dict[str, Any]:
 
 
 def progress_cancel(ls: Any, params: lsp.WorkDoneProgressCancelParams) -> None:
-    ls.command_chat.cancel_progress(params.token)
+    if not ls.ai.cancel_progress(params.token):  # an AI action's, else a chat's
+        ls.command_chat.cancel_progress(params.token)
 
 
 def register(server: ClaudeLanguageServer) -> None:

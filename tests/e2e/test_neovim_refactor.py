@@ -82,7 +82,9 @@ def test_extract_variable_through_resolve(run: tuple[Workspace, dict[str, Any]])
     """Neovim 0.7.2 declares codeAction/resolve support: listing carries no edit, no
     command; Neovim resolves the picked action and applies its edit."""
     _, observed = run
-    assert observed["offered"] == ["Extract variable", "Extract method"]
+    offered = observed["offered"]
+    assert offered[:2] == ["Extract variable", "Extract method"]
+    assert all("Claude" in title for title in offered[2:])  # the AI actions follow
     assert observed["listed"] == {"kind": "refactor.extract", "edit": False, "command": False}
     assert observed["extracted_variable"] == lines(EXTRACTED_SHOP)
 

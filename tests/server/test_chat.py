@@ -87,7 +87,16 @@ async def test_initialize_advertises_the_extension(editor: Editor) -> None:
         "claude/status",
         "claude/commands",
     }
-    assert set(claude["commands"]) == {"claude.chat", "claude.cancel", "claude.newChat"}
+    assert set(claude["commands"]) == {
+        "claude.chat",
+        "claude.cancel",
+        "claude.newChat",
+        "claude.codeAction",
+        "claude.explain",
+        "claude.ask",
+        "claude.review",
+        "claude.commitMessage",
+    }
 
 
 async def test_read_returns_the_unsaved_buffer(

@@ -60,7 +60,12 @@ async def _actions(
             ),
         )
     )
-    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+    # The AI actions (kinds *.claude*) are listed too; tests/server/test_ai_actions.py has them.
+    return [
+        a
+        for a in result or []
+        if isinstance(a, types.CodeAction) and "claude" not in str(a.kind or "")
+    ]
 
 
 def _range(a: int, b: int, c: int, d: int) -> types.Range:
