@@ -83,6 +83,7 @@ def build_agent(
     """An agent on ``session`` (a new one when None) in ``options.cwd``."""
     from agent.context import system_prompt
     from agent.cost import CostTracker
+    from agent.hooks import Hooks
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
     from agent.tools import default_tools
@@ -121,6 +122,7 @@ def build_agent(
         session=session,
         cwd=cwd,
         costs=costs,
+        hooks=Hooks(settings.hooks, cwd, port.emit) if settings.hooks else None,
     )
 
 

@@ -45,7 +45,7 @@ output formats (-p):
   stream-json  one object per line: {"type": "system", "subtype": "init", ...}, then
                one per event ({"type": "text" | "thinking" | "tool_call" |
                "tool_result" | "tool_output" | "usage" | "retry" | "compacted" |
-               "error" | "turn_end", "session_id", ...}), then the json result
+               "hook" | "error" | "turn_end", "session_id", ...}), then the json result
 
 exit codes: 0 done, 1 error (also a refusal, no credentials), 2 a limit reached,
 130 interrupted (Ctrl-C; the transcript stays resumable)
@@ -159,6 +159,8 @@ class Renderer:
             )
         elif event.kind == "error":
             self.err.write(f"error: {data['message']}\n")
+        elif event.kind == "hook":
+            self.err.write(f"hook: {data['message']}\n")
         self.err.flush()
 
     def start(self, model: str, cwd: Path, mode: str, tools: list[str]) -> None:

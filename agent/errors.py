@@ -28,6 +28,10 @@ class ModelError(AgentError):
     """The model request failed for good (after the SDK's and the agent's retries)."""
 
 
+class HookBlocked(AgentError):
+    """A UserPromptSubmit hook refused the prompt; nothing was sent or stored."""
+
+
 class SessionNotFound(AgentError):
     """No stored session matches the id asked for."""
 

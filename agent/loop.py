@@ -42,6 +42,7 @@ from agent.errors import (
     is_transport_error,
     retryable_mid_stream,
 )
+from agent.hooks import Hooks, after_tool, before_prompt
 from agent.session import Session
 from agent.types import (
     EditorPort,
@@ -63,6 +64,7 @@ log = logging.getLogger(__name__)
 Message = dict[str, Any]
 CANCELLED = "Cancelled: the user stopped the turn before this tool finished."
 TRUNCATED = "Not run: the response hit max_tokens before this call was complete. Retry it."
+MAX_STOP_BLOCKS = 8  # Stop hooks may send the model back to work this often per turn
 
 
 @dataclass
@@ -105,6 +107,7 @@ class Agent:
         session: Session | None = None,
         cwd: Path | None = None,
         costs: CostTracker | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
@@ -120,6 +123,10 @@ class Agent:
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
         self._running = False
+        self.hooks = hooks
+        # SessionStart's source for the first prompt (a door sets "clear" or "compact").
+        self.start_source: str | None = "resume" if self.messages else "startup"
+        self._hook_stop: str | None = None  # a hook's `continue: false` ends the turn
 
     async def run(self, prompt: str | list[dict[str, Any]]) -> TurnResult:
         """One user turn. Raises LimitReached, ModelError, or CancelledError; the
@@ -128,12 +135,16 @@ class Agent:
             raise RuntimeError("this agent is already running a turn")
         self._running = True
         content = [{"type": "text", "text": prompt}] if isinstance(prompt, str) else prompt
-        self._append({"role": "user", "content": content})
         stop = "error"
         spent_before, usage_before = self.costs.spent_usd, Usage(**self.costs.usage.as_dict())
         timeout = asyncio.timeout(self.config.max_wall_seconds)
+        self._hook_stop = None
         try:
             async with timeout:
+                if self.hooks is not None:
+                    start, self.start_source = self.start_source, None
+                    content = await before_prompt(self.hooks, self.hook_base(), content, start)
+                self._append({"role": "user", "content": content})
                 result = await self._loop(spent_before, usage_before)
             stop = result.stop_reason
             return result
@@ -154,8 +165,17 @@ class Agent:
             self._running = False
             self.port.emit(Event("turn_end", {"stop_reason": stop}))
 
+    def hook_base(self) -> dict[str, Any]:
+        """The fields every hook gets."""
+        return {
+            "session_id": self.session.id if self.session else "",
+            "transcript_path": str(self.session.path) if self.session else "",
+            "cwd": str(self.cwd),
+            "permission_mode": getattr(self.policy, "mode", "default"),
+        }
+
     async def _loop(self, spent_before: float, usage_before: Usage) -> TurnResult:
-        requests = 0
+        requests = stop_blocks = 0
         while True:
             self._check_limits(requests)
             await self._maybe_compact()
@@ -169,22 +189,41 @@ class Agent:
             calls = [block for block in content if block["type"] == "tool_use"]
             if calls:
                 await self._answer(calls, truncated=message.stop_reason == "max_tokens")
+                if self._hook_stop is None:
+                    continue
+            elif message.stop_reason == "pause_turn":
                 continue
-            if message.stop_reason == "pause_turn":
+            elif stop_blocks < MAX_STOP_BLOCKS and await self._stop_hook(stop_blocks > 0):
+                stop_blocks += 1
                 continue
-            if message.stop_reason == "refusal":
+            if self._hook_stop is not None:
+                self.port.emit(Event("hook", {"event": "stop", "message": self._hook_stop}))
+            elif message.stop_reason == "refusal":
                 self.port.emit(Event("error", {"message": "The model declined to continue."}))
             usage = Usage(**self.costs.usage.as_dict())
             for name, value in usage_before.as_dict().items():
                 setattr(usage, name, getattr(usage, name) - value)
+            stop_reason = message.stop_reason or "end_turn"
             return TurnResult(
-                stop_reason=message.stop_reason or "end_turn",
+                stop_reason="hook_stopped" if self._hook_stop else stop_reason,
                 text="".join(b["text"] for b in content if b["type"] == "text"),
                 requests=requests,
                 cost_usd=self.costs.spent_usd - spent_before,
                 session_cost_usd=self.costs.session_usd,
                 usage=usage,
             )
+
+    async def _stop_hook(self, active: bool) -> bool:
+        """Stop hooks; True when one sent the model back to work (its reason appended)."""
+        if self.hooks is None or not self.hooks.has("Stop"):
+            return False
+        outcome = await self.hooks.run("Stop", {**self.hook_base(), "stop_hook_active": active})
+        if outcome.stop is not None:
+            self._hook_stop = outcome.stop
+        if not outcome.blocked or outcome.stop is not None:
+            return False
+        self._append({"role": "user", "content": [{"type": "text", "text": outcome.reason}]})
+        return True
 
     def _check_limits(self, requests: int) -> None:
         limit = self.config.max_turns
@@ -286,6 +325,9 @@ class Agent:
         tokens = await count_tokens(*args, self.messages)
         if tokens < COMPACT_AT * window:
             return
+        if self.hooks is not None:
+            payload = {**self.hook_base(), "trigger": "auto", "custom_instructions": ""}
+            await self.hooks.run("PreCompact", payload, "auto")
         result = await compact(*args, self.messages, tokens_before=tokens)
         if result is None:
             log.warning("context at %d of %d tokens but nothing to compact", tokens, window)
@@ -352,19 +394,45 @@ class Agent:
         """None when the call may run, else the message the model gets. Denials and the
         user's answers are reported as ``permission`` events."""
         input = call["input"]
+        hook = None
+        if self.hooks is not None and self.hooks.has("PreToolUse"):
+            payload = {**self.hook_base(), "tool_name": tool.name, "tool_input": input}
+            hook = await self.hooks.run("PreToolUse", payload, tool.name)
+            if hook.stop is not None:
+                self._hook_stop = hook.stop
+            if hook.blocked or hook.permission == "deny" or hook.stop is not None:
+                why = hook.reason or hook.stop or "a PreToolUse hook denied this call"
+                self._permission_event(call, tool.summary(input), "deny", "hook", why)
+                return f"Blocked by a PreToolUse hook: {why}"
         decision, reason = self.policy.decide(tool, input)
-        if decision == "allow":
-            return None
         summary = tool.summary(input)
         if decision == "deny":
             self._permission_event(call, summary, "deny", "rule", reason)
             return f"Permission denied: {reason}"
-        answer = await self.port.ask_permission(PermissionRequest(tool.name, input, summary))
+        if hook is not None and hook.permission == "allow":
+            self._permission_event(call, summary, "allow", "hook", hook.reason)
+            return None
+        if decision == "allow" and (hook is None or hook.permission != "ask"):
+            return None
+        answer = await self._ask(PermissionRequest(tool.name, input, summary))
         if answer == "allowAlways":
             self.policy.remember(tool, input)
         allowed = answer in ("allowAlways", "allowOnce")
         self._permission_event(call, summary, "allow" if allowed else "deny", "user", answer)
         return None if allowed else "Permission denied: the user declined this tool call."
+
+    async def _ask(self, request: PermissionRequest) -> str:
+        """The user's answer; Notification hooks run meanwhile."""
+        if self.hooks is None or not self.hooks.has("Notification"):
+            return await self.port.ask_permission(request)
+        message = f"Claude needs your permission to use {request.tool}"
+        notify = asyncio.ensure_future(
+            self.hooks.run("Notification", {**self.hook_base(), "message": message})
+        )
+        try:
+            return await self.port.ask_permission(request)
+        finally:
+            await notify
 
     def _permission_event(
         self, call: dict[str, Any], summary: str, decision: str, by: str, reason: str
@@ -398,6 +466,11 @@ class Agent:
         except Exception as exc:  # a failing tool must not end the session: report it
             log.warning("tool %s failed", tool.name, exc_info=True)
             result = ToolResult(f"{type(exc).__name__}: {exc}", is_error=True)
+        if self.hooks is not None and self.hooks.has("PostToolUse") and not result.is_error:
+            args = (self.hooks, self.hook_base(), tool.name, call["input"], result.content)
+            content, stop = await after_tool(*args)
+            result = ToolResult(content, result.is_error)
+            self._hook_stop = self._hook_stop or stop
         self._result(results, call, result)
 
     def _result(
