@@ -18,12 +18,14 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
 from agent.errors import AgentError, LimitReached
 from agent.loop import Agent, TurnResult
+from agent.slash import is_clear
 from agent.types import Event, PermissionMode
 
 log = logging.getLogger(__name__)
@@ -241,13 +243,37 @@ def _outcome(
     }
 
 
+async def _turn(agent: Agent, prompt: str) -> TurnResult:
+    """A prompt, or a slash command: a built-in answers without a turn, a custom command
+    runs the turn its file describes."""
+    from agent.slash import Answer, command_turn, prepare
+
+    spent, requests = agent.costs.spent_usd, agent.costs.requests
+    prepared = await prepare(agent, prompt)
+    if prepared is None:
+        return await agent.run(prompt)
+    if not isinstance(prepared, Answer):
+        with command_turn(agent, prepared):
+            return await agent.run(prepared.prompt)
+    if prepared.error:
+        raise AgentError(prepared.text)
+    agent.port.emit(Event("text", {"text": prepared.text}))
+    return TurnResult(
+        stop_reason="end_turn",
+        text=prepared.text,
+        requests=agent.costs.requests - requests,
+        cost_usd=agent.costs.spent_usd - spent,
+        session_cost_usd=agent.costs.session_usd,
+    )
+
+
 async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
     """One task; Ctrl-C stops it (the transcript stays consistent) and is reported."""
     started, spent_before = time.monotonic(), agent.costs.spent_usd
     result: TurnResult | None = None
     error: BaseException | None = None
     loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(agent.run(prompt))
+    task = asyncio.ensure_future(_turn(agent, prompt))
     loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
         result = await task
@@ -264,21 +290,43 @@ async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
     return code
 
 
-async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
+async def _interactive(
+    agent: Agent, renderer: Renderer, stdin: TextIO, fresh: Callable[[], Agent]
+) -> int:
     renderer.err.write(
         f"claude-lsp chat · session {renderer.session_id} · Ctrl-C stops a turn, "
         "Ctrl-D or /exit quits\n"
     )
-    while True:
-        renderer.err.write("\n> ")
-        renderer.err.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line or line.strip() in ("/exit", "/quit"):
-            return EXIT_OK
-        if not line.strip():
-            continue
-        if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
-            renderer.err.write("\n[stopped]\n")
+    try:
+        while True:
+            renderer.err.write("\n> ")
+            renderer.err.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or line.strip() in ("/exit", "/quit"):
+                return EXIT_OK
+            if not line.strip():
+                continue
+            if is_clear(line):
+                agent = _clear(agent, renderer, fresh)
+                continue
+            if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
+                renderer.err.write("\n[stopped]\n")
+    finally:
+        if agent.session is not None:
+            agent.session.close()
+
+
+def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -> Agent:
+    """``/clear``: a new session; the old one stays resumable."""
+    old = renderer.session_id
+    if agent.session is not None:
+        agent.session.close()
+    agent = fresh()
+    agent.start_source = "clear"
+    assert agent.session is not None
+    renderer.session_id = agent.session.id
+    renderer.err.write(f"Started a new conversation. The previous one ({old}) can be resumed.\n")
+    return agent
 
 
 async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
@@ -315,17 +363,24 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     port = FileSystemPort(
         roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )
+
+    def fresh() -> Agent:
+        return build_agent(options, port, client, store, settings=settings)
+
     agent = build_agent(options, port, client, store, session=session, settings=settings)
     assert agent.session is not None
-    session = agent.session
-    renderer.session_id = session.id
+    renderer.session_id = agent.session.id
     renderer.start(agent.config.model, cwd, choose_mode(options, settings), list(agent.tools))
     try:
         if interactive:
-            return await _interactive(agent, renderer, stdin)
+            return await _interactive(agent, renderer, stdin, fresh)
+        if is_clear(args.prompt):
+            agent = _clear(agent, renderer, fresh)
+            return EXIT_OK
         return await _run_once(agent, args.prompt, renderer)
     finally:
-        session.close()
+        if agent.session is not None:
+            agent.session.close()
         await client.close()
 
 

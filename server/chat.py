@@ -14,6 +14,7 @@ code actions or rename. Sessions run concurrently, one turn per session at a tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from agent.errors import AgentError, LimitReached, NoCredentials, SessionNotFound
+from agent.slash import Prepared, command_turn
 from agent.types import Event, PermissionMode
 from server import __version__
 from server.chat_context import context_blocks
@@ -198,18 +200,20 @@ class Chats:
         agent = chat.agent
         before = (agent.costs.spent_usd, agent.costs.requests, agent.costs.usage.as_dict())
         try:
-            prepared = await self._prepare(chat, prompt, context)
+            prepared = await self._prepare(chat, prompt, context, before)
         except asyncio.CancelledError:  # before anything was sent
             return _outcome(chat, before, None, "cancelled", None)
         if isinstance(prepared, dict):  # a built-in command answered
             return prepared
-        mode = getattr(agent.policy, "mode", "default")
-        start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
-        chat.port.emit(Event("turn_start", start))
+        blocks, command = prepared
         result: TurnResult | None = None
         stop, error = "error", None
         try:
-            result = await agent.run(prepared)
+            with command_turn(agent, command) if command else contextlib.nullcontext():
+                mode = getattr(agent.policy, "mode", "default")
+                start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
+                chat.port.emit(Event("turn_start", start))
+                result = await agent.run(blocks)
             stop = result.stop_reason
         except LimitReached as exc:
             stop, error = exc.kind, str(exc)
@@ -225,16 +229,22 @@ class Chats:
         return _outcome(chat, before, result, stop, error)
 
     async def _prepare(
-        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
-    ) -> dict[str, Any] | list[dict[str, Any]]:
-        """The content blocks to send, or the answer of a built-in slash command. Bad
-        context or an unknown session raise before anything is sent."""
+        self,
+        chat: ChatSession,
+        prompt: str,
+        context: list[dict[str, Any]],
+        before: tuple[float, int, dict[str, int]],
+    ) -> dict[str, Any] | tuple[list[dict[str, Any]], Prepared | None]:
+        """The content blocks to send (and the custom command they came from), or the
+        answer of a built-in slash command. Bad context or an unknown session raise
+        before anything is sent."""
         from server.chat_commands import run_command
 
-        command = await run_command(self, chat, prompt)
+        command = await run_command(self, chat, prompt, before)
         if isinstance(command, dict):
             return command
-        return await context_blocks(chat.port, command or prompt, context)
+        text = command.prompt if command is not None else prompt
+        return await context_blocks(chat.port, text, context), command
 
     async def run(
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
