@@ -84,6 +84,8 @@ def build_agent(
     from agent.context import system_prompt
     from agent.cost import CostTracker
     from agent.hooks import Hooks
+    from agent.mcp import McpServers
+    from agent.mcp_config import load_mcp_configs
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
     from agent.tools import default_tools
@@ -113,6 +115,9 @@ def build_agent(
         max_wall_seconds=options.max_wall_seconds,
     )
     costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
+    local = cwd / ".claude" / "settings.local.json" if options.persist_rules else None
+    configs = load_mcp_configs(cwd)
+    mcp = McpServers(configs, settings, cwd, port, local) if configs else None
     return Agent(
         client=client,
         port=port,
@@ -123,6 +128,7 @@ def build_agent(
         cwd=cwd,
         costs=costs,
         hooks=Hooks(settings.hooks, cwd, port.emit) if settings.hooks else None,
+        mcp=mcp,
     )
 
 

@@ -47,7 +47,7 @@ output formats (-p):
   stream-json  one object per line: {"type": "system", "subtype": "init", ...}, then
                one per event ({"type": "text" | "thinking" | "tool_call" |
                "tool_result" | "tool_output" | "usage" | "retry" | "compacted" |
-               "hook" | "error" | "turn_end", "session_id", ...}), then the json result
+               "hook" | "mcp" | "error" | "turn_end", "session_id", ...}), then the json result
 
 exit codes: 0 done, 1 error (also a refusal, no credentials), 2 a limit reached,
 130 interrupted (Ctrl-C; the transcript stays resumable)
@@ -161,8 +161,8 @@ class Renderer:
             )
         elif event.kind == "error":
             self.err.write(f"error: {data['message']}\n")
-        elif event.kind == "hook":
-            self.err.write(f"hook: {data['message']}\n")
+        elif event.kind in ("hook", "mcp"):
+            self.err.write(f"{event.kind}: {data['message']}\n")
         self.err.flush()
 
     def start(self, model: str, cwd: Path, mode: str, tools: list[str]) -> None:
@@ -307,18 +307,20 @@ async def _interactive(
             if not line.strip():
                 continue
             if is_clear(line):
-                agent = _clear(agent, renderer, fresh)
+                agent = await _clear(agent, renderer, fresh)
                 continue
             if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
                 renderer.err.write("\n[stopped]\n")
     finally:
+        await agent.close()
         if agent.session is not None:
             agent.session.close()
 
 
-def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -> Agent:
+async def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -> Agent:
     """``/clear``: a new session; the old one stays resumable."""
     old = renderer.session_id
+    await agent.close()
     if agent.session is not None:
         agent.session.close()
     agent = fresh()
@@ -375,10 +377,11 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
         if interactive:
             return await _interactive(agent, renderer, stdin, fresh)
         if is_clear(args.prompt):
-            agent = _clear(agent, renderer, fresh)
+            agent = await _clear(agent, renderer, fresh)
             return EXIT_OK
         return await _run_once(agent, args.prompt, renderer)
     finally:
+        await agent.close()
         if agent.session is not None:
             agent.session.close()
         await client.close()

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from anthropic.types import Message as ApiMessage
 
     from agent.client import ModelClient
+    from agent.mcp import McpServers
 
 log = logging.getLogger(__name__)
 
@@ -108,17 +109,16 @@ class Agent:
         cwd: Path | None = None,
         costs: CostTracker | None = None,
         hooks: Hooks | None = None,
+        mcp: McpServers | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
         self.messages: list[Message] = session.messages if session else []
         self.cwd = cwd or (port.roots[0] if port.roots else Path.cwd())
         self.costs = costs or CostTracker(prior_usd=session.cost_usd if session else 0.0)
-        self.tools = {tool.name: tool for tool in tools}
-        self.tool_params = [
-            {"name": t.name, "description": t.description, "input_schema": t.input_schema}
-            for t in tools
-        ]
+        self.tools: dict[str, Tool] = {}
+        self.tool_params: list[dict[str, Any]] = []
+        self.add_tools(tools)
         self.read_files: dict[Path, str] = {}
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
@@ -127,6 +127,19 @@ class Agent:
         # SessionStart's source for the first prompt (a door sets "clear" or "compact").
         self.start_source: str | None = "resume" if self.messages else "startup"
         self._hook_stop: str | None = None  # a hook's `continue: false` ends the turn
+        self.mcp = mcp  # its servers connect on the first turn, their tools join then
+
+    def add_tools(self, tools: Sequence[Tool]) -> None:
+        for t in tools:
+            if t.name not in self.tools:
+                self.tools[t.name] = t
+                schema = {"name": t.name, "description": t.description}
+                self.tool_params.append({**schema, "input_schema": t.input_schema})
+
+    async def close(self) -> None:
+        """Stop what the session started (MCP servers)."""
+        if self.mcp is not None:
+            await self.mcp.close()
 
     async def run(self, prompt: str | list[dict[str, Any]]) -> TurnResult:
         """One user turn. Raises LimitReached, ModelError, or CancelledError; the
@@ -144,6 +157,8 @@ class Agent:
                 if self.hooks is not None:
                     start, self.start_source = self.start_source, None
                     content = await before_prompt(self.hooks, self.hook_base(), content, start)
+                if self.mcp is not None:
+                    self.add_tools(await self.mcp.tools())
                 self._append({"role": "user", "content": content})
                 result = await self._loop(spent_before, usage_before)
             stop = result.stop_reason

@@ -157,6 +157,12 @@ def save_allow_rules(path: Path, rules: list[str]) -> None:
     """Add ``rules`` to ``permissions.allow`` of the settings file at ``path`` (normally
     ``.claude/settings.local.json``), keeping everything else in it. Raises ValueError
     when the file exists but is not a JSON object (it is left alone)."""
+    save_to_list(path, ("permissions", "allow"), rules)
+
+
+def save_to_list(path: Path, keys: tuple[str, ...], values: list[str]) -> None:
+    """Add ``values`` to the list at ``keys`` (e.g. ``("enabledMcpjsonServers",)``) in
+    the settings file at ``path``, keeping everything else in it."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -165,13 +171,15 @@ def save_allow_rules(path: Path, rules: list[str]) -> None:
         raise ValueError(f"{path} is not valid JSON ({exc.msg}); not changed") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path} does not hold a JSON object; not changed")
-    permissions = data.setdefault("permissions", {})
-    if not isinstance(permissions, dict):
-        raise ValueError(f"`permissions` in {path} is not an object; not changed")
-    allow = permissions.setdefault("allow", [])
-    if not isinstance(allow, list):
-        raise ValueError(f"`permissions.allow` in {path} is not a list; not changed")
-    allow.extend(rule for rule in rules if rule not in allow)
+    container = data
+    for key in keys[:-1]:
+        container = container.setdefault(key, {})
+        if not isinstance(container, dict):
+            raise ValueError(f"`{key}` in {path} is not an object; not changed")
+    target = container.setdefault(keys[-1], [])
+    if not isinstance(target, list):
+        raise ValueError(f"`{'.'.join(keys)}` in {path} is not a list; not changed")
+    target.extend(value for value in values if value not in target)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

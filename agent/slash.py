@@ -53,7 +53,7 @@ async def prepare(agent: Agent, prompt: str) -> Answer | Prepared | None:
     name, arguments = parsed
     command = await asyncio.to_thread(find_command, name, agent.cwd)
     if command is None:
-        return None
+        return await _mcp_prompt(agent, name, arguments)
     if command.source == "builtin":
         return await _builtin(agent, name, arguments)
     try:
@@ -173,11 +173,18 @@ async def _builtin(agent: Agent, name: str, arguments: str) -> Answer:
         return Answer(cost_text(agent))
     if name == "/compact":
         return await compact_now(agent, arguments)
+    if name == "/mcp":
+        if agent.mcp is None:
+            return Answer("No MCP servers configured (.mcp.json, ~/.claude.json).")
+        agent.add_tools(await agent.mcp.tools())
+        return Answer(agent.mcp.describe())
     found = await asyncio.to_thread(list_commands, agent.cwd)
     lines = [
         f"{c.name}{' ' + c.argument_hint if c.argument_hint else ''} — {c.description}"
         for c in found
     ]
+    if agent.mcp is not None:
+        lines += [f"{name} — {about}" for name, about in agent.mcp.prompt_commands()]
     return Answer("Slash commands:\n" + "\n".join(lines))
 
 
@@ -225,3 +232,16 @@ async def compact_now(agent: Agent, focus: str) -> Answer:
         f"Compacted the conversation: ~{result.tokens_before:,} → ~{result.tokens_after:,} "
         f"tokens (${cost:.4f})."
     )
+
+
+async def _mcp_prompt(agent: Agent, name: str, arguments: str) -> Answer | Prepared | None:
+    """``/mcp__server__prompt args``: the MCP server's prompt becomes the turn's prompt."""
+    from agent.mcp import McpFailure
+
+    if agent.mcp is None or not name.startswith("/mcp__"):
+        return None
+    try:
+        text = await agent.mcp.get_prompt(name[1:], arguments)
+    except (McpFailure, TimeoutError) as exc:
+        return Answer(f"{name}: the MCP server failed: {exc or 'no answer in time'}", error=True)
+    return None if text is None else Prepared(text)
