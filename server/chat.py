@@ -267,8 +267,13 @@ class Chats:
                 cancelled += 1
         return cancelled
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop the turns, then what the sessions started (MCP servers)."""
         self.cancel()
+        running = [c.task for c in self.sessions.values() if c.task is not None]
+        if running:
+            await asyncio.wait(running, timeout=10)
+        await asyncio.gather(*(c.agent.close() for c in self.sessions.values()))
         for chat in self.sessions.values():
             if chat.agent.session is not None:
                 chat.agent.session.close()
@@ -405,6 +410,8 @@ async def sessions(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
         running = chats.sessions.get(session_id)
         if running is not None and running.running:
             raise ChatError("sessionBusy", f"session {session_id} is running a turn")
+        if running is not None:
+            await running.agent.close()
         if running is not None and running.agent.session is not None:
             running.agent.session.close()
         chats.sessions.pop(session_id, None)

@@ -24,6 +24,7 @@ SERVER = Path(__file__).with_name("mcp") / "server.py"
 def ws(tmp_path: Path, fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> Path:
     workspace = make_ws(tmp_path, fake, monkeypatch)
     monkeypatch.setenv("MCP_LOG_DIR", str(tmp_path))
+    monkeypatch.setenv("MCP_TIMEOUT", "120000")  # a loaded test machine starts them slowly
     return workspace
 
 
