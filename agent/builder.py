@@ -81,6 +81,7 @@ def build_agent(
     settings: Settings | None = None,
 ) -> Agent:
     """An agent on ``session`` (a new one when None) in ``options.cwd``."""
+    from agent.checkpoints import Checkpoints
     from agent.context import system_prompt
     from agent.cost import CostTracker
     from agent.hooks import Hooks
@@ -89,6 +90,7 @@ def build_agent(
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
     from agent.tools import default_tools
+    from agent.tools.task import TaskTool, load_definitions
 
     cwd = options.cwd
     settings = settings if settings is not None else project_settings(cwd)
@@ -118,10 +120,12 @@ def build_agent(
     local = cwd / ".claude" / "settings.local.json" if options.persist_rules else None
     configs = load_mcp_configs(cwd)
     mcp = McpServers(configs, settings, cwd, port, local) if configs else None
-    return Agent(
+    checkpoints = Checkpoints(store.root.parent / "checkpoints" / session.id, cwd, port)
+    task = TaskTool(load_definitions(cwd))
+    agent = Agent(
         client=client,
         port=port,
-        tools=default_tools(),
+        tools=[*default_tools(), task],
         policy=policy,
         config=config,
         session=session,
@@ -129,7 +133,10 @@ def build_agent(
         costs=costs,
         hooks=Hooks(settings.hooks, cwd, port.emit) if settings.hooks else None,
         mcp=mcp,
+        checkpoints=checkpoints,
     )
+    task.parent = agent
+    return agent
 
 
 def price_overrides(sources: list[Path]) -> dict[str, dict[str, float]]:

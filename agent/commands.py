@@ -31,6 +31,7 @@ BUILTINS: dict[str, tuple[str, str]] = {
     "/compact": ("Summarise the conversation so far to free context", "[focus]"),
     "/cost": ("Show the tokens and cost of this session", ""),
     "/model": ("Show or change the model of this session", "[model]"),
+    "/rewind": ("Undo the last N turns: files, conversation or both", "[N] [code|chat|both]"),
     "/mcp": ("Show the MCP servers, their state and tools", ""),
     "/help": ("List the slash commands", ""),
 }

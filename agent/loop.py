@@ -42,13 +42,13 @@ from agent.errors import (
     is_transport_error,
     retryable_mid_stream,
 )
+from agent.gate import permit
 from agent.hooks import Hooks, after_tool, before_prompt
 from agent.session import Session
 from agent.types import (
     EditorPort,
     Event,
     PermissionPolicy,
-    PermissionRequest,
     Tool,
     ToolContext,
     ToolResult,
@@ -57,6 +57,7 @@ from agent.types import (
 if TYPE_CHECKING:
     from anthropic.types import Message as ApiMessage
 
+    from agent.checkpoints import Checkpoints
     from agent.client import ModelClient
     from agent.mcp import McpServers
 
@@ -110,6 +111,7 @@ class Agent:
         costs: CostTracker | None = None,
         hooks: Hooks | None = None,
         mcp: McpServers | None = None,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
@@ -126,8 +128,9 @@ class Agent:
         self.hooks = hooks
         # SessionStart's source for the first prompt (a door sets "clear" or "compact").
         self.start_source: str | None = "resume" if self.messages else "startup"
-        self._hook_stop: str | None = None  # a hook's `continue: false` ends the turn
+        self.hook_stop: str | None = None  # a hook's `continue: false` ends the turn
         self.mcp = mcp  # its servers connect on the first turn, their tools join then
+        self.checkpoints = checkpoints  # what each turn changed, for /rewind
 
     def add_tools(self, tools: Sequence[Tool]) -> None:
         for t in tools:
@@ -140,6 +143,8 @@ class Agent:
         """Stop what the session started (MCP servers)."""
         if self.mcp is not None:
             await self.mcp.close()
+        if self.checkpoints is not None:
+            await self.checkpoints.close()
 
     async def run(self, prompt: str | list[dict[str, Any]]) -> TurnResult:
         """One user turn. Raises LimitReached, ModelError, or CancelledError; the
@@ -151,7 +156,7 @@ class Agent:
         stop = "error"
         spent_before, usage_before = self.costs.spent_usd, Usage(**self.costs.usage.as_dict())
         timeout = asyncio.timeout(self.config.max_wall_seconds)
-        self._hook_stop = None
+        self.hook_stop = None
         try:
             async with timeout:
                 if self.hooks is not None:
@@ -160,6 +165,8 @@ class Agent:
                 if self.mcp is not None:
                     self.add_tools(await self.mcp.tools())
                 self._append({"role": "user", "content": content})
+                if self.checkpoints is not None and self.session is not None:
+                    self.checkpoints.begin_turn(len(self.messages) - 1)  # not a subagent's
                 result = await self._loop(spent_before, usage_before)
             stop = result.stop_reason
             return result
@@ -194,6 +201,8 @@ class Agent:
         while True:
             self._check_limits(requests)
             await self._maybe_compact()
+            if self.checkpoints is not None:
+                self.checkpoints.refresh_soon()
             message = await self._request()
             requests += 1
             content = [block_param(block) for block in message.content]
@@ -204,15 +213,15 @@ class Agent:
             calls = [block for block in content if block["type"] == "tool_use"]
             if calls:
                 await self._answer(calls, truncated=message.stop_reason == "max_tokens")
-                if self._hook_stop is None:
+                if self.hook_stop is None:
                     continue
             elif message.stop_reason == "pause_turn":
                 continue
             elif stop_blocks < MAX_STOP_BLOCKS and await self._stop_hook(stop_blocks > 0):
                 stop_blocks += 1
                 continue
-            if self._hook_stop is not None:
-                self.port.emit(Event("hook", {"event": "stop", "message": self._hook_stop}))
+            if self.hook_stop is not None:
+                self.port.emit(Event("hook", {"event": "stop", "message": self.hook_stop}))
             elif message.stop_reason == "refusal":
                 self.port.emit(Event("error", {"message": "The model declined to continue."}))
             usage = Usage(**self.costs.usage.as_dict())
@@ -220,7 +229,7 @@ class Agent:
                 setattr(usage, name, getattr(usage, name) - value)
             stop_reason = message.stop_reason or "end_turn"
             return TurnResult(
-                stop_reason="hook_stopped" if self._hook_stop else stop_reason,
+                stop_reason="hook_stopped" if self.hook_stop else stop_reason,
                 text="".join(b["text"] for b in content if b["type"] == "text"),
                 requests=requests,
                 cost_usd=self.costs.spent_usd - spent_before,
@@ -234,7 +243,7 @@ class Agent:
             return False
         outcome = await self.hooks.run("Stop", {**self.hook_base(), "stop_hook_active": active})
         if outcome.stop is not None:
-            self._hook_stop = outcome.stop
+            self.hook_stop = outcome.stop
         if not outcome.blocked or outcome.stop is not None:
             return False
         self._append({"role": "user", "content": [{"type": "text", "text": outcome.reason}]})
@@ -352,6 +361,8 @@ class Agent:
             self.session.replace_messages(result.messages)
         else:
             self.messages[:] = result.messages
+        if self.checkpoints is not None:
+            self.checkpoints.forget_messages()
         self._baseline_tokens, self._baseline_len = result.tokens_after, len(self.messages)
         self.port.emit(
             Event(
@@ -394,7 +405,7 @@ class Agent:
             if tool is None:
                 self._result(results, call, ToolResult(f"No such tool: {call['name']}", True))
                 continue
-            denial = await self._permit(tool, call)
+            denial = await permit(self, tool, call)
             if denial is not None:
                 self._result(results, call, ToolResult(denial, is_error=True))
             elif tool.read_only:
@@ -404,58 +415,6 @@ class Agent:
                 batch = []
                 await self._run_one(tool, call, results)
         await self._run_batch(batch, results)
-
-    async def _permit(self, tool: Tool, call: dict[str, Any]) -> str | None:
-        """None when the call may run, else the message the model gets. Denials and the
-        user's answers are reported as ``permission`` events."""
-        input = call["input"]
-        hook = None
-        if self.hooks is not None and self.hooks.has("PreToolUse"):
-            payload = {**self.hook_base(), "tool_name": tool.name, "tool_input": input}
-            hook = await self.hooks.run("PreToolUse", payload, tool.name)
-            if hook.stop is not None:
-                self._hook_stop = hook.stop
-            if hook.blocked or hook.permission == "deny" or hook.stop is not None:
-                why = hook.reason or hook.stop or "a PreToolUse hook denied this call"
-                self._permission_event(call, tool.summary(input), "deny", "hook", why)
-                return f"Blocked by a PreToolUse hook: {why}"
-        decision, reason = self.policy.decide(tool, input)
-        summary = tool.summary(input)
-        if decision == "deny":
-            self._permission_event(call, summary, "deny", "rule", reason)
-            return f"Permission denied: {reason}"
-        if hook is not None and hook.permission == "allow":
-            self._permission_event(call, summary, "allow", "hook", hook.reason)
-            return None
-        if decision == "allow" and (hook is None or hook.permission != "ask"):
-            return None
-        answer = await self._ask(PermissionRequest(tool.name, input, summary))
-        if answer == "allowAlways":
-            self.policy.remember(tool, input)
-        allowed = answer in ("allowAlways", "allowOnce")
-        self._permission_event(call, summary, "allow" if allowed else "deny", "user", answer)
-        return None if allowed else "Permission denied: the user declined this tool call."
-
-    async def _ask(self, request: PermissionRequest) -> str:
-        """The user's answer; Notification hooks run meanwhile."""
-        if self.hooks is None or not self.hooks.has("Notification"):
-            return await self.port.ask_permission(request)
-        message = f"Claude needs your permission to use {request.tool}"
-        notify = asyncio.ensure_future(
-            self.hooks.run("Notification", {**self.hook_base(), "message": message})
-        )
-        try:
-            return await self.port.ask_permission(request)
-        finally:
-            await notify
-
-    def _permission_event(
-        self, call: dict[str, Any], summary: str, decision: str, by: str, reason: str
-    ) -> None:
-        data = {"id": call["id"], "tool": call["name"], "summary": summary}
-        self.port.emit(
-            Event("permission", {**data, "decision": decision, "by": by, "reason": reason})
-        )
 
     async def _run_batch(
         self, batch: list[tuple[Tool, dict[str, Any]]], results: dict[str, dict[str, Any]]
@@ -476,16 +435,21 @@ class Agent:
             self.port.emit(Event("tool_output", {"id": call_id, "text": redact(text)}))
 
         ctx = ToolContext(self.port, self.cwd, self.read_files, call_id, on_output)
+        saved = self.checkpoints
+        mark = await saved.before_tool(tool.name, call["input"], tool.read_only) if saved else None
         try:
             result = await tool.run(call["input"], ctx)
         except Exception as exc:  # a failing tool must not end the session: report it
             log.warning("tool %s failed", tool.name, exc_info=True)
             result = ToolResult(f"{type(exc).__name__}: {exc}", is_error=True)
+        finally:
+            if saved is not None and mark is not None:
+                await saved.after_tool(mark)
         if self.hooks is not None and self.hooks.has("PostToolUse") and not result.is_error:
             args = (self.hooks, self.hook_base(), tool.name, call["input"], result.content)
             content, stop = await after_tool(*args)
             result = ToolResult(content, result.is_error)
-            self._hook_stop = self._hook_stop or stop
+            self.hook_stop = self.hook_stop or stop
         self._result(results, call, result)
 
     def _result(

@@ -173,6 +173,11 @@ async def _builtin(agent: Agent, name: str, arguments: str) -> Answer:
         return Answer(cost_text(agent))
     if name == "/compact":
         return await compact_now(agent, arguments)
+    if name == "/rewind":
+        from agent.rewind import rewind_command
+
+        text, error = await rewind_command(agent, arguments)
+        return Answer(text, error)
     if name == "/mcp":
         if agent.mcp is None:
             return Answer("No MCP servers configured (.mcp.json, ~/.claude.json).")
@@ -226,6 +231,8 @@ async def compact_now(agent: Agent, focus: str) -> Answer:
     else:
         agent.messages[:] = result.messages
     agent.start_source = "compact"
+    if agent.checkpoints is not None:
+        agent.checkpoints.forget_messages()
     data = {"tokens_before": result.tokens_before, "tokens_after": result.tokens_after}
     agent.port.emit(Event("compacted", data))
     return Answer(

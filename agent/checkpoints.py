@@ -1,0 +1,201 @@
+"""Checkpoints: what each turn changed in the workspace, so ``/rewind`` can undo it.
+
+Before a tool changes a file, the file's earlier content is kept: for Write, Edit,
+MultiEdit and NotebookEdit the file they name (read through the editor port, so an
+editor's unsaved buffer is what is kept); for any other tool that may change things
+(Bash, Rename, MCP tools) the workspace is compared before and after the call
+(``agent.workspace_scan``: modification times and sizes, ignored folders skipped) and
+each file it created, changed or deleted is recorded. The content before a command
+comes from a copy of every file taken once, on the session's first such call, kept up
+to date in the background while the model thinks (``refresh_soon``). Files over
+``MAX_FILE`` bytes are not copied; rewinding one is reported as impossible.
+
+Snapshots live in the user data folder (``checkpoints/<session id>/``: a
+content-addressed ``blobs/`` folder and ``turns.json``), never in the user's git
+repository. A turn's record: the index of its prompt in the conversation and, per
+file, the content before the turn's first change and after its last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.types import EditorPort
+from agent.workspace_scan import Tree, diff, rescan, scan
+
+log = logging.getLogger(__name__)
+
+FILE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
+MAX_FILE = 2 * 1024 * 1024
+UNKNOWN = "unknown"  # the content before is not known (too big, or unreadable)
+
+
+@dataclass
+class Turn:
+    message_index: int | None  # None: the conversation was compacted since
+    files: dict[str, dict[str, str | None]] = field(default_factory=dict)  # rel -> before/after
+
+
+@dataclass
+class Mark:
+    """What ``before_tool`` saw, for ``after_tool``."""
+
+    paths: list[Path] = field(default_factory=list)
+    tree: Tree | None = None
+
+
+class Checkpoints:
+    def __init__(self, folder: Path, root: Path, port: EditorPort) -> None:
+        self.folder, self.root, self.port = folder, root, port
+        self.blobs = folder / "blobs"
+        self.turns: list[Turn] = self._load()
+        self._tree: Tree | None = None
+        self._known: dict[str, str | None] = {}  # rel -> blob of the content last seen
+        self._refresh: asyncio.Task[None] | None = None
+
+    # -- records --------------------------------------------------------------------
+
+    def _load(self) -> list[Turn]:
+        try:
+            data = json.loads((self.folder / "turns.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as exc:
+            log.warning("checkpoints of %s unreadable (%s); starting afresh", self.folder, exc)
+            return []
+        return [Turn(t.get("message_index"), t.get("files", {})) for t in data]
+
+    def save(self) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data = [{"message_index": t.message_index, "files": t.files} for t in self.turns]
+        tmp = self.folder / "turns.json.tmp"
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(self.folder / "turns.json")
+
+    def begin_turn(self, message_index: int) -> None:
+        self.turns.append(Turn(message_index))
+        self.save()
+
+    def forget_messages(self) -> None:
+        """The conversation was compacted: earlier turns' indices mean nothing now."""
+        for turn in self.turns:
+            turn.message_index = None
+        self.save()
+
+    def put(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.blobs / digest[:2] / digest[2:]
+        if not path.exists():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        return (self.blobs / digest[:2] / digest[2:]).read_bytes()
+
+    def _record(self, rel: str, before: str | None, after: str | None) -> None:
+        if not self.turns:
+            return
+        entry = self.turns[-1].files.setdefault(rel, {"before": before, "after": after})
+        entry["after"] = after
+        self._known[rel] = after
+
+    # -- around tools -----------------------------------------------------------------
+
+    def refresh_soon(self) -> None:
+        """Bring the copy of the workspace up to date in the background (the model is
+        thinking meanwhile); only once a command made the copy worth keeping."""
+        if self._tree is not None and (self._refresh is None or self._refresh.done()):
+            self._refresh = asyncio.ensure_future(asyncio.to_thread(self._update))
+
+    async def before_tool(self, name: str, input: dict[str, Any], read_only: bool) -> Mark:
+        if read_only:
+            return Mark()
+        if self._refresh is not None:
+            await self._refresh
+        if name in FILE_TOOLS:
+            value = input.get("file_path") or input.get("notebook_path")
+            if not isinstance(value, str):
+                return Mark()
+            path = Path(os.path.normpath(self.root / Path(value).expanduser()))
+            rel = self._rel(path)
+            if rel is not None and (not self.turns or rel not in self.turns[-1].files):
+                before = await self.content(path)
+                if self.turns:
+                    self.turns[-1].files[rel] = {"before": before, "after": before}
+            return Mark(paths=[path])
+        if self._tree is None:
+            await asyncio.to_thread(self._baseline)
+        else:
+            await asyncio.to_thread(self._update)
+        return Mark(tree=self._tree)
+
+    async def close(self) -> None:
+        if self._refresh is not None:
+            await self._refresh
+
+    async def after_tool(self, mark: Mark) -> None:
+        for path in mark.paths:
+            rel = self._rel(path)
+            if rel is not None:
+                self._record(rel, None, await self.content(path))
+        if mark.tree is not None:
+            await asyncio.to_thread(self._after_command, mark.tree)
+        if mark.paths or mark.tree is not None:
+            self.save()
+
+    def _rel(self, path: Path) -> str | None:
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else None
+
+    async def content(self, path: Path) -> str | None:
+        """The blob of the file as the editor has it; None when it does not exist."""
+        try:
+            text = await self.port.read_text(path)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # not text: the disk's bytes
+            return await asyncio.to_thread(self._disk_blob, path)
+        return self.put(text.encode("utf-8"))
+
+    def _disk_blob(self, path: Path) -> str | None:
+        try:
+            if path.stat().st_size > MAX_FILE:
+                return UNKNOWN
+            return self.put(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return UNKNOWN
+
+    # -- the copy of the workspace (worker threads) -------------------------------------
+
+    def _baseline(self) -> None:
+        self._tree = scan(self.root)
+        for rel in self._tree.files:
+            self._known[rel] = self._disk_blob(self.root / rel)
+
+    def _update(self) -> None:
+        assert self._tree is not None
+        tree = rescan(self._tree)
+        for rel in diff(self._tree, tree):
+            self._known[rel] = self._disk_blob(self.root / rel)
+        self._tree = tree
+
+    def _after_command(self, before: Tree) -> None:
+        after = rescan(before)
+        for rel in diff(before, after):
+            was = self._known.get(rel, UNKNOWN if rel in before.files else None)
+            now = self._disk_blob(self.root / rel)
+            if self.turns and rel not in self.turns[-1].files:
+                self.turns[-1].files[rel] = {"before": was, "after": now}
+            self._record(rel, was, now)
+        self._tree = after

@@ -1,0 +1,98 @@
+"""``python -m bench.checkpoint_bench``: what checkpoints add to a Bash call.
+
+On the 6,000-file workspace of ``bench.refactor_bench`` (rope's source, site-packages and
+the stdlib), each call is timed as the agent runs it: the background refresh has run
+while the model was thinking (``refresh_soon``, not on the call's path), then
+``before_tool`` + the command + ``after_tool``; the overhead is that minus the command
+alone, timed just before. The command changes one file and creates another, so the
+after-scan records two changes. Reported: the one-time copy of the workspace taken at
+the session's first command, and the per-call overhead (median, p95). Goal: < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from agent.checkpoints import Checkpoints
+from agent.types import Event, PermissionDecision, PermissionRequest
+from bench.refactor_bench import build_large
+
+GOAL_MS = 50.0
+
+
+class DiskPort:
+    def __init__(self, root: Path) -> None:
+        self.roots = [root]
+
+    async def read_text(self, path: Path) -> str:
+        return path.read_text(encoding="utf-8")
+
+    async def write_text(self, path: Path, text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    async def ask_permission(self, request: PermissionRequest) -> PermissionDecision:
+        return "allowOnce"
+
+    def emit(self, event: Event) -> None:
+        return None
+
+
+def run(root: Path, command: str) -> None:
+    subprocess.run(["bash", "-c", command], cwd=root, check=True)
+
+
+async def measure(root: Path, store: Path, calls: int) -> tuple[float, int, list[float]]:
+    checkpoints = Checkpoints(store, root, DiskPort(root))
+    started = time.perf_counter()
+    await checkpoints.after_tool(await checkpoints.before_tool("Bash", {}, False))
+    baseline = (time.perf_counter() - started) * 1000
+    files = len(checkpoints._known)
+    overheads = []
+    for n in range(calls):
+        checkpoints.begin_turn(n)
+        command = f"echo {n} >> stdlib/bench_target.py && echo {n} > created_{n}.txt"
+        started = time.perf_counter()
+        run(root, f"true {n}")
+        bare = time.perf_counter() - started
+        checkpoints.refresh_soon()  # while the model thinks
+        await checkpoints.close()
+        started = time.perf_counter()
+        mark = await checkpoints.before_tool("Bash", {"command": command}, False)
+        run(root, command)
+        await checkpoints.after_tool(mark)
+        overheads.append((time.perf_counter() - started - bare) * 1000)
+        assert len(checkpoints.turns[-1].files) == 2, checkpoints.turns[-1].files
+    return baseline, files, overheads
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.checkpoint_bench")
+    parser.add_argument("--files", type=int, default=6000, help="workspace size")
+    parser.add_argument("--calls", type=int, default=30, help="Bash calls to time")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root, store = Path(tmp) / "ws", Path(tmp) / "checkpoints"
+        root.mkdir()
+        print(f"building the workspace ({args.files} files)…", file=sys.stderr)
+        build_large(root, args.files)
+        (root / "stdlib" / "bench_target.py").write_text("# target\n")
+        baseline, files, overheads = asyncio.run(measure(root, store, args.calls))
+    p50 = statistics.median(overheads)
+    p95 = sorted(overheads)[max(0, int(len(overheads) * 0.95) - 1)]
+    print(f"workspace: {files} files tracked")
+    print(f"first command: copy of the workspace {baseline:.0f} ms (once per session)")
+    print(f"per Bash call: checkpoint overhead p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    verdict = "PASS" if p50 < GOAL_MS else "MISS"
+    print(f"goal p50 < {GOAL_MS:.0f} ms: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
