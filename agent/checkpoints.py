@@ -59,6 +59,7 @@ class Checkpoints:
         self._tree: Tree | None = None
         self._known: dict[str, str | None] = {}  # rel -> blob of the content last seen
         self._refresh: asyncio.Task[None] | None = None
+        self._fresh = False  # a refresh ran since the last command: no scan needed before
 
     # -- records --------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class Checkpoints:
         """Bring the copy of the workspace up to date in the background (the model is
         thinking meanwhile); only once a command made the copy worth keeping."""
         if self._tree is not None and (self._refresh is None or self._refresh.done()):
-            self._refresh = asyncio.ensure_future(asyncio.to_thread(self._update))
+            self._refresh = asyncio.ensure_future(asyncio.to_thread(self._update, fresh=True))
 
     async def before_tool(self, name: str, input: dict[str, Any], read_only: bool) -> Mark:
         if read_only:
@@ -135,7 +136,7 @@ class Checkpoints:
             return Mark(paths=[path])
         if self._tree is None:
             await asyncio.to_thread(self._baseline)
-        else:
+        elif not self._fresh:
             await asyncio.to_thread(self._update)
         return Mark(tree=self._tree)
 
@@ -183,12 +184,12 @@ class Checkpoints:
         for rel in self._tree.files:
             self._known[rel] = self._disk_blob(self.root / rel)
 
-    def _update(self) -> None:
+    def _update(self, fresh: bool = False) -> None:
         assert self._tree is not None
         tree = rescan(self._tree)
         for rel in diff(self._tree, tree):
             self._known[rel] = self._disk_blob(self.root / rel)
-        self._tree = tree
+        self._tree, self._fresh = tree, fresh
 
     def _after_command(self, before: Tree) -> None:
         after = rescan(before)
@@ -198,4 +199,4 @@ class Checkpoints:
             if self.turns and rel not in self.turns[-1].files:
                 self.turns[-1].files[rel] = {"before": was, "after": now}
             self._record(rel, was, now)
-        self._tree = after
+        self._tree, self._fresh = after, False

@@ -36,9 +36,10 @@ def rescan(old: Tree) -> Tree:
     """The tree now, listing again only the folders whose mtime changed."""
     tree = Tree(old.root, dict(old.files), {})
     changed: list[str] = []
+    base, stat = f"{old.root}/", os.stat
     for rel, mtime in old.dirs.items():
         try:
-            now = os.stat(_abs(old.root, rel)).st_mtime_ns
+            now = stat(base + rel if rel else str(old.root)).st_mtime_ns
         except OSError:
             changed.append(rel)
             continue
@@ -54,7 +55,7 @@ def rescan(old: Tree) -> Tree:
                 del tree.files[path]
     for rel in list(tree.files):
         try:
-            st = os.stat(_abs(old.root, rel))
+            st = stat(base + rel)
         except OSError:
             del tree.files[rel]
             continue
