@@ -189,3 +189,64 @@ async def test_mcp_server_approved_used_and_crashing(
     listing = (await answer)["result"]
     assert "calc (project, " in listing and "tools: add, write_note, crash, hang" in listing
     (root / ".mcp.json").unlink()
+
+
+async def test_two_subagents_over_lsp(editor: Editor, fake: FakeAnthropic, root: Path) -> None:
+    path = root / "sub_read.py"
+    path.write_text("on disk\n")
+    editor.open(path, "in the buffer\n")
+    task = {"description": "look", "prompt": "What does sub_read.py hold?"}
+    fake.script(
+        Reply([ToolUse("Task", task), ToolUse("Task", {**task, "description": "look again"})]),
+        Reply([ToolUse("Read", {"file_path": str(path)})], delay=0.05),
+        Reply([ToolUse("Read", {"file_path": str(path)})], delay=0.05),
+        Reply([Text("The buffer text.")]),
+        Reply([Text("The buffer text.")]),
+        Reply([Text("Both agree.")]),
+    )
+    since = editor.mark()
+
+    _, answer = editor.chat(prompt="ask two helpers")
+    result = await answer
+
+    assert result["result"] == "Both agree." and result["numTurns"] == 6
+    assert result["costUsd"] == pytest.approx(6 * USD)
+    assert [len(r["messages"]) for r in fake.messages_requests] == [1, 1, 1, 3, 3, 3]
+    read = fake.messages_requests[3]["messages"][-1]["content"][0]
+    assert "in the buffer" in text(read)  # the subagent reads through the editor too
+    call = await editor.wait_event("toolCall", since, name="Read")
+    assert call["data"]["subagent"] == "general-purpose: look" or call["data"]["subagent"] == (
+        "general-purpose: look again"
+    )
+
+
+async def test_rewind_restores_an_open_buffer_and_a_bash_file(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    path = root / "rewound.py"
+    path.write_text("X = 1\n")
+    uri = editor.open(path, "X = 1  # unsaved\n")
+    edit = {"file_path": str(path), "old_string": "X = 1", "new_string": "X = 2"}
+    fake.script(
+        Reply([ToolUse("Read", {"file_path": str(path)})]),
+        Reply([ToolUse("Edit", edit)]),
+        Reply([ToolUse("Bash", {"command": "echo generated > generated.txt"})]),
+        Reply([Text("Changed.")]),
+    )
+    _, answer = editor.chat(prompt="change X", permissionMode="bypassPermissions")
+    result = await answer
+    assert editor.text(uri) == "X = 2  # unsaved\n"
+    assert (root / "generated.txt").exists()
+
+    _, answer = editor.chat(prompt="/rewind", sessionId=result["sessionId"])
+    rewound = await answer
+
+    assert rewound["stopReason"] == "end_turn" and rewound["numTurns"] == 0
+    assert "Restored: rewound.py" in rewound["result"]
+    assert "Removed (created by the turn): generated.txt" in rewound["result"]
+    assert editor.text(uri) == "X = 1  # unsaved\n"  # through workspace/applyEdit
+    assert not (root / "generated.txt").exists()
+    fake.script(Reply([Text("Fresh.")]))
+    _, answer = editor.chat(prompt="again", sessionId=result["sessionId"])
+    await answer
+    assert len(fake.messages_requests[-1]["messages"]) == 1
