@@ -6,14 +6,17 @@ editor's unsaved buffer is what is kept); for any other tool that may change thi
 (Bash, Rename, MCP tools) the workspace is compared before and after the call
 (``agent.workspace_scan``: modification times and sizes, ignored folders skipped) and
 each file it created, changed or deleted is recorded. The content before a command
-comes from a copy of every file taken once, on the session's first such call, kept up
-to date in the background while the model thinks (``refresh_soon``). Files over
+comes from a copy of every file taken in the background during the session's first
+model request and kept up to date the same way before each later one (``refresh_soon``);
+a command that comes before the copy is done waits for it. Files over
 ``MAX_FILE`` bytes are not copied; rewinding one is reported as impossible.
 
-Snapshots live in the user data folder (``checkpoints/<session id>/``: a
-content-addressed ``blobs/`` folder and ``turns.json``), never in the user's git
-repository. A turn's record: the index of its prompt in the conversation and, per
-file, the content before the turn's first change and after its last.
+Snapshots live in the user data folder (``checkpoints/<session id>/turns.json`` and a
+content-addressed ``checkpoints/blobs/`` shared by the sessions, so a file is kept once),
+never in the user's git repository. A turn's record: the index of its prompt in the
+conversation and, per file, the content before the turn's first change and after its
+last. A workspace of more than ``MAX_TRACKED`` files is not copied: there, only the
+files that Write and Edit change are checkpointed (a warning says so).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 
 FILE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 MAX_FILE = 2 * 1024 * 1024
+MAX_TRACKED = 50_000
 UNKNOWN = "unknown"  # the content before is not known (too big, or unreadable)
 
 
@@ -54,12 +59,13 @@ class Mark:
 class Checkpoints:
     def __init__(self, folder: Path, root: Path, port: EditorPort) -> None:
         self.folder, self.root, self.port = folder, root, port
-        self.blobs = folder / "blobs"
+        self.blobs = folder.parent / "blobs"  # shared by the sessions: a copy is kept once
         self.turns: list[Turn] = self._load()
         self._tree: Tree | None = None
         self._known: dict[str, str | None] = {}  # rel -> blob of the content last seen
         self._refresh: asyncio.Task[None] | None = None
         self._fresh = False  # a refresh ran since the last command: no scan needed before
+        self.untracked = False  # the workspace is too big to copy
 
     # -- records --------------------------------------------------------------------
 
@@ -74,7 +80,8 @@ class Checkpoints:
         return [Turn(t.get("message_index"), t.get("files", {})) for t in data]
 
     def save(self) -> None:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, exist_ok=True)
         data = [{"message_index": t.message_index, "files": t.files} for t in self.turns]
         tmp = self.folder / "turns.json.tmp"
         tmp.write_text(json.dumps(data), encoding="utf-8")
@@ -94,9 +101,12 @@ class Checkpoints:
         digest = hashlib.sha256(data).hexdigest()
         path = self.blobs / digest[:2] / digest[2:]
         if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
+            for folder in (self.blobs.parent, self.blobs, path.parent):  # owner only
+                folder.mkdir(mode=0o700, exist_ok=True)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             tmp.replace(path)
         return digest
 
@@ -113,17 +123,16 @@ class Checkpoints:
     # -- around tools -----------------------------------------------------------------
 
     def refresh_soon(self) -> None:
-        """Bring the copy of the workspace up to date in the background (the model is
-        thinking meanwhile); only once a command made the copy worth keeping."""
-        if self._tree is not None and (self._refresh is None or self._refresh.done()):
-            self._refresh = asyncio.ensure_future(asyncio.to_thread(self._update, fresh=True))
+        """Bring the copy of the workspace up to date in the background, while the model
+        is thinking (the first time: take the copy)."""
+        if not self.untracked and (self._refresh is None or self._refresh.done()):
+            work = self._baseline if self._tree is None else self._update
+            self._refresh = asyncio.ensure_future(asyncio.to_thread(work, fresh=True))
 
     async def before_tool(self, name: str, input: dict[str, Any], read_only: bool) -> Mark:
         if read_only:
             return Mark()
-        if self._refresh is not None:
-            await self._refresh
-        if name in FILE_TOOLS:
+        if name in FILE_TOOLS:  # its own file is all it needs: no waiting for the copy
             value = input.get("file_path") or input.get("notebook_path")
             if not isinstance(value, str):
                 return Mark()
@@ -134,11 +143,15 @@ class Checkpoints:
                 if self.turns:
                     self.turns[-1].files[rel] = {"before": before, "after": before}
             return Mark(paths=[path])
+        if self._refresh is not None:
+            await self._refresh
+        if self.untracked:
+            return Mark()
         if self._tree is None:
             await asyncio.to_thread(self._baseline)
         elif not self._fresh:
             await asyncio.to_thread(self._update)
-        return Mark(tree=self._tree)
+        return Mark(tree=self._tree)  # None when the workspace turned out too big
 
     async def close(self) -> None:
         if self._refresh is not None:
@@ -179,10 +192,17 @@ class Checkpoints:
 
     # -- the copy of the workspace (worker threads) -------------------------------------
 
-    def _baseline(self) -> None:
-        self._tree = scan(self.root)
-        for rel in self._tree.files:
+    def _baseline(self, fresh: bool = False) -> None:
+        tree = scan(self.root, MAX_TRACKED)
+        if tree is None:
+            log.warning("over %d files in %s: Bash changes are not checkpointed", MAX_TRACKED,
+                        self.root)  # fmt: skip
+            self._tree = None
+            self.untracked = True
+            return
+        for rel in tree.files:
             self._known[rel] = self._disk_blob(self.root / rel)
+        self._tree, self._fresh = tree, fresh
 
     def _update(self, fresh: bool = False) -> None:
         assert self._tree is not None

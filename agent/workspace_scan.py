@@ -24,11 +24,20 @@ class Tree:
     root: Path
     files: dict[str, Stat] = field(default_factory=dict)  # relative path -> stat
     dirs: dict[str, int] = field(default_factory=dict)  # relative folder -> mtime_ns
+    limit: int | None = None  # scan: give up past this many files
 
 
-def scan(root: Path) -> Tree:
-    tree = Tree(root)
-    _list(tree, "", recursive=True)
+class _TooMany(Exception):
+    pass
+
+
+def scan(root: Path, limit: int | None = None) -> Tree | None:
+    """Every file of the workspace; None when there are more than ``limit``."""
+    tree = Tree(root, limit=limit)
+    try:
+        _list(tree, "", recursive=True)
+    except _TooMany:
+        return None
     return tree
 
 
@@ -98,5 +107,7 @@ def _list(tree: Tree, rel: str, *, recursive: bool, known: dict[str, int] | None
             elif entry.is_file(follow_symlinks=False) and keep(Path(entry.path), False):
                 st = entry.stat(follow_symlinks=False)
                 tree.files[child] = (st.st_mtime_ns, st.st_size)
+                if tree.limit is not None and len(tree.files) > tree.limit:
+                    raise _TooMany
         except OSError:
             continue

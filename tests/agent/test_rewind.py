@@ -64,6 +64,9 @@ def test_rewind_undoes_an_edit_and_bash_changes_headless(
     assert [m["content"][0].get("text") for m in messages] == ["hello", "Hello."]
     snapshots = tmp_path / "data" / "claude-lsp" / "checkpoints" / saved["id"]
     assert (snapshots / "turns.json").is_file() and not (ws / ".git").exists()
+    blobs = [b for b in (snapshots.parent / "blobs").rglob("*") if b.is_file()]
+    assert blobs and all(b.stat().st_mode & 0o077 == 0 for b in blobs)  # the owner's only
+    assert snapshots.parent.stat().st_mode & 0o077 == 0
 
     fake.script(Reply([Text("Again.")]))
     assert chat(ws, "--continue", "-p", "next") == 0
