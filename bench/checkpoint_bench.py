@@ -99,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per Bash call: checkpoint overhead p50 {p50:.1f} ms, p95 {p95:.1f} ms wall")
     print(f"per Bash call: CPU time p50 {cpu50:.1f} ms (wall exceeds it on a busy machine)")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    verdict = "PASS" if p50 < GOAL_MS else "MISS"
-    print(f"goal p50 < {GOAL_MS:.0f} ms: {verdict}")
+    for what, value in (("wall", p50), ("CPU", cpu50)):
+        verdict = "PASS" if value < GOAL_MS else "MISS"
+        print(f"goal p50 < {GOAL_MS:.0f} ms ({what}): {verdict}")
     return 0
 
 
