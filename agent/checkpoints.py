@@ -7,8 +7,10 @@ editor's unsaved buffer is what is kept); for any other tool that may change thi
 (``agent.workspace_scan``: modification times and sizes, ignored folders skipped) and
 each file it created, changed or deleted is recorded. The content before a command
 comes from a copy of every file taken in the background during the session's first
-model request and kept up to date the same way before each later one (``refresh_soon``);
-a command that comes before the copy is done waits for it. Files over
+model request and kept up to date the same way before each later one
+(``refresh_soon``); a command that comes before the copy is done waits for it. In a git
+repository, tracked files that git reports unchanged are not copied: their blob is read
+back from git if needed (git is only read, its index never written). Files over
 ``MAX_FILE`` bytes are not copied; rewinding one is reported as impossible.
 
 Snapshots live in the user data folder (``checkpoints/<session id>/turns.json`` and a
@@ -26,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,7 @@ FILE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
 MAX_FILE = 2 * 1024 * 1024
 MAX_TRACKED = 50_000
 UNKNOWN = "unknown"  # the content before is not known (too big, or unreadable)
+GIT = "git:"  # a blob of the user's git repository (read, never written)
 
 
 @dataclass
@@ -111,6 +115,8 @@ class Checkpoints:
         return digest
 
     def get(self, digest: str) -> bytes:
+        if digest.startswith(GIT):  # a clean tracked file: git keeps it
+            return _git(self.root, "cat-file", "blob", digest.removeprefix(GIT))
         return (self.blobs / digest[:2] / digest[2:]).read_bytes()
 
     def _record(self, rel: str, before: str | None, after: str | None) -> None:
@@ -200,8 +206,10 @@ class Checkpoints:
             self._tree = None
             self.untracked = True
             return
+        clean = _git_clean(self.root)
         for rel in tree.files:
-            self._known[rel] = self._disk_blob(self.root / rel)
+            sha = clean.get(rel)
+            self._known[rel] = GIT + sha if sha else self._disk_blob(self.root / rel)
         self._tree, self._fresh = tree, fresh
 
     def _update(self, fresh: bool = False) -> None:
@@ -220,3 +228,31 @@ class Checkpoints:
                 self.turns[-1].files[rel] = {"before": was, "after": now}
             self._record(rel, was, now)
         self._tree, self._fresh = after, False
+
+
+def _git(root: Path, *args: str) -> bytes:
+    done = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, timeout=60, check=True,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never touch the index
+    )  # fmt: skip
+    return done.stdout
+
+
+def _git_clean(root: Path) -> dict[str, str]:
+    """Tracked files that git says are unchanged (path relative to ``root`` -> blob id):
+    their content need not be copied. Empty outside a git repository."""
+    try:
+        staged = _git(root, "ls-files", "--stage", "-z")
+        changed = _git(root, "diff-files", "--name-only", "--relative", "-z")
+        prefix = _git(root, "rev-parse", "--show-prefix").decode().strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    dirty = set(changed.decode("utf-8", "replace").split("\0"))
+    dirty |= {p.removeprefix(prefix) for p in set(dirty) if p.startswith(prefix)}
+    clean = {}
+    for record in staged.decode("utf-8", "replace").split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[2] == "0" and path not in dirty:
+            clean[path] = fields[1]
+    return clean

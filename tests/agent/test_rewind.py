@@ -109,3 +109,37 @@ def test_rewind_two_turns_code_only_then_force(
     assert chat(ws, "--continue", "-p", "/rewind") == 1
     assert "Nothing to rewind" in capsys.readouterr().err
     assert chat(ws, "--continue", "-p", "/rewind sideways") == 1
+
+
+def test_in_a_git_repository_clean_files_are_not_copied(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "app.py", "old.txt", ".gitignore"],
+                    ["commit", "-qm", "start"]):  # fmt: skip
+        subprocess.run([*git, *command], cwd=ws, check=True)
+    (ws / "notes.txt").write_text("untracked\n")
+    head = git_out(ws, "rev-parse", "HEAD")
+    fake.script(
+        Reply([ToolUse("Bash", {"command": "echo VALUE = 9 > app.py && rm notes.txt"})]),
+        Reply([Text("Done.")]),
+    )
+    assert chat(ws, "-p", "go", "--permission-mode", "bypassPermissions") == 0
+    assert (ws / "app.py").read_text() == "VALUE = 9\n"
+    blobs = tmp_path / "data" / "claude-lsp" / "checkpoints" / "blobs"
+    copied = {b.read_bytes() for b in blobs.rglob("*") if b.is_file()}
+    assert b"untracked\n" in copied and b"VALUE = 1\n" not in copied  # git has that one
+
+    assert chat(ws, "--continue", "-p", "/rewind") == 0
+    assert (ws / "app.py").read_text() == "VALUE = 1\n"
+    assert (ws / "notes.txt").read_text() == "untracked\n"
+    assert git_out(ws, "status", "--porcelain") == "?? notes.txt\n"
+    assert git_out(ws, "rev-parse", "HEAD") == head  # the user's history is untouched
+
+
+def git_out(ws: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=ws, capture_output=True, text=True, check=True).stdout
