@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.checkpoint_bench")
     parser.add_argument("--files", type=int, default=6000, help="workspace size")
     parser.add_argument("--calls", type=int, default=30, help="Bash calls to time")
+    parser.add_argument("--git", action="store_true", help="make the workspace a git repository")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         root, store = Path(tmp) / "ws", Path(tmp) / "checkpoints"
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building the workspace ({args.files} files)…", file=sys.stderr)
         build_large(root, args.files)
         (root / "stdlib" / "bench_target.py").write_text("# target\n")
+        if args.git:  # committed files need no copy: git has them
+            who = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+            for step in (["init", "-q"], ["add", "-A"], [*who, "commit", "-qm", "bench"]):
+                subprocess.run(["git", *step], cwd=root, check=True)
         baseline, files, overheads, cpu = asyncio.run(measure(root, store, args.calls))
     p50 = statistics.median(overheads)
     p95 = sorted(overheads)[max(0, int(len(overheads) * 0.95) - 1)]
