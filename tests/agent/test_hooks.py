@@ -4,7 +4,6 @@ configured in the project's settings, the real tools, the loopback API."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -280,8 +279,10 @@ def test_failing_and_hanging_hooks_do_not_stop_the_turn(
     [result] = results(fake, 1)
     assert "A" in text_of(result) and not result.get("is_error")
     pid = int((ws / "child.pid").read_text())
-    with pytest.raises(ProcessLookupError):  # the hook's whole process group was killed
-        os.kill(pid, 0)
+    deadline = time.monotonic() + 10  # SIGKILL was sent; a loaded machine delivers it late
+    while not dead(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dead(pid)  # the hook's whole process group was killed
 
 
 def test_continue_false_ends_the_turn(
@@ -296,3 +297,12 @@ def test_continue_false_ends_the_turn(
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["stop_reason"] == "hook_stopped"
     assert len(fake.messages_requests) == 1 and fake.steps  # the model was not asked again
+
+
+def dead(pid: int) -> bool:
+    """Gone, or a zombie waiting for init to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
