@@ -86,12 +86,17 @@ def build_agent(
     """An agent on ``session`` (a new one when None) in ``options.cwd``. ``sandbox`` is
     where its Bash runs (the door opens it, says when there is none, and closes it);
     without one, Bash falls back to the strict permission stance."""
+    from agent.checkpoints import Checkpoints
     from agent.context import system_prompt
     from agent.cost import CostTracker
+    from agent.hooks import Hooks
+    from agent.mcp import McpServers
+    from agent.mcp_config import load_mcp_configs
     from agent.memory import load_memory, memory_prompt
     from agent.permissions import Permissions
     from agent.secrets import Redactor, collect_secrets
     from agent.tools import default_tools
+    from agent.tools.task import TaskTool, load_definitions
 
     cwd = options.cwd
     settings = settings if settings is not None else project_settings(cwd)
@@ -124,17 +129,27 @@ def build_agent(
         max_wall_seconds=options.max_wall_seconds,
     )
     costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
-    return Agent(
+    local = cwd / ".claude" / "settings.local.json" if options.persist_rules else None
+    configs = load_mcp_configs(cwd)
+    mcp = McpServers(configs, settings, cwd, port, local) if configs else None
+    checkpoints = Checkpoints(store.root.parent / "checkpoints" / session.id, cwd, port)
+    task = TaskTool(load_definitions(cwd))
+    agent = Agent(
         client=client,
         port=port,
-        tools=default_tools(sandbox),
+        tools=[*default_tools(sandbox), task],
         policy=policy,
         config=config,
         session=session,
         cwd=cwd,
         costs=costs,
         redactor=Redactor(collect_secrets(roots)),
+        hooks=Hooks(settings.hooks, cwd, port.emit) if settings.hooks else None,
+        mcp=mcp,
+        checkpoints=checkpoints,
     )
+    task.parent = agent
+    return agent
 
 
 def price_overrides(sources: list[Path]) -> dict[str, dict[str, float]]:

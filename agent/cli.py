@@ -18,12 +18,14 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from agent.errors import AgentError, LimitReached, SandboxUnavailable
 from agent.loop import Agent, TurnResult
+from agent.slash import is_clear
 from agent.types import Event, PermissionMode
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ output formats (-p):
   stream-json  one object per line: {"type": "system", "subtype": "init", ...}, then
                one per event ({"type": "text" | "thinking" | "tool_call" |
                "tool_result" | "tool_output" | "usage" | "retry" | "compacted" |
-               "error" | "turn_end", "session_id", ...}), then the json result
+               "hook" | "mcp" | "error" | "turn_end", "session_id", ...}), then the json result
 
 exit codes: 0 done, 1 error (also a refusal, no credentials), 2 a limit reached,
 130 interrupted (Ctrl-C; the transcript stays resumable)
@@ -162,6 +164,8 @@ class Renderer:
             )
         elif event.kind == "error":
             self.err.write(f"error: {data['message']}\n")
+        elif event.kind in ("hook", "mcp"):
+            self.err.write(f"{event.kind}: {data['message']}\n")
         self.err.flush()
 
     def start(self, model: str, cwd: Path, mode: str, tools: list[str], sandbox: str) -> None:
@@ -243,13 +247,37 @@ def _outcome(
     }
 
 
+async def _turn(agent: Agent, prompt: str) -> TurnResult:
+    """A prompt, or a slash command: a built-in answers without a turn, a custom command
+    runs the turn its file describes."""
+    from agent.slash import Answer, command_turn, prepare
+
+    spent, requests = agent.costs.spent_usd, agent.costs.requests
+    prepared = await prepare(agent, prompt)
+    if prepared is None:
+        return await agent.run(prompt)
+    if not isinstance(prepared, Answer):
+        with command_turn(agent, prepared):
+            return await agent.run(prepared.prompt)
+    if prepared.error:
+        raise AgentError(prepared.text)
+    agent.port.emit(Event("text", {"text": prepared.text}))
+    return TurnResult(
+        stop_reason="end_turn",
+        text=prepared.text,
+        requests=agent.costs.requests - requests,
+        cost_usd=agent.costs.spent_usd - spent,
+        session_cost_usd=agent.costs.session_usd,
+    )
+
+
 async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
     """One task; Ctrl-C stops it (the transcript stays consistent) and is reported."""
     started, spent_before = time.monotonic(), agent.costs.spent_usd
     result: TurnResult | None = None
     error: BaseException | None = None
     loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(agent.run(prompt))
+    task = asyncio.ensure_future(_turn(agent, prompt))
     loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
         result = await task
@@ -266,21 +294,45 @@ async def _run_once(agent: Agent, prompt: str, renderer: Renderer) -> int:
     return code
 
 
-async def _interactive(agent: Agent, renderer: Renderer, stdin: TextIO) -> int:
+async def _interactive(
+    agent: Agent, renderer: Renderer, stdin: TextIO, fresh: Callable[[], Agent]
+) -> int:
     renderer.err.write(
         f"claude-lsp chat · session {renderer.session_id} · Ctrl-C stops a turn, "
         "Ctrl-D or /exit quits\n"
     )
-    while True:
-        renderer.err.write("\n> ")
-        renderer.err.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line or line.strip() in ("/exit", "/quit"):
-            return EXIT_OK
-        if not line.strip():
-            continue
-        if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
-            renderer.err.write("\n[stopped]\n")
+    try:
+        while True:
+            renderer.err.write("\n> ")
+            renderer.err.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or line.strip() in ("/exit", "/quit"):
+                return EXIT_OK
+            if not line.strip():
+                continue
+            if is_clear(line):
+                agent = await _clear(agent, renderer, fresh)
+                continue
+            if await _run_once(agent, line.strip(), renderer) == EXIT_INTERRUPTED:
+                renderer.err.write("\n[stopped]\n")
+    finally:
+        await agent.close()
+        if agent.session is not None:
+            agent.session.close()
+
+
+async def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -> Agent:
+    """``/clear``: a new session; the old one stays resumable."""
+    old = renderer.session_id
+    await agent.close()
+    if agent.session is not None:
+        agent.session.close()
+    agent = fresh()
+    agent.start_source = "clear"
+    assert agent.session is not None
+    renderer.session_id = agent.session.id
+    renderer.err.write(f"Started a new conversation. The previous one ({old}) can be resumed.\n")
+    return agent
 
 
 def open_sandbox(sources: list[Path], roots: list[Path], err: TextIO) -> Sandbox:
@@ -335,20 +387,28 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     port = FileSystemPort(
         roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )
+
+    def fresh() -> Agent:
+        return build_agent(options, port, client, store, settings=settings, sandbox=sandbox)
+
     agent = build_agent(
         options, port, client, store, session=session, settings=settings, sandbox=sandbox
     )
     assert agent.session is not None
-    session = agent.session
-    renderer.session_id = session.id
+    renderer.session_id = agent.session.id
     mode = choose_mode(options, settings)
     renderer.start(agent.config.model, cwd, mode, list(agent.tools), sandbox.describe())
     try:
         if interactive:
-            return await _interactive(agent, renderer, stdin)
+            return await _interactive(agent, renderer, stdin, fresh)
+        if is_clear(args.prompt):
+            agent = await _clear(agent, renderer, fresh)
+            return EXIT_OK
         return await _run_once(agent, args.prompt, renderer)
     finally:
-        session.close()
+        await agent.close()
+        if agent.session is not None:
+            agent.session.close()
         sandbox.close()
         await client.close()
 

@@ -2,9 +2,14 @@
 
 Custom commands are markdown files: ``.claude/commands/**/*.md`` in the project and
 ``~/.claude/commands/**/*.md`` for the user (a project command shadows a user one of the
-same name). ``a/b.md`` is ``/a:b``. An optional frontmatter block gives ``description``
-and ``argument-hint``; the body is the prompt, with ``$ARGUMENTS`` replaced by
-everything after the name and ``$1`` … ``$9`` by the words.
+same name). ``a/b.md`` is ``/a:b``. An optional frontmatter block gives ``description``,
+``argument-hint``, ``allowed-tools`` (permission rules that hold while the command's turn
+runs) and ``model`` (the model of that turn); the body is the prompt, with
+``$ARGUMENTS`` replaced by everything after the name and ``$1`` … ``$9`` by the words.
+``!`cmd` `` runs ``cmd`` first, through the Bash tool, and puts its output in its place —
+only when the permission rules (with ``allowed-tools``) allow it without asking; ``@path``
+attaches the file (when Read may read it). The agent-side expansion is in
+``agent.slash``.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ MAX_COMMAND_BYTES = 256 * 1024
 
 BUILTINS: dict[str, tuple[str, str]] = {
     "/clear": ("Start a new conversation (the old one stays resumable)", ""),
+    "/compact": ("Summarise the conversation so far to free context", "[focus]"),
     "/cost": ("Show the tokens and cost of this session", ""),
     "/model": ("Show or change the model of this session", "[model]"),
+    "/rewind": ("Undo the last N turns: files, conversation or both", "[N] [code|chat|both]"),
+    "/mcp": ("Show the MCP servers, their state and tools", ""),
     "/help": ("List the slash commands", ""),
 }
 
@@ -37,8 +45,19 @@ class Command:
     source: Source
     path: Path | None = None
 
+    def meta(self) -> dict[str, str]:
+        """The frontmatter (read again: the file may have changed)."""
+        if self.path is None:
+            return {}
+        return _frontmatter(_read(self.path))[0]
+
+    def allowed_tools(self, meta: dict[str, str]) -> list[str]:
+        from agent.cli import split_rules
+
+        return split_rules([meta.get("allowed-tools", "")])
+
     def expand(self, arguments: str) -> str:
-        """The prompt this command sends for ``arguments``."""
+        """The prompt this command sends for ``arguments`` (before ``!`` and ``@``)."""
         if self.path is None:
             raise ValueError(f"{self.name} is a built-in command")
         _, body = _frontmatter(_read(self.path))
@@ -104,16 +123,30 @@ def _read(path: Path) -> str:
 
 
 def _frontmatter(text: str) -> tuple[dict[str, str], str]:
-    """Simple ``key: value`` frontmatter between ``---`` lines, and the body."""
+    """Simple ``key: value`` frontmatter between ``---`` lines, and the body. YAML lists
+    (``[a, b]`` or ``- a`` lines under the key) become one comma-separated value."""
     match = re.match(r"---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", text, re.DOTALL)
     if match is None:
         return {}, text
-    meta = {}
+    meta: dict[str, str] = {}
+    key = ""
     for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            meta[key.strip()] = value.strip().strip("\"'")
+        item = re.match(r"\s+-\s+(.*)|-\s+(.*)", line)
+        if item and key:
+            value = _unquote(item.group(1) or item.group(2) or "")
+            meta[key] = f"{meta[key]}, {value}" if meta[key] else value
+            continue
+        name, sep, value = line.partition(":")
+        if sep and name.strip() and not line[:1].isspace():
+            key, value = name.strip(), value.strip()
+            if value.startswith("[") and value.endswith("]"):
+                value = ", ".join(_unquote(v) for v in value[1:-1].split(",") if v.strip())
+            meta[key] = _unquote(value)
     return meta, text[match.end() :]
+
+
+def _unquote(value: str) -> str:
+    return value.strip().strip("\"'")
 
 
 def _first_line(body: str, limit: int = 80) -> str:

@@ -133,15 +133,20 @@ async def compact(
     *,
     tokens_before: int,
     max_tokens: int = 8192,
+    focus: str = "",
+    keep_latest: bool = True,
 ) -> Compaction | None:
     """A shorter history whose first message is the latest request, with a summary of
-    everything older put before it. None when the history cannot be split."""
-    split = _split(messages)
-    if split is None:
+    everything older put before it. None when the history cannot be split. Without
+    ``keep_latest`` (``/compact``) everything is summarised; ``focus`` says what the
+    summary should keep above all."""
+    split = _split(messages) if keep_latest else (messages, [])
+    if split is None or not split[0]:
         return None
     older, keep = split
     to_summarise = copy.deepcopy(older)
-    prompt = {"type": "text", "text": SUMMARY_PROMPT}
+    instructions = SUMMARY_PROMPT + (f" Focus on: {focus}" if focus else "")
+    prompt = {"type": "text", "text": instructions}
     if to_summarise[-1]["role"] == "user":
         content = to_summarise[-1]["content"]
         if isinstance(content, str):
@@ -156,7 +161,7 @@ async def compact(
         kwargs["tools"] = tools
     response = await client.messages.create(**kwargs)
     summary = "".join(b.text for b in response.content if b.type == "text").strip()
-    request = keep[0]["content"]
+    request = keep[0]["content"] if keep else []
     if isinstance(request, str):
         request = [{"type": "text", "text": request}]
     # Results answering tool calls that are now summarised would be orphans.

@@ -94,3 +94,10 @@ class CostTracker:
         cost = request_cost(usage, price)
         self.spent_usd += cost
         return cost
+
+    def absorb(self, other: CostTracker) -> None:
+        """Count what ``other`` spent (a subagent's requests) as spent here too."""
+        self.usage.add(other.usage)
+        self.requests += other.requests
+        self.spent_usd += other.spent_usd
+        self.unpriced |= other.unpriced

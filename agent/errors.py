@@ -32,6 +32,10 @@ class SandboxUnavailable(AgentError):
     """``sandbox.failIfUnavailable`` is set and no OS sandbox can run Bash here."""
 
 
+class HookBlocked(AgentError):
+    """A UserPromptSubmit hook refused the prompt; nothing was sent or stored."""
+
+
 class SessionNotFound(AgentError):
     """No stored session matches the id asked for."""
 

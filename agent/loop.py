@@ -41,6 +41,8 @@ from agent.errors import (
     is_transport_error,
     retryable_mid_stream,
 )
+from agent.gate import permit
+from agent.hooks import Hooks, after_tool, before_prompt
 from agent.secrets import Redactor, StreamRedactor
 from agent.session import Session
 from agent.stream import StreamedMessage, stream_response
@@ -49,20 +51,22 @@ from agent.types import (
     EditorPort,
     Event,
     PermissionPolicy,
-    PermissionRequest,
     Tool,
     ToolContext,
     ToolResult,
 )
 
 if TYPE_CHECKING:
+    from agent.checkpoints import Checkpoints
     from agent.client import ModelClient
+    from agent.mcp import McpServers
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 CANCELLED = "Cancelled: the user stopped the turn before this tool finished."
 TRUNCATED = "Not run: the response hit max_tokens before this call was complete. Retry it."
+MAX_STOP_BLOCKS = 8  # Stop hooks may send the model back to work this often per turn
 
 
 @dataclass
@@ -106,23 +110,44 @@ class Agent:
         cwd: Path | None = None,
         costs: CostTracker | None = None,
         redactor: Redactor | None = None,
+        hooks: Hooks | None = None,
+        mcp: McpServers | None = None,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
         self.messages: list[Message] = session.messages if session else []
         self.cwd = cwd or (port.roots[0] if port.roots else Path.cwd())
         self.costs = costs or CostTracker(prior_usd=session.cost_usd if session else 0.0)
-        self.tools = {tool.name: tool for tool in tools}
-        self.tool_params = [
-            {"name": t.name, "description": t.description, "input_schema": t.input_schema}
-            for t in tools
-        ]
+        self.tools: dict[str, Tool] = {}
+        self.tool_params: list[dict[str, Any]] = []
+        self.add_tools(tools)
         self.read_files: dict[Path, str] = {}
         # Secret values kept out of every tool result and streamed output.
         self.redact = redactor if redactor is not None else env_redactor()
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
         self._running = False
+        self.hooks = hooks
+        # SessionStart's source for the first prompt (a door sets "clear" or "compact").
+        self.start_source: str | None = "resume" if self.messages else "startup"
+        self.hook_stop: str | None = None  # a hook's `continue: false` ends the turn
+        self.mcp = mcp  # its servers connect on the first turn, their tools join then
+        self.checkpoints = checkpoints  # what each turn changed, for /rewind
+
+    def add_tools(self, tools: Sequence[Tool]) -> None:
+        for t in tools:
+            if t.name not in self.tools:
+                self.tools[t.name] = t
+                schema = {"name": t.name, "description": t.description}
+                self.tool_params.append({**schema, "input_schema": t.input_schema})
+
+    async def close(self) -> None:
+        """Stop what the session started (MCP servers)."""
+        if self.mcp is not None:
+            await self.mcp.close()
+        if self.checkpoints is not None:
+            await self.checkpoints.close()
 
     async def run(self, prompt: str | list[dict[str, Any]]) -> TurnResult:
         """One user turn. Raises LimitReached, ModelError, or CancelledError; the
@@ -131,12 +156,20 @@ class Agent:
             raise RuntimeError("this agent is already running a turn")
         self._running = True
         content = [{"type": "text", "text": prompt}] if isinstance(prompt, str) else prompt
-        self._append({"role": "user", "content": content})
         stop = "error"
         spent_before, usage_before = self.costs.spent_usd, Usage(**self.costs.usage.as_dict())
         timeout = asyncio.timeout(self.config.max_wall_seconds)
+        self.hook_stop = None
         try:
             async with timeout:
+                if self.hooks is not None:
+                    start, self.start_source = self.start_source, None
+                    content = await before_prompt(self.hooks, self.hook_base(), content, start)
+                if self.mcp is not None:
+                    self.add_tools(await self.mcp.tools())
+                self._append({"role": "user", "content": content})
+                if self.checkpoints is not None and self.session is not None:
+                    self.checkpoints.begin_turn(len(self.messages) - 1)  # not a subagent's
                 result = await self._loop(spent_before, usage_before)
             stop = result.stop_reason
             return result
@@ -157,11 +190,22 @@ class Agent:
             self._running = False
             self.port.emit(Event("turn_end", {"stop_reason": stop}))
 
+    def hook_base(self) -> dict[str, Any]:
+        """The fields every hook gets."""
+        return {
+            "session_id": self.session.id if self.session else "",
+            "transcript_path": str(self.session.path) if self.session else "",
+            "cwd": str(self.cwd),
+            "permission_mode": getattr(self.policy, "mode", "default"),
+        }
+
     async def _loop(self, spent_before: float, usage_before: Usage) -> TurnResult:
-        requests = 0
+        requests = stop_blocks = 0
         while True:
             self._check_limits(requests)
             await self._maybe_compact()
+            if self.checkpoints is not None:
+                self.checkpoints.refresh_soon()
             message = await self._request()
             requests += 1
             content = [b for b in message.content if not (b["type"] == "text" and not b["text"])]
@@ -174,22 +218,41 @@ class Agent:
             self._account(message)
             if calls:
                 await self._answer(calls, truncated=message.stop_reason == "max_tokens")
+                if self.hook_stop is None:
+                    continue
+            elif message.stop_reason == "pause_turn":
                 continue
-            if message.stop_reason == "pause_turn":
+            elif stop_blocks < MAX_STOP_BLOCKS and await self._stop_hook(stop_blocks > 0):
+                stop_blocks += 1
                 continue
-            if message.stop_reason == "refusal":
+            if self.hook_stop is not None:
+                self.port.emit(Event("hook", {"event": "stop", "message": self.hook_stop}))
+            elif message.stop_reason == "refusal":
                 self.port.emit(Event("error", {"message": "The model declined to continue."}))
             usage = Usage(**self.costs.usage.as_dict())
             for name, value in usage_before.as_dict().items():
                 setattr(usage, name, getattr(usage, name) - value)
+            stop_reason = message.stop_reason or "end_turn"
             return TurnResult(
-                stop_reason=message.stop_reason or "end_turn",
+                stop_reason="hook_stopped" if self.hook_stop else stop_reason,
                 text="".join(b["text"] for b in content if b["type"] == "text"),
                 requests=requests,
                 cost_usd=self.costs.spent_usd - spent_before,
                 session_cost_usd=self.costs.session_usd,
                 usage=usage,
             )
+
+    async def _stop_hook(self, active: bool) -> bool:
+        """Stop hooks; True when one sent the model back to work (its reason appended)."""
+        if self.hooks is None or not self.hooks.has("Stop"):
+            return False
+        outcome = await self.hooks.run("Stop", {**self.hook_base(), "stop_hook_active": active})
+        if outcome.stop is not None:
+            self.hook_stop = outcome.stop
+        if not outcome.blocked or outcome.stop is not None:
+            return False
+        self._append({"role": "user", "content": [{"type": "text", "text": outcome.reason}]})
+        return True
 
     def _check_limits(self, requests: int) -> None:
         limit = self.config.max_turns
@@ -284,6 +347,9 @@ class Agent:
         tokens = await count_tokens(*args, self.messages)
         if tokens < COMPACT_AT * window:
             return
+        if self.hooks is not None:
+            payload = {**self.hook_base(), "trigger": "auto", "custom_instructions": ""}
+            await self.hooks.run("PreCompact", payload, "auto")
         result = await compact(*args, self.messages, tokens_before=tokens)
         if result is None:
             log.warning("context at %d of %d tokens but nothing to compact", tokens, window)
@@ -293,6 +359,8 @@ class Agent:
             self.session.replace_messages(result.messages)
         else:
             self.messages[:] = result.messages
+        if self.checkpoints is not None:
+            self.checkpoints.forget_messages()
         self._baseline_tokens, self._baseline_len = result.tokens_after, len(self.messages)
         self.port.emit(
             Event(
@@ -339,7 +407,7 @@ class Agent:
             if problem is not None:
                 self._result(results, call, ToolResult(f"Invalid input: {problem}", True))
                 continue
-            denial = await self._permit(tool, call)
+            denial = await permit(self, tool, call)
             if denial is not None:
                 self._result(results, call, ToolResult(denial, is_error=True))
             elif tool.read_only:
@@ -349,32 +417,6 @@ class Agent:
                 batch = []
                 await self._run_one(tool, call, results)
         await self._run_batch(batch, results)
-
-    async def _permit(self, tool: Tool, call: dict[str, Any]) -> str | None:
-        """None when the call may run, else the message the model gets. Denials and the
-        user's answers are reported as ``permission`` events."""
-        input = call["input"]
-        decision, reason = self.policy.decide(tool, input)
-        if decision == "allow":
-            return None
-        summary = tool.summary(input)
-        if decision == "deny":
-            self._permission_event(call, summary, "deny", "rule", reason)
-            return f"Permission denied: {reason}"
-        answer = await self.port.ask_permission(PermissionRequest(tool.name, input, summary))
-        if answer == "allowAlways":
-            self.policy.remember(tool, input)
-        allowed = answer in ("allowAlways", "allowOnce")
-        self._permission_event(call, summary, "allow" if allowed else "deny", "user", answer)
-        return None if allowed else "Permission denied: the user declined this tool call."
-
-    def _permission_event(
-        self, call: dict[str, Any], summary: str, decision: str, by: str, reason: str
-    ) -> None:
-        data = {"id": call["id"], "tool": call["name"], "summary": summary}
-        self.port.emit(
-            Event("permission", {**data, "decision": decision, "by": by, "reason": reason})
-        )
 
     async def _run_batch(
         self, batch: list[tuple[Tool, dict[str, Any]]], results: dict[str, dict[str, Any]]
@@ -399,6 +441,8 @@ class Agent:
         ctx = ToolContext(
             self.port, self.cwd, self.read_files, call_id, lambda t: show(stream.feed(t))
         )
+        saved = self.checkpoints
+        mark = await saved.before_tool(tool.name, call["input"], tool.read_only) if saved else None
         try:
             result = await tool.run(call["input"], ctx)
         except Exception as exc:  # a failing tool must not end the session: report it
@@ -406,6 +450,13 @@ class Agent:
             result = ToolResult(f"{type(exc).__name__}: {exc}", is_error=True)
         finally:
             show(stream.flush())
+            if saved is not None and mark is not None:
+                await saved.after_tool(mark)
+        if self.hooks is not None and self.hooks.has("PostToolUse") and not result.is_error:
+            args = (self.hooks, self.hook_base(), tool.name, call["input"], result.content)
+            content, stop = await after_tool(*args)
+            result = ToolResult(content, result.is_error)
+            self.hook_stop = self.hook_stop or stop
         self._result(results, call, result)
 
     def _result(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from agent.hooks import HookGroup, parse_hooks
 from agent.types import PermissionMode
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ class Settings:
     additional_directories: list[str] = field(default_factory=list)
     model: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    hooks: dict[str, list[HookGroup]] = field(default_factory=dict)  # every file's, in order
+    # Project MCP servers (.mcp.json) approved or refused; None: ask.
+    enable_all_project_mcp_servers: bool | None = None
+    enabled_mcpjson_servers: list[str] = field(default_factory=list)
+    disabled_mcpjson_servers: list[str] = field(default_factory=list)
     # Every file that was read, most general first, and what went wrong with any.
     sources: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -125,12 +131,38 @@ def _merge(settings: Settings, data: dict[str, Any], path: Path) -> None:
                 warn(f"{path}: `env.{name}` should be a string; ignored")
     else:
         warn(f"{path}: `env` should be an object; ignored")
+    for event, groups in parse_hooks(data.get("hooks"), path, settings.warnings).items():
+        settings.hooks.setdefault(event, []).extend(groups)
+    _merge_mcp(settings, data, path)
+
+
+def _merge_mcp(settings: Settings, data: dict[str, Any], path: Path) -> None:
+    enable_all = data.get("enableAllProjectMcpServers")
+    if isinstance(enable_all, bool):
+        settings.enable_all_project_mcp_servers = enable_all
+    elif enable_all is not None:
+        settings.warnings.append(f"{path}: `enableAllProjectMcpServers` should be true or false")
+    for key, target in (
+        ("enabledMcpjsonServers", settings.enabled_mcpjson_servers),
+        ("disabledMcpjsonServers", settings.disabled_mcpjson_servers),
+    ):
+        names = data.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            settings.warnings.append(f"{path}: `{key}` should be a list of names; ignored")
+            continue
+        target.extend(n for n in names if n not in target)
 
 
 def save_allow_rules(path: Path, rules: list[str]) -> None:
     """Add ``rules`` to ``permissions.allow`` of the settings file at ``path`` (normally
     ``.claude/settings.local.json``), keeping everything else in it. Raises ValueError
     when the file exists but is not a JSON object (it is left alone)."""
+    save_to_list(path, ("permissions", "allow"), rules)
+
+
+def save_to_list(path: Path, keys: tuple[str, ...], values: list[str]) -> None:
+    """Add ``values`` to the list at ``keys`` (e.g. ``("enabledMcpjsonServers",)``) in
+    the settings file at ``path``, keeping everything else in it."""
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -139,13 +171,15 @@ def save_allow_rules(path: Path, rules: list[str]) -> None:
         raise ValueError(f"{path} is not valid JSON ({exc.msg}); not changed") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path} does not hold a JSON object; not changed")
-    permissions = data.setdefault("permissions", {})
-    if not isinstance(permissions, dict):
-        raise ValueError(f"`permissions` in {path} is not an object; not changed")
-    allow = permissions.setdefault("allow", [])
-    if not isinstance(allow, list):
-        raise ValueError(f"`permissions.allow` in {path} is not a list; not changed")
-    allow.extend(rule for rule in rules if rule not in allow)
+    container = data
+    for key in keys[:-1]:
+        container = container.setdefault(key, {})
+        if not isinstance(container, dict):
+            raise ValueError(f"`{key}` in {path} is not an object; not changed")
+    target = container.setdefault(keys[-1], [])
+    if not isinstance(target, list):
+        raise ValueError(f"`{'.'.join(keys)}` in {path} is not a list; not changed")
+    target.extend(value for value in values if value not in target)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -9,7 +9,7 @@ Used by ``claude-lsp check`` and by the agent's Glob, Grep and Symbols tools.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,6 +126,13 @@ def walk(
                 if not within(target, roots) or not target.is_file():
                     continue
             yield path
+
+
+def entry_filter(directory: Path, roots: list[Path]) -> Callable[[Path, bool], bool]:
+    """Whether an entry of ``directory`` (a path and whether it is a folder) is one that
+    ``walk`` would keep by git's ignore rules, for listing one folder again on its own."""
+    chain = _ancestor_ignores(directory, roots)
+    return lambda path, is_dir: path.name != ".git" and not _ignored(path, is_dir, chain)
 
 
 def read_text(path: Path, max_bytes: int) -> str | None:

@@ -14,7 +14,7 @@ import sys
 
 from server import __version__
 
-SUBCOMMANDS = ("check", "chat", "fix", "rename", "review", "commit-message")
+SUBCOMMANDS = ("check", "chat", "fix", "rename", "review", "commit-message", "mcp")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -132,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         from agent.cli import main as chat_main
 
         return int(chat_main(argv[1:]))
+    if command == "mcp":
+        from agent.mcp_cli import main as mcp_main
+
+        return mcp_main(argv[1:])
     return serve(argv)
 
 

@@ -14,6 +14,7 @@ code actions or rename. Sessions run concurrently, one turn per session at a tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from agent.errors import AgentError, LimitReached, NoCredentials, SessionNotFound
+from agent.slash import Prepared, command_turn
 from agent.types import Event, PermissionMode
 from server import __version__
 from server.chat_context import context_blocks
@@ -234,7 +236,7 @@ class Chats:
         agent = chat.agent
         before = (agent.costs.spent_usd, agent.costs.requests, agent.costs.usage.as_dict())
         try:
-            prepared = await self._prepare(chat, prompt, context)
+            prepared = await self._prepare(chat, prompt, context, before)
         except asyncio.CancelledError:  # before anything was sent
             return _outcome(chat, before, None, "cancelled", None)
         if isinstance(prepared, dict):  # a built-in command answered
@@ -243,13 +245,15 @@ class Chats:
         agent.config.max_turns = limits.max_turns
         budget = limits.max_budget_usd
         agent.config.max_budget_usd = None if budget is None else agent.costs.spent_usd + budget
-        mode = getattr(agent.policy, "mode", "default")
-        start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
-        chat.port.emit(Event("turn_start", start))
+        blocks, command = prepared
         result: TurnResult | None = None
         stop, error = "error", None
         try:
-            result = await agent.run(prepared)
+            with command_turn(agent, command) if command else contextlib.nullcontext():
+                mode = getattr(agent.policy, "mode", "default")
+                start = {"prompt": prompt, "model": agent.config.model, "permission_mode": mode}
+                chat.port.emit(Event("turn_start", start))
+                result = await agent.run(blocks)
             stop = result.stop_reason
         except LimitReached as exc:
             stop, error = exc.kind, str(exc)
@@ -265,16 +269,22 @@ class Chats:
         return _outcome(chat, before, result, stop, error)
 
     async def _prepare(
-        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
-    ) -> dict[str, Any] | list[dict[str, Any]]:
-        """The content blocks to send, or the answer of a built-in slash command. Bad
-        context or an unknown session raise before anything is sent."""
+        self,
+        chat: ChatSession,
+        prompt: str,
+        context: list[dict[str, Any]],
+        before: tuple[float, int, dict[str, int]],
+    ) -> dict[str, Any] | tuple[list[dict[str, Any]], Prepared | None]:
+        """The content blocks to send (and the custom command they came from), or the
+        answer of a built-in slash command. Bad context or an unknown session raise
+        before anything is sent."""
         from server.chat_commands import run_command
 
-        command = await run_command(self, chat, prompt)
+        command = await run_command(self, chat, prompt, before)
         if isinstance(command, dict):
             return command
-        return await context_blocks(chat.port, command or prompt, context)
+        text = command.prompt if command is not None else prompt
+        return await context_blocks(chat.port, text, context), command
 
     async def run(
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
@@ -297,8 +307,13 @@ class Chats:
                 cancelled += 1
         return cancelled
 
-    def shutdown(self) -> None:
+    async def shutdown(self) -> None:
+        """Stop the turns, then what the sessions started (MCP servers)."""
         self.cancel()
+        running = [c.task for c in self.sessions.values() if c.task is not None]
+        if running:
+            await asyncio.wait(running, timeout=10)
+        await asyncio.gather(*(c.agent.close() for c in self.sessions.values()))
         for chat in self.sessions.values():
             if chat.agent.session is not None:
                 chat.agent.session.close()
@@ -436,6 +451,8 @@ async def sessions(ls: ClaudeLanguageServer, params: Any) -> dict[str, Any]:
         running = chats.sessions.get(session_id)
         if running is not None and running.running:
             raise ChatError("sessionBusy", f"session {session_id} is running a turn")
+        if running is not None:
+            await running.agent.close()
         if running is not None and running.agent.session is not None:
             running.agent.session.close()
         if running is not None and running.sandbox is not None:

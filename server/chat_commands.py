@@ -1,88 +1,57 @@
-"""Slash commands in ``claude/chat`` and ``claude.chat``: the built-ins answer without
-the model; a custom command (``.claude/commands``) becomes the prompt it expands to."""
+"""Slash commands in ``claude/chat`` and ``claude.chat``: ``agent.slash`` answers the
+built-ins without the model and expands custom commands (``.claude/commands``); the one
+thing only this door can do is ``/clear``, a new session in place of the old."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from agent.commands import find_command, list_commands, split_command
+from agent.slash import Answer, Prepared, is_clear, prepare
 from agent.types import Event
 
 if TYPE_CHECKING:
     from server.chat import Chats, ChatSession
 
+Before = tuple[float, int, dict[str, int]]
 
-async def run_command(chats: Chats, chat: ChatSession, prompt: str) -> dict[str, Any] | str | None:
-    """A result for a built-in, the expanded prompt of a custom command, or None when
-    ``prompt`` is no known command (it is sent as it is: "/usr is full" is a sentence)."""
-    parsed = split_command(prompt)
-    if parsed is None:
-        return None
-    name, arguments = parsed
-    root = chats.root()
-    command = await asyncio.to_thread(find_command, name, root)
-    if command is None:
-        return None
-    if command.source != "builtin":
-        try:
-            return await asyncio.to_thread(command.expand, arguments)
-        except (OSError, ValueError) as exc:
-            return _answer(chat, prompt, f"{name}: cannot read {command.path}: {exc}", error=True)
-    if name == "/clear":
+
+async def run_command(
+    chats: Chats, chat: ChatSession, prompt: str, before: Before
+) -> dict[str, Any] | Prepared | None:
+    """The turn's result when the command was answered without the model, the prompt a
+    custom command expands to, or None when ``prompt`` is no command."""
+    if is_clear(prompt):
         agent = chat.agent
         mode = getattr(agent.policy, "mode", None)
         fresh = await chats.open(None, agent.config.model, mode)
-        return _answer(
-            fresh,
-            prompt,
-            f"Started a new conversation. The previous one ({chat.id}) can be resumed.",
-        )
-    if name == "/model":
-        if arguments:
-            await chats.open(chat.id, arguments.split()[0], None)
-            return _answer(chat, prompt, f"Model set to {chat.agent.config.model}.")
-        return _answer(chat, prompt, f"Model: {chat.agent.config.model}")
-    if name == "/cost":
-        costs = chat.agent.costs
-        usage = costs.usage
-        return _answer(
-            chat,
-            prompt,
-            f"Session {chat.id}: ${costs.session_usd:.4f} in all "
-            f"(${costs.spent_usd:.4f} since the server started; {costs.requests} requests, "
-            f"{usage.input_tokens:,} input, {usage.output_tokens:,} output, "
-            f"{usage.cache_read_input_tokens:,} cache-read and "
-            f"{usage.cache_creation_input_tokens:,} cache-write tokens).",
-        )
-    found = await asyncio.to_thread(list_commands, root)
-    lines = [
-        f"{c.name}{' ' + c.argument_hint if c.argument_hint else ''} — {c.description}"
-        for c in found
-    ]
-    return _answer(chat, prompt, "Slash commands:\n" + "\n".join(lines))
+        fresh.agent.start_source = "clear"
+        text = f"Started a new conversation. The previous one ({chat.id}) can be resumed."
+        return answer(fresh, prompt, _costs(fresh), Answer(text))
+    prepared = await prepare(chat.agent, prompt)
+    if isinstance(prepared, Answer):
+        return answer(chat, prompt, before, prepared)
+    return prepared
 
 
-def _answer(chat: ChatSession, prompt: str, text: str, *, error: bool = False) -> dict[str, Any]:
-    """The turn's result for a command answered without the model, streamed like one."""
+def answer(chat: ChatSession, prompt: str, before: Before, reply: Answer) -> dict[str, Any]:
+    """The turn's result for a command answered without a turn, streamed like one; its
+    cost is what it spent (``/compact`` asks the model for a summary)."""
+    from server.chat import _outcome
+
     emit = chat.port.emit
     emit(Event("turn_start", {"prompt": prompt, "model": chat.agent.config.model}))
-    emit(Event("error", {"message": text}) if error else Event("text", {"text": text}))
-    emit(Event("turn_end", {"stop_reason": "error" if error else "end_turn"}))
-    outcome: dict[str, Any] = {
-        "sessionId": chat.id,
-        "stopReason": "error" if error else "end_turn",
-        "result": "" if error else text,
-        "numTurns": 0,
-        "usage": {
-            "inputTokens": 0,
-            "outputTokens": 0,
-            "cacheCreationInputTokens": 0,
-            "cacheReadInputTokens": 0,
-        },
-        "costUsd": 0.0,
-        "sessionCostUsd": chat.agent.costs.session_usd,
-    }
-    if error:
-        outcome["error"] = text
+    if reply.error:
+        emit(Event("error", {"message": reply.text}))
+    else:
+        emit(Event("text", {"text": reply.text}))
+    stop = "error" if reply.error else "end_turn"
+    emit(Event("turn_end", {"stop_reason": stop}))
+    outcome = _outcome(chat, before, None, stop, reply.text if reply.error else None)
+    if not reply.error:
+        outcome["result"] = reply.text
     return outcome
+
+
+def _costs(chat: ChatSession) -> Before:
+    costs = chat.agent.costs
+    return costs.spent_usd, costs.requests, costs.usage.as_dict()

@@ -154,9 +154,9 @@ def did_change_watched_files(
         listener(list(params.changes))
 
 
-def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
+async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
     ls.shutting_down = True
-    ls.chats.shutdown()
+    await ls.chats.shutdown()
     ls.repo_map.close()
     if ls.compile_cache is not None:
         ls.compile_cache.save()
