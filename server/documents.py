@@ -12,6 +12,7 @@ resulting text, so ``workspace.get_text_document`` stays true.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -118,6 +119,7 @@ class Documents:
         )
         self._open[item.uri] = doc
         self._parse(doc, item.text)
+        _log_synced(doc)
         self._notify(self.on_open, doc)
         return doc
 
@@ -150,6 +152,7 @@ class Documents:
         self._server.workspace.put_text_document(
             lsp.TextDocumentItem(doc.uri, doc.language_id, doc.version or 0, doc.text)
         )
+        _log_synced(doc)
         self._notify(self.on_change, doc)
 
     def close(self, uri: str) -> None:
@@ -186,6 +189,21 @@ class Documents:
                 listener(doc)
             except Exception:  # one broken feature must not break document sync
                 log.exception("listener %s failed for %s", listener, doc.uri)
+
+
+def _log_synced(doc: OpenDocument) -> None:
+    """At DEBUG, a digest of each version's text: tests and benches compare it with the
+    client's copy (``logging.getLogger("server.documents").setLevel(logging.DEBUG)``)."""
+    if log.isEnabledFor(logging.DEBUG):
+        data = doc.text.encode("utf-8", errors="surrogatepass")
+        digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:16]
+        log.debug(
+            "synced %s version %s: %d characters, sha1 %s",
+            doc.uri,
+            doc.version,
+            len(doc.text),
+            digest,
+        )
 
 
 def _apply(text: str, change: lsp.TextDocumentContentChangePartial, encoding: str | None) -> str:
