@@ -12,6 +12,7 @@ replying. Diagnostics are debounced per document (``diagnostics.debounceMs``).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -119,9 +120,17 @@ class ClaudeLanguageServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
 
 
+# How long a thread that wants the GIL waits before asking its holder to drop it
+# (CPython's default: 5 ms). The loop gives the GIL up at every read, write and poll;
+# with a worker thread busy in Python (rope, the import index), each of those can cost
+# the full interval, several times per request.
+SWITCH_INTERVAL = 0.0005
+
+
 def create_server() -> ClaudeLanguageServer:
     from server import chat, documents, lifecycle, python, syntax, transcript
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = ClaudeLanguageServer()
     lifecycle.register(server)
     documents.register(server)
