@@ -41,6 +41,28 @@ class Protocol(LanguageServerProtocol):
     response instead of silence (pygls 2.1 logs and drops it; the client would wait
     forever)."""
 
+    def __init__(self, server: Any, converter: Any) -> None:
+        super().__init__(server, converter)
+        self.initialize_seen = False
+
+    def handle_message(self, message: Any) -> None:
+        """The lifecycle rules pygls leaves out: a request before ``initialize`` gets
+        ``-32002`` and a notification then is dropped (``exit`` aside); a request after
+        ``shutdown`` gets ``-32600`` (pygls drops it: the client would wait forever)."""
+        method = getattr(message, "method", None)
+        request = method is not None and hasattr(message, "id")
+        if method == lsp.INITIALIZE:
+            self.initialize_seen = True
+        elif method is not None and method != lsp.EXIT and not self.initialize_seen:
+            log.warning("%s before initialize", method)
+            if request:
+                self._send_response(message.id, error=_error(-32002, "server not initialized"))
+            return
+        elif request and self._shutdown:
+            self._send_response(message.id, error=_error(-32600, "the server is shutting down"))
+            return
+        super().handle_message(message)
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         if (raw := _claude_message(data)) is not None:
             return raw
@@ -75,6 +97,10 @@ class Protocol(LanguageServerProtocol):
             yield handler, (params,), None
 
 
+def _error(code: int, message: str) -> lsp.ResponseError:
+    return lsp.ResponseError(code=code, message=message)
+
+
 def _claude_message(data: dict[str, Any]) -> Any:
     """The claude/* extension's messages with their params (or result) as plain JSON:
     pygls would turn them into namedtuples, renaming keys that are not identifiers."""
@@ -103,6 +129,12 @@ class ClaudeLanguageServer(LanguageServer):
         self.file_listeners: list[Callable[[list[lsp.FileEvent]], None]] = []
         self.chats = Chats(self)
         self.command_chat = CommandChat(self)
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """stdio with our framing and JSON-RPC error answers (`server.stdio` says why)."""
+        from server.stdio import start_io
+
+        start_io(self, stdin, stdout)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the

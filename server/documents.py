@@ -139,8 +139,8 @@ class Documents:
                 continue
             if parsed is not None:
                 columns = Columns(parsed.line, encoding)
-                start = columns.from_client(change.range.start)
-                end = columns.from_client(change.range.end)
+                first_at, last_at = _ordered(change.range)
+                start, end = columns.from_client(first_at), columns.from_client(last_at)
                 first = parsed.offset_at(start.line, start.character)
                 last = max(first, parsed.offset_at(end.line, end.character))
                 parsed.edit(first, last, change.text)
@@ -206,12 +206,21 @@ def _log_synced(doc: OpenDocument) -> None:
         )
 
 
+def _ordered(span: lsp.Range) -> tuple[lsp.Position, lsp.Position]:
+    """A change's range with its ends in order: clients' document models
+    (vscode-languageserver-textdocument) swap a range whose end comes before its start."""
+    start, end = span.start, span.end
+    if (end.line, end.character) < (start.line, start.character):
+        return end, start
+    return start, end
+
+
 def _apply(text: str, change: lsp.TextDocumentContentChangePartial, encoding: str | None) -> str:
     """``text`` with one ranged change applied (documents without a syntax tree)."""
     starts = line_starts(text)
     columns = Columns(lambda row: line_at(text, starts, row), encoding)
-    start = columns.from_client(change.range.start)
-    end = columns.from_client(change.range.end)
+    first_at, last_at = _ordered(change.range)
+    start, end = columns.from_client(first_at), columns.from_client(last_at)
     first = line_offset(text, starts, start.line, start.character)
     last = max(first, line_offset(text, starts, end.line, end.character))
     return text[:first] + change.text + text[last:]
