@@ -185,7 +185,7 @@ def _ask(
     return stamp - sent, _queued(lsp) - queued
 
 
-def _indexed(lsp: LspProcess, timeout: float) -> bool:
+def indexed(lsp: LspProcess, timeout: float) -> bool:
     """Wait until the Python import index is built (the first minute of a new workspace:
     the worker thread indexes the standard library and site-packages). Measured apart:
     it is a one-off per workspace, and it would drown the figures."""
@@ -234,7 +234,7 @@ def run(bursts: int, idle: int, seed: int, log: Path, root: Path) -> Result:
         lsp.notify("initialized", {})
         lsp.did_open(uri, text)
         started = time.perf_counter()
-        if _indexed(lsp, 900):
+        if indexed(lsp, 900):
             result.indexing = time.perf_counter() - started
         _settle(lsp, uri, 1)
         for _ in range(2):  # first use: imports, caches
