@@ -7,7 +7,8 @@ JSON or not a JSON-RPC message: it logs it, shows the user an error popup, and a
 waiting for the answer waits forever. Here, on the event loop itself:
 
 - headers are read until the blank line; ``Content-Length`` in any case, any other
-  header ignored; a header block without a length is dropped (logged);
+  header ignored; a header block without a length is dropped (logged); stray bytes
+  before a header do not lose the message that follows;
 - a body that is not JSON (or not UTF-8) gets ``-32700 Parse error`` (id null);
 - valid JSON that is not a JSON-RPC 2.0 message gets ``-32600 Invalid Request`` (with
   its id when it has a usable one);
@@ -96,13 +97,14 @@ async def _read_length(reader: _Reader) -> int | None:
                 return length
             continue  # blank lines between messages
         seen = True
-        name, colon, value = line.partition(b":")
-        if colon and name.strip().lower() == b"content-length":
+        # Anywhere in the line: after bytes that were not a message (a body shorter than
+        # its Content-Length said, garbage without a newline), the next header still
+        # frames the next message.
+        index = line.lower().rfind(b"content-length:")
+        if index >= 0:
             try:
-                length = int(value.strip())
+                length = max(-1, int(line[index + len(b"content-length:") :].strip()))
             except ValueError:
-                length = -1
-            if length < 0:
                 length = -1
 
 

@@ -87,3 +87,11 @@ def test_header_case_and_extra_headers_are_accepted(raw: RawServer):
     )
     raw.proc.stdin.flush()
     assert raw.read() == {"jsonrpc": "2.0", "id": 77, "result": None}
+
+
+def test_garbage_without_a_newline_does_not_lose_the_next_message(raw: RawServer):
+    raw.request("initialize", INITIALIZE)
+    assert raw.proc.stdin is not None
+    raw.proc.stdin.write(b"garbage with no newline {")
+    raw.proc.stdin.flush()
+    assert raw.request("shutdown", None)["result"] is None
