@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Sequence
@@ -280,6 +281,8 @@ class Agent:
                 retryable = retryable_mid_stream(exc)
             except _StreamDropped as exc:
                 error, retryable = exc, True
+            except json.JSONDecodeError as exc:  # an event whose data is not JSON
+                error, retryable = _StreamDropped(f"malformed event stream: {exc}"), True
             except Exception as exc:
                 if not is_transport_error(exc):
                     raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,10 @@ def check_file(path: Path, max_size: int = 2_000_000) -> FileResult | None:
     if lang is None:
         return None
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
+            return FileResult(path, [], "not a regular file")
+        size = info.st_size
         if size > max_size:
             return FileResult(path, [], f"{size:,} bytes, over the {max_size:,} byte limit")
         data = path.read_bytes()

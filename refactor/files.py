@@ -9,6 +9,7 @@ Used by ``claude-lsp check`` and by the agent's Glob, Grep and Symbols tools.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,8 @@ def walk(
                 target = path.resolve(strict=False)
                 if not within(target, roots) or not target.is_file():
                     continue
+            elif not path.is_file():  # a FIFO, socket or device: reading it may never end
+                continue
             yield path
 
 
@@ -139,7 +142,8 @@ def read_text(path: Path, max_bytes: int) -> str | None:
     """A file's text for searching and outlines: None when it is unreadable, larger
     than ``max_bytes`` or binary; invalid UTF-8 is replaced, not fatal."""
     try:
-        if path.stat().st_size > max_bytes:
+        info = path.stat()
+        if info.st_size > max_bytes or not stat.S_ISREG(info.st_mode):
             return None
         data = path.read_bytes()
     except OSError:

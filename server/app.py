@@ -12,6 +12,7 @@ replying. Diagnostics are debounced per document (``diagnostics.debounceMs``).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -43,6 +44,28 @@ class Protocol(LanguageServerProtocol):
     """pygls' protocol, but a request whose params do not deserialize gets an error
     response instead of silence (pygls 2.1 logs and drops it; the client would wait
     forever)."""
+
+    def __init__(self, server: Any, converter: Any) -> None:
+        super().__init__(server, converter)
+        self.initialize_seen = False
+
+    def handle_message(self, message: Any) -> None:
+        """The lifecycle rules pygls leaves out: a request before ``initialize`` gets
+        ``-32002`` and a notification then is dropped (``exit`` aside); a request after
+        ``shutdown`` gets ``-32600`` (pygls drops it: the client would wait forever)."""
+        method = getattr(message, "method", None)
+        request = method is not None and hasattr(message, "id")
+        if method == lsp.INITIALIZE:
+            self.initialize_seen = True
+        elif method is not None and method != lsp.EXIT and not self.initialize_seen:
+            log.warning("%s before initialize", method)
+            if request:
+                self._send_response(message.id, error=_error(-32002, "server not initialized"))
+            return
+        elif request and self._shutdown:
+            self._send_response(message.id, error=_error(-32600, "the server is shutting down"))
+            return
+        super().handle_message(message)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         if (raw := _claude_message(data)) is not None:
@@ -76,6 +99,10 @@ class Protocol(LanguageServerProtocol):
         own copy would break lines where the client does not."""
         if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
+
+
+def _error(code: int, message: str) -> lsp.ResponseError:
+    return lsp.ResponseError(code=code, message=message)
 
 
 def _claude_message(data: dict[str, Any]) -> Any:
@@ -112,6 +139,12 @@ class ClaudeLanguageServer(LanguageServer):
         self.completions = Completions(self)
         self.file_listeners.append(self.repo_map.watched)
 
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """stdio with our framing and JSON-RPC error answers (`server.stdio` says why)."""
+        from server.stdio import start_io
+
+        start_io(self, stdin, stdout)
+
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Tell the user once, in the log and (unless the transport itself failed) in the
         editor. Failed sends are only logged: reporting them would send again. A request
@@ -128,6 +161,13 @@ class ClaudeLanguageServer(LanguageServer):
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
 
 
+# How long a thread that wants the GIL waits before asking its holder to drop it
+# (CPython's default: 5 ms). The loop gives the GIL up at every read, write and poll;
+# with a worker thread busy in Python (rope, the import index), each of those can cost
+# the full interval, several times per request.
+SWITCH_INTERVAL = 0.0005
+
+
 def create_server() -> ClaudeLanguageServer:
     from server import (
         ai_actions,
@@ -142,6 +182,7 @@ def create_server() -> ClaudeLanguageServer:
         transcript,
     )
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = ClaudeLanguageServer()
     lifecycle.register(server)
     documents.register(server)

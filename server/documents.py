@@ -12,6 +12,7 @@ resulting text, so ``workspace.get_text_document`` stays true.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -123,6 +124,7 @@ class Documents:
         )
         self._open[item.uri] = doc
         self._parse(doc, item.text)
+        _log_synced(doc)
         self._notify(self.on_open, doc)
         return doc
 
@@ -142,8 +144,8 @@ class Documents:
                 continue
             if parsed is not None:
                 columns = Columns(parsed.line, encoding)
-                start = columns.from_client(change.range.start)
-                end = columns.from_client(change.range.end)
+                first_at, last_at = _ordered(change.range)
+                start, end = columns.from_client(first_at), columns.from_client(last_at)
                 first = parsed.offset_at(start.line, start.character)
                 last = max(first, parsed.offset_at(end.line, end.character))
                 parsed.edit(first, last, change.text)
@@ -155,6 +157,7 @@ class Documents:
         self._server.workspace.put_text_document(
             lsp.TextDocumentItem(doc.uri, doc.language_id, doc.version or 0, doc.text)
         )
+        _log_synced(doc)
         self._notify(self.on_change, doc)
 
     def close(self, uri: str) -> None:
@@ -193,12 +196,36 @@ class Documents:
                 log.exception("listener %s failed for %s", listener, doc.uri)
 
 
+def _log_synced(doc: OpenDocument) -> None:
+    """At DEBUG, a digest of each version's text: tests and benches compare it with the
+    client's copy (``logging.getLogger("server.documents").setLevel(logging.DEBUG)``)."""
+    if log.isEnabledFor(logging.DEBUG):
+        data = doc.text.encode("utf-8", errors="surrogatepass")
+        digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:16]
+        log.debug(
+            "synced %s version %s: %d characters, sha1 %s",
+            doc.uri,
+            doc.version,
+            len(doc.text),
+            digest,
+        )
+
+
+def _ordered(span: lsp.Range) -> tuple[lsp.Position, lsp.Position]:
+    """A change's range with its ends in order: clients' document models
+    (vscode-languageserver-textdocument) swap a range whose end comes before its start."""
+    start, end = span.start, span.end
+    if (end.line, end.character) < (start.line, start.character):
+        return end, start
+    return start, end
+
+
 def _apply(text: str, change: lsp.TextDocumentContentChangePartial, encoding: str | None) -> str:
     """``text`` with one ranged change applied (documents without a syntax tree)."""
     starts = line_starts(text)
     columns = Columns(lambda row: line_at(text, starts, row), encoding)
-    start = columns.from_client(change.range.start)
-    end = columns.from_client(change.range.end)
+    first_at, last_at = _ordered(change.range)
+    start, end = columns.from_client(first_at), columns.from_client(last_at)
     first = line_offset(text, starts, start.line, start.character)
     last = max(first, line_offset(text, starts, end.line, end.character))
     return text[:first] + change.text + text[last:]

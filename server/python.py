@@ -5,10 +5,12 @@ Concurrency model
 Each workspace root has one `refactor.python.workspace.PythonWorkspace` whose single
 worker thread runs every rope call. Handlers here only submit jobs and ``await`` them
 with `asyncio.wrap_future`, so the event loop never waits for rope; a cancelled request
-cancels its job. Open Python buffers are pushed to the workspace on every change
-(rope then sees unsaved text), watched-file events invalidate rope's caches. pyflakes
-runs on the loop (a few ms per file), debounced by the diagnostics store. rope is
-imported only when the first job runs, never at start-up.
+cancels its job. Open Python buffers that changed are pushed to their workspace before
+the next job is submitted (rope then sees unsaved text): per request, not per
+keystroke. Watched-file events invalidate rope's caches. pyflakes runs in the
+diagnostics store's worker process (tens of ms per large file: on a thread it would
+hold the GIL against the loop), debounced and coalesced there. rope is imported only
+when the first job runs, never at start-up.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from refactor.python.edits import RefactorError, WorkspaceEdit
 from server.convert import Columns, annotated_edits
+from server.diagnostics import Background
 
 if TYPE_CHECKING:
+    from refactor.python.checks import Problem
     from refactor.python.workspace import PythonWorkspace, Session
     from server.app import ClaudeLanguageServer
     from server.documents import OpenDocument
@@ -39,6 +43,8 @@ EXIT_WAIT = 3.0  # seconds the workers get to finish their current job at exit
 T = TypeVar("T")
 
 _tasks: set[asyncio.Future[None]] = set()  # background indexing, kept referenced
+_roots: dict[tuple[str, object], str] = {}  # (path, workspace folders) -> root
+_dirty: dict[str, OpenDocument] = {}  # uri -> open Python document not pushed to rope yet
 SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning}
 
 
@@ -64,8 +70,15 @@ def root_for(ls: ClaudeLanguageServer, path: str) -> str:
 def workspace_for(ls: ClaudeLanguageServer, path: str) -> PythonWorkspace:
     from refactor.python import workspace
 
+    folders = tuple(sorted(ls.workspace.folders)), ls.workspace.root_path
+    key = (path, folders)
+    root = _roots.get(key)
+    if root is None:  # realpath costs a system call per path component: once per file
+        if len(_roots) > 1_000:
+            _roots.clear()
+        root = _roots[key] = root_for(ls, path)
     interpreter = ls.settings.python.path or None
-    python_workspace = workspace.workspace_for(root_for(ls, path), interpreter)
+    python_workspace = workspace.workspace_for(root, interpreter)
     if python_workspace.set_python_path(interpreter):
         python_workspace.state["indexing"] = False  # another environment: index it anew
     if not python_workspace.state.get("indexing"):
@@ -88,6 +101,7 @@ async def run(
     token: lsp.ProgressToken | None = None,
 ) -> T:
     """Run ``fn`` on the worker of ``path``'s workspace; progress when ``title`` is set."""
+    push_buffers(ls)
     workspace = workspace_for(ls, path)
     reporter = await _progress(ls, title, token) if title else None
     job = workspace.submit(fn, reporter.report if reporter else None)
@@ -165,10 +179,21 @@ async def _build_index(ls: ClaudeLanguageServer, workspace: PythonWorkspace) -> 
 # -- buffers and diagnostics ------------------------------------------------------------
 
 
+def push_buffers(ls: ClaudeLanguageServer) -> None:
+    """Give rope the text of every open Python buffer edited since the last job."""
+    while _dirty:
+        _, doc = _dirty.popitem()
+        if ls.documents.get(doc.uri) is doc:
+            workspace_for(ls, doc.path).set_buffer(doc.path, ls.documents.text(doc))
+
+
 def _buffer_changed(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) -> None:
     if not is_python(doc):
         return
-    workspace_for(ls, doc.path).set_buffer(doc.path, ls.documents.text(doc))
+    if first:
+        workspace_for(ls, doc.path).set_buffer(doc.path, ls.documents.text(doc))
+    else:
+        _dirty[doc.uri] = doc
     if doc.skipped:  # too large or binary: no checks either (the syntax layer said why)
         ls.diagnostics.set(doc.uri, SOURCE, [], doc.version)
         return
@@ -177,28 +202,29 @@ def _buffer_changed(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) ->
 
 def _buffer_closed(ls: ClaudeLanguageServer, doc: OpenDocument) -> None:
     if is_python(doc):
+        _dirty.pop(doc.uri, None)
         workspace_for(ls, doc.path).set_buffer(doc.path, None)
 
 
 def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool) -> None:
     uri = doc.uri
 
-    def prepare() -> Callable[[], list[lsp.Diagnostic]] | None:
-        """On the loop: snapshot the text; the returned function runs on a thread."""
+    def prepare() -> Background | list[lsp.Diagnostic] | None:
+        """On the loop: snapshot the text; `check` runs in the worker process."""
+        from refactor.python.checks import check
+
         current = ls.documents.get(uri)
         if current is None:
             return None
+        if not ls.settings.diagnostics.enable:
+            return []
         path, text = current.path, ls.documents.text(current)
-        enabled, limit = ls.settings.diagnostics.enable, ls.settings.diagnostics.max_per_file
-        lines = text.split("\n")
+        limit = ls.settings.diagnostics.max_per_file
         encoding = ls.workspace.position_encoding
-        columns = Columns(lambda row: lines[row] if row < len(lines) else "", encoding)
 
-        def compute() -> list[lsp.Diagnostic]:
-            from refactor.python.checks import check
-
-            if not enabled:
-                return []
+        def finish(problems: list[Problem]) -> list[lsp.Diagnostic]:
+            lines = text.split("\n")
+            columns = Columns(lambda row: lines[row] if row < len(lines) else "", encoding)
             return [
                 lsp.Diagnostic(
                     range=columns.range(p.range),
@@ -209,10 +235,10 @@ def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool)
                     tags=[lsp.DiagnosticTag.Unnecessary] if p.code == "UnusedImport" else None,
                     data={"name": p.name} if p.name else None,
                 )
-                for p in check(path, text)[:limit]
+                for p in problems[:limit]
             ]
 
-        return compute
+        return Background(check, (path, text), finish)
 
     ls.diagnostics.schedule(uri, SOURCE, prepare, doc.version, immediate=first, background=True)
 

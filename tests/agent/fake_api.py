@@ -38,6 +38,7 @@ class ToolUse:
     input: dict[str, Any]
     id: str = field(default_factory=lambda: f"toolu_{next(_ids):04d}")
     chunks: int = 3
+    raw_json: str | None = None  # streamed instead of json.dumps(input): invalid JSON, say
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Reply:
     error_after: int | None = None  # send `event: error` (overloaded) after N events
     drop_after: int | None = None  # cut the connection after N events
     hang_after: int | None = None  # after N events send only pings until the client leaves
+    garbage_after: int | None = None  # after N events an event whose data is not JSON
     delay: float = 0.0  # seconds between events
     sse: bytes | None = None  # the whole stream encoded ahead (encode_sse): one write
 
@@ -223,7 +225,7 @@ def sse_events(reply: Reply, model: str) -> list[tuple[str, dict[str, Any]]]:
             deltas = [{"type": "text_delta", "text": t} for t in _split(block.text, block.chunks)]
         elif isinstance(block, ToolUse):
             head = {"type": "tool_use", "id": block.id, "name": block.name, "input": {}}
-            partial = json.dumps(block.input)
+            partial = json.dumps(block.input) if block.raw_json is None else block.raw_json
             deltas = [
                 {"type": "input_json_delta", "partial_json": p}
                 for p in _split(partial, block.chunks)
@@ -334,6 +336,10 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                         self.wfile.flush()
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
+                    if n == reply.garbage_after:
+                        self._raw(b'event: content_block_delta\ndata: {"type": "content_b\n\n')
+                        self._end()
+                        return
                     if n == reply.hang_after:
                         while not fake.stopping.wait(0.02):
                             self._event("ping", {"type": "ping"})
@@ -346,12 +352,14 @@ def _handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 return  # the client went away (cancelled)
 
         def _event(self, name: str, data: dict[str, Any]) -> None:
-            payload = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+            self._raw(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode(), name, data)
+
+        def _raw(self, payload: bytes, name: str = "", data: dict[str, Any] | None = None) -> None:
             stamp = time.perf_counter()  # before the write: latencies are not flattered
             self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
             self.wfile.flush()
             if fake.timing:
-                fake.sent.append((stamp, name, data))
+                fake.sent.append((stamp, name, data or {}))
 
         def _end(self) -> None:
             self.wfile.write(b"0\r\n\r\n")

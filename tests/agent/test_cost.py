@@ -7,7 +7,7 @@ import typing
 
 import pytest
 
-from agent.client import default_model, make_client, warm_up
+from agent.client import default_model, make_client
 from agent.cost import CostTracker, Usage, request_cost
 from agent.errors import NoCredentials
 from agent.prices import PRICES, normalise, price_for
@@ -141,10 +141,3 @@ def test_providers_are_chosen_by_claude_code_variables() -> None:
     )
     assert isinstance(vertex, AsyncAnthropicVertex)
     assert vertex.region == "us-east5" and vertex.project_id == "proj"
-
-
-def test_warm_up_imports_the_sdk_in_the_background() -> None:
-    import sys
-
-    warm_up().join()
-    assert "anthropic" in sys.modules

@@ -138,7 +138,7 @@ CHILD = textwrap.dedent(
     from tests.agent.conftest import BlockTool, Port, ReadTool
     from tests.agent.test_loop import make_agent
 
-    async def main(url, root, workdir):
+    async def main(url, root, workdir, where):
         store = SessionStore(Path(root))
         session = store.create(Path(workdir), "claude-sonnet-5-5")
         print(session.id, flush=True)
@@ -146,9 +146,9 @@ CHILD = textwrap.dedent(
         client = AsyncAnthropic(api_key="k", base_url=url, max_retries=0)
         agent = make_agent(client, port, [ReadTool(), block], session=session)
         task = asyncio.create_task(agent.run("work"))
-        waiting = [asyncio.create_task(block.started.wait()),
-                   asyncio.create_task(port.first_text.wait())]
-        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        # mid-tool: the tool has started (the first text comes earlier: a kill then
+        # would land mid-stream); mid-stream: the first text has arrived.
+        await (block.started if where == "mid-tool" else port.first_text).wait()
         print("BUSY", flush=True)
         await task
 
@@ -169,7 +169,7 @@ async def test_resume_after_kill_9(
     else:
         fake.script(Reply([Text("Work", chunks=1), Text("ing")], hang_after=5))
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, fake.url, str(store.root), str(tmp_path)],
+        [sys.executable, "-c", CHILD, fake.url, str(store.root), str(tmp_path), where],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
