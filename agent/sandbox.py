@@ -33,7 +33,6 @@ sandbox off, which is how the fallback is tested).
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -53,8 +52,6 @@ from agent.types import PermissionMode
 from refactor.files import within
 
 __all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
-
-log = logging.getLogger(__name__)
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")

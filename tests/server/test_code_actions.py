@@ -271,9 +271,9 @@ async def test_fix_all_removes_unused_imports_and_sorts(client: LanguageClient):
         trigger=types.CodeActionTriggerKind.Automatic,
     )
     assert [_kind(a) for a in actions] == ["source.fixAll"]
-    # rope's import layout: two blank lines after the imports
+    # isort's layout: one blank line between the imports and code that is not a def
     assert _apply(text, _edits(actions[0].edit)) == (
-        "import os\nimport sys\n\n\nprint(os.sep, sys.argv)\n"
+        "import os\nimport sys\n\nprint(os.sep, sys.argv)\n"
     )
 
 
