@@ -242,10 +242,12 @@ def test_notification_when_permission_is_needed(
     ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure(ws, {"Notification": [{"hooks": [hook(ws, "notify", "")]}]})
-    fake.script(Reply([ToolUse("Bash", {"command": "touch x"})]), Reply([Text("Denied.")]))
-    assert chat(ws, "-p", "touch x") == 0  # headless: the question is denied
+    # (Bash inside the sandbox runs unasked; a Write in default mode always asks)
+    write = {"file_path": str(ws / "x"), "content": "x\n"}
+    fake.script(Reply([ToolUse("Write", write)]), Reply([Text("Denied.")]))
+    assert chat(ws, "-p", "write x") == 0  # headless: the question is denied
     [event] = logged(ws)
-    assert event["message"] == "Claude needs your permission to use Bash"
+    assert event["message"] == "Claude needs your permission to use Write"
     assert not (ws / "x").exists()
 
 
