@@ -45,6 +45,9 @@ def test_custom_command_with_arguments_file_and_shell(
         "Review @$1 with a focus on $2.\nBranch: !`echo main-branch`\n"
         "Touched: !`touch marker`\nAlso @.env please. All: $ARGUMENTS\n",
     )
+    # Bash in the sandbox runs unasked; a deny rule still keeps a `!` line from running
+    settings = ws / ".claude" / "settings.json"
+    settings.write_text(json.dumps({"permissions": {"deny": ["Bash(touch:*)"]}}))
     fake.script(Reply([Text("Looks fine.")]))
 
     code = chat(ws, "-p", "/review src/app.py speed", "--output-format", "json")
