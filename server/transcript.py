@@ -160,6 +160,9 @@ class Transcript:
             else lsp.WorkspaceEdit(changes={doc.uri: [edit]})
         )
         shown = self.ls.documents.wait_for_text(doc.uri, text + pending)
+        # Set before the answer: the editor may close the buffer before the server reads
+        # the answer, and then the file must be written (a needless rewrite is harmless).
+        self._disk_behind = True
         try:
             result = await self.ls.workspace_apply_edit_async(
                 lsp.ApplyWorkspaceEditParams(edit=workspace_edit, label="Claude transcript")
@@ -172,7 +175,6 @@ class Transcript:
             shown.cancel()
             self._pending = pending + self._pending
             return
-        self._disk_behind = True
         # The next append goes at the end of the buffer as its didChange tells it (an
         # editor may send it later, Neovim 0.7 150 ms later): without versions in the
         # edit, an append placed from older text would land in the middle.
