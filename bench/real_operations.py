@@ -1,5 +1,6 @@
-"""The operations `bench.real_packages` runs on a real package, and how their targets
-are chosen (by ``ast``, deterministically, on the unpacked sdist).
+"""The operations `bench.real_packages` runs on a real package: how their targets are
+chosen (by ``ast``, deterministically, on the unpacked sdist) and how they are sent to
+claude-lsp (`Editor`, `rename`, `action`, `source_action`).
 
 Each operation is what an editor user does: a ``textDocument/rename`` at a name, a code
 action listed at a selection or cursor and then resolved, or a source action
@@ -20,10 +21,14 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench.lsp import EDITOR_CAPABILITIES, LspProcess, apply_workspace_edit
+from bench.servers import claude_server
 
 Message = dict[str, Any]
 TRIES = 5
@@ -324,6 +329,146 @@ def _is_docstring(node: ast.stmt) -> bool:
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     )
+
+
+# -- through the LSP -----------------------------------------------------------------------
+
+
+def utf16_position(path: Path, line: int, utf8_column: int) -> Message:
+    """An LSP position (UTF-16) from a 0-based line and a UTF-8 column."""
+    text = path.read_text(encoding="utf-8").splitlines()[line]
+    prefix = text.encode("utf-8")[:utf8_column].decode("utf-8", errors="replace")
+    return {"line": line, "character": len(prefix.encode("utf-16-le")) // 2}
+
+
+# -- the LSP session ---------------------------------------------------------------------
+
+
+class Editor:
+    """claude-lsp driven like VS Code: open buffers, apply workspace edits, notify."""
+
+    def __init__(self, root: Path, python: Path, timeout: float, log_path: Path) -> None:
+        self.root = root
+        self.python = python
+        self.timeout = timeout
+        self.lsp = LspProcess(claude_server().argv, root, log_path=log_path)
+        self.versions: dict[str, int] = {}
+
+    def __enter__(self) -> Editor:
+        self.lsp.start()
+        options = {"claudeLsp": {"python": {"path": str(self.python)}}}
+        if self.lsp.initialize(self.root, self.timeout, options, EDITOR_CAPABILITIES) is None:
+            raise RuntimeError("claude-lsp did not answer initialize")
+        self.lsp.notify("initialized", {})
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lsp.close(timeout=3.0)
+
+    def open(self, path: Path) -> str:
+        uri = path.as_uri()
+        text = path.read_text(encoding="utf-8")
+        if uri in self.versions:
+            self.versions[uri] += 1
+            self.lsp.did_change(uri, self.versions[uri], [{"text": text}])
+        else:
+            self.versions[uri] = 1
+            self.lsp.did_open(uri, text)
+        return text
+
+    def request(self, method: str, params: Any) -> tuple[Any, str]:
+        """(result, error message): a refusal is an answer, not an exception."""
+        answer = self.lsp.request(method, params, self.timeout)
+        if answer is None:
+            raise TimeoutError(f"{method}: no answer within {self.timeout:.0f} s")
+        message = answer[1]
+        if "error" in message:
+            return None, str(message["error"].get("message"))
+        return message.get("result"), ""
+
+    def apply(self, edit: Message) -> list[Path]:
+        """Write the edit, then tell the server as an editor would; the files changed."""
+        written = apply_workspace_edit(edit)
+        watched = []
+        for path in written:
+            if path.as_uri() in self.versions and path.exists():
+                self.open(path)
+            else:
+                watched.append({"uri": path.as_uri(), "type": 2})
+        if watched:
+            self.lsp.notify("workspace/didChangeWatchedFiles", {"changes": watched})
+        return list(written)
+
+
+@dataclass
+class Result:
+    operation: str
+    status: str = "n/a"  # green | refused | no-op | n/a | WRONG
+    target: str = ""
+    detail: str = ""
+    files: int = 0
+    ms: float = 0.0
+
+
+def rename(editor: Editor, target: Target, suffix: str, result: Result) -> list[Path]:
+    editor.open(target.path)
+    new_name = target.name + suffix
+    position = utf16_position(target.path, *target.start)
+    document = {"textDocument": {"uri": target.path.as_uri()}, "position": position}
+    started = time.perf_counter()
+    edit, error = editor.request("textDocument/rename", {**document, "newName": new_name})
+    result.ms = (time.perf_counter() - started) * 1000
+    if error or not edit:
+        result.status, result.detail = "refused", error or "no edit"
+        return []
+    return editor.apply(edit)
+
+
+def action(editor: Editor, target: Target, kind: str, result: Result) -> list[Path]:
+    editor.open(target.path)
+    start = utf16_position(target.path, *target.start)
+    end = utf16_position(target.path, *(target.end or target.start))
+    params = {
+        "textDocument": {"uri": target.path.as_uri()},
+        "range": {"start": start, "end": end},
+        "context": {"diagnostics": [], "only": [kind], "triggerKind": 1},
+    }
+    started = time.perf_counter()
+    actions, error = editor.request("textDocument/codeAction", params)
+    chosen = next(
+        (a for a in actions or [] if str(a.get("title", "")).startswith(target.title)), None
+    )
+    if chosen is None:
+        result.status, result.detail = "refused", error or f"no '{target.title}' offered"
+        return []
+    resolved, error = editor.request("codeAction/resolve", chosen)
+    result.ms = (time.perf_counter() - started) * 1000
+    if error or not resolved or not resolved.get("edit"):
+        result.status, result.detail = "refused", error or "resolve gave no edit"
+        return []
+    return editor.apply(resolved["edit"])
+
+
+def source_action(editor: Editor, files: list[Path], kind: str, result: Result) -> list[Path]:
+    changed: list[Path] = []
+    started = time.perf_counter()
+    for path in files:
+        editor.open(path)
+        params = {
+            "textDocument": {"uri": path.as_uri()},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": [], "only": [kind], "triggerKind": 1},
+        }
+        actions, error = editor.request("textDocument/codeAction", params)
+        if error:
+            result.detail = f"{path.name}: {error}"
+        for action in actions or []:
+            if action.get("kind") == kind and action.get("edit"):
+                changed += editor.apply(action["edit"])
+    result.ms = (time.perf_counter() - started) * 1000
+    if not changed:
+        result.status = "no-op"
+    return changed
 
 
 Finder = Callable[[Path, list[Path], list[Path]], Any]

@@ -30,15 +30,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import venv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench import real_operations as ops
-from bench.lsp import EDITOR_CAPABILITIES, LspProcess, Message, apply_workspace_edit
-from bench.servers import claude_server
 
 PYTEST_TIMEOUT = 600
 
@@ -216,148 +212,11 @@ def unparsable(paths: list[Path]) -> list[str]:
     return bad
 
 
-def utf16_position(path: Path, line: int, utf8_column: int) -> Message:
-    """An LSP position (UTF-16) from a 0-based line and a UTF-8 column."""
-    text = path.read_text(encoding="utf-8").splitlines()[line]
-    prefix = text.encode("utf-8")[:utf8_column].decode("utf-8", errors="replace")
-    return {"line": line, "character": len(prefix.encode("utf-16-le")) // 2}
-
-
-# -- the LSP session ---------------------------------------------------------------------
-
-
-class Editor:
-    """claude-lsp driven like VS Code: open buffers, apply workspace edits, notify."""
-
-    def __init__(self, root: Path, python: Path, timeout: float, log_path: Path) -> None:
-        self.root = root
-        self.python = python
-        self.timeout = timeout
-        self.lsp = LspProcess(claude_server().argv, root, log_path=log_path)
-        self.versions: dict[str, int] = {}
-
-    def __enter__(self) -> Editor:
-        self.lsp.start()
-        options = {"claudeLsp": {"python": {"path": str(self.python)}}}
-        if self.lsp.initialize(self.root, self.timeout, options, EDITOR_CAPABILITIES) is None:
-            raise RuntimeError("claude-lsp did not answer initialize")
-        self.lsp.notify("initialized", {})
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lsp.close(timeout=3.0)
-
-    def open(self, path: Path) -> str:
-        uri = path.as_uri()
-        text = path.read_text(encoding="utf-8")
-        if uri in self.versions:
-            self.versions[uri] += 1
-            self.lsp.did_change(uri, self.versions[uri], [{"text": text}])
-        else:
-            self.versions[uri] = 1
-            self.lsp.did_open(uri, text)
-        return text
-
-    def request(self, method: str, params: Any) -> tuple[Any, str]:
-        """(result, error message): a refusal is an answer, not an exception."""
-        answer = self.lsp.request(method, params, self.timeout)
-        if answer is None:
-            raise TimeoutError(f"{method}: no answer within {self.timeout:.0f} s")
-        message = answer[1]
-        if "error" in message:
-            return None, str(message["error"].get("message"))
-        return message.get("result"), ""
-
-    def apply(self, edit: Message) -> list[Path]:
-        """Write the edit, then tell the server as an editor would; the files changed."""
-        written = apply_workspace_edit(edit)
-        watched = []
-        for path in written:
-            if path.as_uri() in self.versions and path.exists():
-                self.open(path)
-            else:
-                watched.append({"uri": path.as_uri(), "type": 2})
-        if watched:
-            self.lsp.notify("workspace/didChangeWatchedFiles", {"changes": watched})
-        return list(written)
-
-
-@dataclass
-class Result:
-    operation: str
-    status: str = "n/a"  # green | refused | no-op | n/a | WRONG
-    target: str = ""
-    detail: str = ""
-    files: int = 0
-    ms: float = 0.0
-
-
-def _rename(editor: Editor, target: ops.Target, suffix: str, result: Result) -> list[Path]:
-    editor.open(target.path)
-    new_name = target.name + suffix
-    position = utf16_position(target.path, *target.start)
-    document = {"textDocument": {"uri": target.path.as_uri()}, "position": position}
-    started = time.perf_counter()
-    edit, error = editor.request("textDocument/rename", {**document, "newName": new_name})
-    result.ms = (time.perf_counter() - started) * 1000
-    if error or not edit:
-        result.status, result.detail = "refused", error or "no edit"
-        return []
-    return editor.apply(edit)
-
-
-def _action(editor: Editor, target: ops.Target, kind: str, result: Result) -> list[Path]:
-    editor.open(target.path)
-    start = utf16_position(target.path, *target.start)
-    end = utf16_position(target.path, *(target.end or target.start))
-    params = {
-        "textDocument": {"uri": target.path.as_uri()},
-        "range": {"start": start, "end": end},
-        "context": {"diagnostics": [], "only": [kind], "triggerKind": 1},
-    }
-    started = time.perf_counter()
-    actions, error = editor.request("textDocument/codeAction", params)
-    chosen = next(
-        (a for a in actions or [] if str(a.get("title", "")).startswith(target.title)), None
-    )
-    if chosen is None:
-        result.status, result.detail = "refused", error or f"no '{target.title}' offered"
-        return []
-    resolved, error = editor.request("codeAction/resolve", chosen)
-    result.ms = (time.perf_counter() - started) * 1000
-    if error or not resolved or not resolved.get("edit"):
-        result.status, result.detail = "refused", error or "resolve gave no edit"
-        return []
-    return editor.apply(resolved["edit"])
-
-
-def _source_action(editor: Editor, files: list[Path], kind: str, result: Result) -> list[Path]:
-    changed: list[Path] = []
-    started = time.perf_counter()
-    for path in files:
-        editor.open(path)
-        params = {
-            "textDocument": {"uri": path.as_uri()},
-            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-            "context": {"diagnostics": [], "only": [kind], "triggerKind": 1},
-        }
-        actions, error = editor.request("textDocument/codeAction", params)
-        if error:
-            result.detail = f"{path.name}: {error}"
-        for action in actions or []:
-            if action.get("kind") == kind and action.get("edit"):
-                changed += editor.apply(action["edit"])
-    result.ms = (time.perf_counter() - started) * 1000
-    if not changed:
-        result.status = "no-op"
-    return changed
-
-
 def run_operation(
     package: Package, pristine: Path, python: Path, operation: str, args: argparse.Namespace
-) -> tuple[Result, Path | None]:
+) -> tuple[ops.Result, Path | None]:
     """One operation on a fresh copy; (result, the copy's root when something changed)."""
-    result = Result(operation)
+    result = ops.Result(operation)
     root = pristine.parent.parent / "work" / pristine.name
     shutil.rmtree(root.parent, ignore_errors=True)
     shutil.copytree(pristine, root)
@@ -365,7 +224,7 @@ def run_operation(
     every = sorted(p for p in root.rglob("*.py") if "docs" not in p.relative_to(root).parts)
     code = sorted(p for p in code_root.rglob("*.py") if not ops.is_test(root, p))
     log_path = pristine.parent.parent / f"claude-lsp-{package.name}.log"
-    with Editor(root, python, args.timeout, log_path) as editor:
+    with ops.Editor(root, python, args.timeout, log_path) as editor:
         changed: list[Path] = []
         if operation in ops.RENAMES:
             finder, suffix = ops.RENAMES[operation]
@@ -373,7 +232,7 @@ def run_operation(
             if target is None:
                 return result, None
             result.target = target.label
-            changed = _rename(editor, target, suffix, result)
+            changed = ops.rename(editor, target, suffix, result)
         elif operation in ops.ACTIONS:
             finder, kind = ops.ACTIONS[operation]
             reasons = []
@@ -382,7 +241,7 @@ def run_operation(
                     break
                 result.target = f"{target.path.relative_to(root)}: {target.label}"
                 result.status = "n/a"
-                changed = _action(editor, target, kind, result)
+                changed = ops.action(editor, target, kind, result)
                 if changed:
                     result.detail = f"after {number} refused" if number else ""
                     break
@@ -392,7 +251,7 @@ def run_operation(
         else:
             files = every if operation in ops.SOURCE_ACTIONS else []
             result.target = f"{len(files)} files"
-            changed = _source_action(editor, files, ops.SOURCE_ACTIONS[operation], result)
+            changed = ops.source_action(editor, files, ops.SOURCE_ACTIONS[operation], result)
     result.files = len(changed)
     if not changed:
         return result, None
@@ -405,7 +264,7 @@ def run_operation(
 
 def run_package(
     package: Package, work: Path, python: Path, args: argparse.Namespace
-) -> tuple[TestRun, list[Result]]:
+) -> tuple[TestRun, list[ops.Result]]:
     folder = work / package.name
     folder.mkdir(parents=True, exist_ok=True)
     log(f"{package.name}: downloading the sdist")
@@ -415,13 +274,13 @@ def run_package(
     results = []
     for operation in [*ops.RENAMES, *ops.ACTIONS, *ops.SOURCE_ACTIONS]:
         if baseline.passed == 0:
-            results.append(Result(operation, "n/a", detail="the suite fails before any edit"))
+            results.append(ops.Result(operation, "n/a", detail="the suite fails before any edit"))
             continue
         try:
             result, root = run_operation(package, pristine, python, operation, args)
         except (TimeoutError, RuntimeError, OSError) as error:
             result, root = (
-                Result(operation, "WRONG", detail=f"{type(error).__name__}: {error}"),
+                ops.Result(operation, "WRONG", detail=f"{type(error).__name__}: {error}"),
                 None,
             )
         if root is not None:
@@ -438,7 +297,7 @@ def run_package(
 # -- report ------------------------------------------------------------------------------
 
 
-def table(outcomes: list[tuple[Package, TestRun, list[Result]]]) -> str:
+def table(outcomes: list[tuple[Package, TestRun, list[ops.Result]]]) -> str:
     operations = [*ops.RENAMES, *ops.ACTIONS, *ops.SOURCE_ACTIONS]
     header = ["package", "layout", "suite", *operations]
     rows = [header]
@@ -492,7 +351,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, work: Path) -> list[tuple[Package, TestRun, list[Result]]]:
+def run(args: argparse.Namespace, work: Path) -> list[tuple[Package, TestRun, list[ops.Result]]]:
     log(f"test venv in {work / 'venv'}")
     python = make_venv(work / "venv", args.selected)
     return [(p, *run_package(p, work, python, args)) for p in args.selected]

@@ -22,6 +22,8 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -55,11 +57,19 @@ Prepare = Callable[[], Background | list[lsp.Diagnostic] | None]
 
 
 def _quiet_child() -> None:
-    """In the worker process: stdout is the editor's JSON-RPC pipe; nothing goes there."""
+    """In the worker process: stdout is the editor's JSON-RPC pipe, so nothing goes
+    there; and the worker ends with the server, however the server ended (kill -9)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
     sys.stdout = sys.stderr
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 class DiagnosticStore:

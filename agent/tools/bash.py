@@ -184,13 +184,17 @@ async def _pump(read_fd: int, output: _Bounded, ctx: ToolContext) -> None:
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> int:
-    """SIGTERM the process group, SIGKILL it if it lingers; the exit code."""
+    """SIGTERM the process group, SIGKILL it if it lingers; the exit code. Whatever is
+    left in the group once its leader is gone is killed too (a bwrap child stopped
+    in the middle of setting up its namespaces ignores SIGTERM)."""
     _signal_group(proc.pid, signal.SIGTERM)
     try:
         return await asyncio.wait_for(proc.wait(), GRACE_SECONDS)
     except TimeoutError:
         _signal_group(proc.pid, signal.SIGKILL)
         return await proc.wait()
+    finally:
+        _signal_group(proc.pid, signal.SIGKILL)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
