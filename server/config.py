@@ -160,7 +160,11 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
             default = next(f.default for f in fields(current) if f.name == attr)
             if not _valid(item, kind, default):
                 expected = (
-                    "one of " + ", ".join(kind) if isinstance(kind, tuple) else _EXPECTED[kind]
+                    "one of " + ", ".join(kind)
+                    if isinstance(kind, tuple)
+                    else "a string"
+                    if kind is str and default == ""
+                    else _EXPECTED[kind]
                 )
                 problems.append(
                     f"{SECTION}.{group}.{key}: expected {expected}, got {item!r}; using {default!r}"
