@@ -106,6 +106,7 @@ def build_agent(
     elif options.model and options.model != session.model:
         session.set_model(options.model)
     roots = [cwd, *(cwd / d for d in settings.additional_directories)]
+    local = cwd / ".claude" / "settings.local.json" if options.persist_rules else None
     policy = Permissions(
         choose_mode(options, settings),
         settings,
@@ -113,7 +114,7 @@ def build_agent(
         options.allowed,
         options.disallowed,
         cwd=cwd,
-        persist_to=cwd / ".claude" / "settings.local.json" if options.persist_rules else None,
+        persist_to=local,
         sandbox=sandbox,
     )
     extra = options.system_extra
@@ -129,7 +130,6 @@ def build_agent(
         max_wall_seconds=options.max_wall_seconds,
     )
     costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
-    local = cwd / ".claude" / "settings.local.json" if options.persist_rules else None
     configs = load_mcp_configs(cwd)
     mcp = McpServers(configs, settings, cwd, port, local) if configs else None
     checkpoints = Checkpoints(store.root.parent / "checkpoints" / session.id, cwd, port)
