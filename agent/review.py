@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from agent.code_context import CodeContext, build
 from agent.line_edits import EditError, LineEdit, apply_edits, check_parses, parse_edit
 from agent.tasks import INSTRUCTIONS, REVIEW_TOOL, TaskError, run_task, text_block
+from refactor.text import common_prefix
 
 if TYPE_CHECKING:
     from agent.client import ModelClient
@@ -169,8 +170,8 @@ def _finding(item: Any, lines: list[str], text: str, path: str) -> Finding | Non
 def move_findings(findings: list[Finding], old: str, new: str) -> list[Finding]:
     """The findings after ``old`` became ``new``: those above the change stay, those
     below move by the lines added or removed, those whose lines changed are gone."""
-    prefix = _common_prefix(old, new)
-    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    prefix = common_prefix(old, new)
+    suffix = common_prefix(old[prefix:][::-1], new[prefix:][::-1])
     start = old.rfind("\n", 0, prefix) + 1  # whole lines: from the start of the first
     old_end, new_end = len(old) - suffix, len(new) - suffix
     if old_end > start and old[old_end - 1] != "\n":  # ... to the end of the last
@@ -191,14 +192,3 @@ def move_findings(findings: list[Finding], old: str, new: str) -> list[Finding]:
                 fix = LineEdit(fix.start + delta, fix.end + delta, fix.new_lines)
             moved.append(Finding(f.start + delta, f.end + delta, f.severity, f.message, fix))
     return moved
-
-
-def _common_prefix(a: str, b: str) -> int:
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low

@@ -79,3 +79,16 @@ def line_offset(text: str, starts: list[int], line: int, character: int) -> int:
     if line >= len(starts):
         return len(text)
     return starts[line] + min(max(character, 0), len(line_at(text, starts, line)))
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix of ``a`` and ``b``, by bisection over C-level slice
+    comparisons (fast on long texts)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -28,7 +28,7 @@ from pygls.uris import from_fs_path
 from agent.fsport import read_disk_text, write_atomic
 from agent.paths import resolve_roots
 from agent.types import Event, PermissionDecision, PermissionRequest
-from refactor.text import Position, Range, line_at, line_starts
+from refactor.text import Position, Range, common_prefix, line_at, line_starts
 from server.convert import Columns
 
 if TYPE_CHECKING:
@@ -252,26 +252,14 @@ def _minimal_edit(old: str, new: str, columns: Columns, annotation: str | None) 
 def changed_lines(old: str, new: str) -> tuple[int, int, int]:
     """``(start, old_end, new_end)``: ``old[start:old_end]`` becomes ``new[start:new_end]``,
     the rest is common; ``start`` is at a line start, the ends at line starts or the end."""
-    prefix = _common_prefix(old, new)
-    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    prefix = common_prefix(old, new)
+    suffix = common_prefix(old[prefix:][::-1], new[prefix:][::-1])
     start = old.rfind("\n", 0, prefix) + 1
     end = len(old) - suffix
     if end > 0 and old[end - 1] != "\n":
         newline = old.find("\n", end)
         end = len(old) if newline == -1 else newline + 1
     return start, end, len(new) - (len(old) - end)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix, by bisection over C-level slice comparisons."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def offset_position(text: str, offset: int) -> Position:
