@@ -495,3 +495,23 @@ async def test_budget_limits_each_turn(editor: Editor, fake: FakeAnthropic, root
                 fake.steps.clear()
     finally:
         configure(None)
+
+
+async def test_bash_from_the_editor_runs_in_the_sandbox(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    """The language server's sessions get the same OS sandbox as `claude-lsp chat`:
+    even in bypassPermissions a command cannot write outside the workspace, and secret
+    files read empty."""
+    outside = root.parent / "escaped-from-lsp.txt"
+    (root / ".env").write_text("LSP_SECRET_TOKEN=hunter2-lsp-0000\n")
+    escape = f"open({str(outside)!r}, 'w').write('out')"
+    read = "print(open('.env').read())"
+    command = f'python3 -c "{read}"; python3 -c "{escape}"; echo inside > inside.txt'
+    fake.script(Reply([ToolUse("Bash", {"command": command})]), Reply([Text("done")]))
+    _, answer = editor.chat(prompt="try", permissionMode="bypassPermissions")
+    await answer
+    assert not outside.exists()
+    assert (root / "inside.txt").read_text() == "inside\n"
+    assert "hunter2" not in json.dumps(fake.messages_requests[-1])
+    (root / ".env").unlink()
