@@ -97,19 +97,20 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
 
   it("a denied permission produces the model's reply and runs nothing", { timeout: 180_000 }, async () => {
     await fake.script(
-      { content: [{ tool: "Bash", input: { command: "echo ran > ran.txt", description: "Write ran.txt" } }] },
-      { content: [{ text: "Understood: I did not run the command, since you denied it." }] },
+      // Bash runs unasked inside the OS sandbox; a Write in the default mode still asks.
+      { content: [{ tool: "Write", input: { file_path: path.join(workspace, "ran.txt"), content: "ran\n" } }] },
+      { content: [{ text: "Understood: I did not write the file, since you denied it." }] },
     );
     await withScreenshot(page, "chat-deny", async () => {
       const chat = chatFrame(page);
       await chat.getByRole("button", { name: "New chat" }).click();
       await chat.locator("textarea").fill("Run the setup script");
       await chat.locator("textarea").press("Enter");
-      const card = chat.locator(".card.permission", { hasText: "Bash" });
+      const card = chat.locator(".card.permission", { hasText: "Write" });
       await card.getByText("Deny").click({ timeout: 60_000 });
-      await chat.locator(".msg.assistant", { hasText: "Understood: I did not run the command" }).waitFor({ timeout: 60_000 });
+      await chat.locator(".msg.assistant", { hasText: "Understood: I did not write the file" }).waitFor({ timeout: 60_000 });
       await card.getByText("Denied").waitFor();
-      assert.equal(existsSync(path.join(workspace, "ran.txt")), false, "the denied command ran");
+      assert.equal(existsSync(path.join(workspace, "ran.txt")), false, "the denied write happened");
       const last = (await fake.requests()).at(-1);
       const result = last.lastUser.find((b) => b.type === "tool_result");
       assert.ok(result?.is_error, `the model was not told the call was denied: ${JSON.stringify(last.lastUser)}`);
