@@ -44,7 +44,7 @@ from agent.errors import (
 )
 from agent.gate import permit
 from agent.hooks import Hooks, after_tool, before_prompt
-from agent.secrets import Redactor, StreamRedactor
+from agent.secrets import Redactor, StreamRedactor, redact_content
 from agent.session import Session
 from agent.stream import StreamedMessage, stream_response
 from agent.tools.common import check_input
@@ -465,7 +465,7 @@ class Agent:
     def _result(
         self, results: dict[str, dict[str, Any]], call: dict[str, Any], result: ToolResult
     ) -> None:
-        result = ToolResult(_redacted(result.content, self.redact), result.is_error)
+        result = ToolResult(redact_content(result.content, self.redact), result.is_error)
         results[call["id"]] = _result_block(call["id"], result.content, result.is_error)
         self.port.emit(
             Event(
@@ -484,18 +484,6 @@ class Agent:
             self.session.append(message)
         else:
             self.messages.append(message)
-
-
-def _redacted(content: Any, redact: Redactor) -> Any:
-    """Tool output without known secret values (say a file that holds one was read)."""
-    if isinstance(content, str):
-        return redact(content)
-    if isinstance(content, list):
-        return [
-            {**b, "text": redact(b["text"])} if isinstance(b.get("text"), str) else b
-            for b in content
-        ]
-    return content
 
 
 def _result_block(call_id: str, content: Any, is_error: bool) -> dict[str, Any]:

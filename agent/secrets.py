@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from agent.paths import secret_reason
 
@@ -317,3 +318,15 @@ class StreamRedactor:
     def flush(self) -> str:
         text, self.pending = self.pending, ""
         return self.redactor(text)
+
+
+def redact_content(content: Any, redact: Redactor) -> Any:
+    """Tool output without known secret values (say a file that holds one was read)."""
+    if isinstance(content, str):
+        return redact(content)
+    if isinstance(content, list):
+        return [
+            {**b, "text": redact(b["text"])} if isinstance(b.get("text"), str) else b
+            for b in content
+        ]
+    return content

@@ -83,7 +83,7 @@ class Protocol(LanguageServerProtocol):
         self, params: lsp.InitializeParams
     ) -> Generator[Any, Any, lsp.InitializeResult]:
         """pygls' initialize, plus what the claude/* extension offers (docs/protocol.md)."""
-        from server.chat import capability
+        from server.chat_requests import capability
 
         result: lsp.InitializeResult = yield from super().lsp_initialize(params)
         experimental = result.capabilities.experimental
@@ -171,7 +171,7 @@ SWITCH_INTERVAL = 0.0005
 def create_server() -> ClaudeLanguageServer:
     from server import (
         ai_actions,
-        chat,
+        chat_requests,
         commit_message,
         completion,
         documents,
@@ -188,7 +188,7 @@ def create_server() -> ClaudeLanguageServer:
     documents.register(server)
     syntax.register(server)
     python.register(server)
-    chat.register(server)
+    chat_requests.register(server)
     transcript.register(server)
     ai_actions.register(server)
     review.register(server)
