@@ -65,6 +65,10 @@ class Protocol(LanguageServerProtocol):
         elif request and self._shutdown:
             self._send_response(message.id, error=_error(-32600, "the server is shutting down"))
             return
+        elif method == lsp.TEXT_DOCUMENT_INLINE_COMPLETION and request:
+            # The handler task starts only after the messages read with this one, which
+            # may include the next keystroke: note the version the request was made on.
+            self._server.completions.arrived(message.params)
         super().handle_message(message)
 
     def structure_message(self, data: dict[str, Any]) -> Any:

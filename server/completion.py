@@ -7,7 +7,9 @@ at most one request per document is in flight: a new one for the same document, 
 keystroke in it (``didChange``) or ``$/cancelRequest`` cancels the older one, whose
 request then fails with RequestCancelled. The model runs with the completion model (the
 newest Haiku by default). An answer computed for an older version of the document is
-never returned. Answers are cached by a hash of the model and the text around the cursor.
+never returned: the version is noted when the request is read (``arrived``), because the
+handler task starts only after the messages read with it, which may include the next
+keystroke. Answers are cached by a hash of the model and the text around the cursor.
 The repository map contributes related definitions only when it is already built.
 """
 
@@ -37,7 +39,15 @@ class Completions:
         self.ls = ls
         self.cache: OrderedDict[str, str] = OrderedDict()
         self.inflight: dict[str, asyncio.Task[object]] = {}
+        self.versions: dict[int, int | None] = {}  # id(params) -> version at arrival
         self._model: str | None = None
+
+    def arrived(self, params: lsp.InlineCompletionParams) -> None:
+        """Called as the request is read, before any later message is handled."""
+        if len(self.versions) > 64:  # requests cancelled before their handler ran
+            self.versions.clear()
+        doc = self.ls.documents.get(params.text_document.uri)
+        self.versions[id(params)] = None if doc is None else doc.version
 
     def keystroke(self, doc: OpenDocument) -> None:
         task = self.inflight.pop(doc.uri, None)
@@ -58,8 +68,11 @@ class Completions:
 
         uri = params.text_document.uri
         doc = self.ls.documents.get(uri)
+        asked_on = self.versions.pop(id(params), doc and doc.version)
         if doc is None or not self.ls.settings.completion.enable:
             return None
+        if doc.version != asked_on:
+            return None  # the document changed after the request was made
         task = asyncio.current_task()
         assert task is not None
         self.keystroke(doc)  # the previous request for this document is stale
@@ -67,6 +80,8 @@ class Completions:
         try:
             await asyncio.sleep(DEBOUNCE_SECONDS)
             version, text = doc.version, doc.text
+            if version != asked_on:
+                return None
             columns = self.ls.documents.columns(doc)
             position = columns.from_client(params.position)
             lines = text.split("\n")

@@ -130,3 +130,29 @@ async def test_off_unless_enabled(editor: Editor, fake: FakeAnthropic, root: Pat
                 settings={"claudeLsp": {"completion": {"enable": True}}}
             )
         )
+
+
+async def test_a_keystroke_sent_right_after_the_request_gets_nothing_back(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    """The request and the next keystroke reach the server together (one read), so the
+    keystroke is handled before the request's handler starts: the answer would be for
+    text the user no longer has."""
+    uri = editor.open(root / "racing.py", SOURCE)
+    for n in range(5):
+        fake.script(Reply([ToolUse("insert_completion", {"text": f"a - b  # {n}"})]))
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=1, character=11),
+        )
+        sent = editor.client.protocol.send_request(types.TEXT_DOCUMENT_INLINE_COMPLETION, params)
+        editor._set(uri, SOURCE.replace("return ", "return " + "x" * (n + 1)))
+        try:
+            result = await asyncio.wait_for(asyncio.wrap_future(sent), 30)
+        except JsonRpcException as exc:  # cancelled by the keystroke: also nothing shown
+            assert "cancel" in str(exc).lower()
+            continue
+        assert result is None or not result.items, result
