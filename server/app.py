@@ -68,7 +68,8 @@ class Protocol(LanguageServerProtocol):
         elif method == lsp.TEXT_DOCUMENT_INLINE_COMPLETION and request:
             # The handler task starts only after the messages read with this one, which
             # may include the next keystroke: note the version the request was made on.
-            self._server.completions.arrived(message.params)
+            server: ClaudeLanguageServer = self._server  # type: ignore[assignment]
+            server.completions.arrived(message.params)
         super().handle_message(message)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
