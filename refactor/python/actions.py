@@ -10,6 +10,7 @@ an expression or whole statements, anything in a file that does not parse.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import warnings
 from itertools import pairwise
@@ -17,7 +18,7 @@ from itertools import pairwise
 from refactor.python.cursor import at_cursor
 from refactor.python.edits import normalize_newlines, offset_at
 from refactor.python.refactors import EXTRACT, INLINE, MOVE, REWRITE, Refactoring
-from refactor.python.site import FUNCS, SCOPES, Site
+from refactor.python.site import FUNCS, SCOPES, Site, nodes_of_type, same_shape
 from refactor.text import Range
 
 KINDS = (EXTRACT, INLINE, REWRITE, MOVE)
@@ -26,17 +27,26 @@ KINDS = (EXTRACT, INLINE, REWRITE, MOVE)
 def list_refactors(path: str, text: str, selection: Range) -> list[Refactoring]:
     """The refactors worth offering at ``selection`` in ``path`` (cheap: no rope)."""
     text = normalize_newlines(text)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = _parse(text)
+    if tree is None:
         return []
     start, end = offset_at(text, selection.start), offset_at(text, selection.end)
     site = Site(path, text, tree, selection, start, end)
     offers = _extractions(site) if text[start:end].strip() else at_cursor(site)
     offers.extend(_module_offers(site))
     return offers
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str) -> ast.Module | None:
+    """The module's tree, kept for the next listings: editors ask on every cursor move
+    (parsing a 1,500-line module takes about 30 ms; the trees are only read)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
 
 
 # -- selections: extract -----------------------------------------------------------------
@@ -88,15 +98,13 @@ def _expression_at(site: Site, start: int, end: int) -> ast.expr | None:
 def _occurrences(site: Site, expression: ast.expr) -> int:
     """How many copies of ``expression`` its scope holds (counting stops at two: the
     caller only asks whether there are similar ones)."""
-    dump = ast.dump(expression)
-    kind = type(expression)
     scope = next(
         (n for n in reversed(site.around(*site.span(expression))) if isinstance(n, SCOPES)),
         site.tree,
     )
     count = 0
-    for node in ast.walk(scope):
-        if type(node) is kind and ast.dump(node) == dump:
+    for node in nodes_of_type(scope, type(expression)):
+        if same_shape(node, expression):
             count += 1
             if count > 1:
                 break

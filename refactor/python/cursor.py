@@ -8,7 +8,7 @@ import re
 
 from refactor.python.edits import position_at
 from refactor.python.refactors import INLINE, MOVE, REWRITE, Refactoring
-from refactor.python.site import FUNCS, SCOPES, Site
+from refactor.python.site import FUNCS, SCOPES, Site, nodes_of_type, same_shape
 from refactor.text import Range
 
 _MUTABLE = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.Call)
@@ -112,18 +112,11 @@ def _body_repeats(site: Site, function: ast.FunctionDef | ast.AsyncFunctionDef) 
     body = function.body
     last = body[-1]
     target = last.value if isinstance(last, ast.Return) and last.value else last
-    pattern, kind = _shape(target), type(target)
     return any(
-        _shape(node) == pattern
-        for node in ast.walk(site.tree)
-        if type(node) is kind  # cheap filter before the dump
-        and not (function.lineno <= getattr(node, "lineno", 0) <= (function.end_lineno or 0))
+        same_shape(node, target, any_names=True)  # the pattern rope's use function matches
+        for node in nodes_of_type(site.tree, type(target))
+        if not (function.lineno <= getattr(node, "lineno", 0) <= (function.end_lineno or 0))
     )
-
-
-def _shape(node: ast.AST) -> str:
-    """``ast.dump`` with every name made the same: a pattern rope's use function matches."""
-    return re.sub(r"(id|arg)='[^']*'", "name", ast.dump(node))
 
 
 def _parameter_offers(site: Site, node: ast.arg) -> list[Refactoring]:
