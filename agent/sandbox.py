@@ -15,7 +15,8 @@ What a command sees inside (Linux, ``bwrap``):
   command is removed afterwards (``Prepared.restore``), so it cannot appear either;
 - a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
   network (a new network namespace) unless ``sandbox.network.allowedDomains`` holds
-  ``"*"``, no capabilities.
+  ``"*"``; when it lists domains, an HTTP proxy that reaches only those
+  (``agent.netproxy``); no capabilities.
 
 Everything else — parent and sibling folders, other projects, the home folder — does
 not exist inside. The environment is the agent's minus credentials
@@ -25,8 +26,8 @@ environment: its ``/proc/1/environ`` is readable from inside.
 Settings follow Claude Code's ``sandbox`` section: ``enabled`` (default here: true),
 ``autoAllowBashIfSandboxed`` (true), ``excludedCommands`` (run outside the sandbox,
 after the permission parser's questions), ``failIfUnavailable``,
-``network.allowedDomains`` and ``filesystem.allowRead`` / ``allowWrite``. bubblewrap
-cannot filter by domain, so the network is all (``"*"``) or nothing.
+``network.allowedDomains`` and ``filesystem.allowRead`` / ``allowWrite``. Seatbelt
+(macOS) has no proxy here yet: a list of domains keeps the network off there.
 ``CLAUDE_LSP_BWRAP`` names the ``bwrap`` to use (a path that does not exist turns the
 sandbox off, which is how the fallback is tested).
 """
@@ -43,12 +44,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.paths import resolve_roots
 from agent.sandbox_settings import SandboxSettings, load_sandbox_settings
 from agent.secrets import scrub_environment, secret_files
 from agent.shell import ShellSyntaxError, split_commands
 from agent.types import PermissionMode
+
+if TYPE_CHECKING:
+    from agent.netproxy import DomainProxy
 from refactor.files import within
 
 __all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
@@ -59,6 +64,7 @@ ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
               "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
 # Relative to each root: what later runs outside the sandbox, so never written inside.
 RESCAN_SECONDS = 5.0
+NET_FOLDER = "/.claude-lsp-net"  # where the domain proxy's socket appears inside
 PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
 
 
@@ -108,6 +114,7 @@ class Sandbox:
         self._scan: tuple[float, list[Path]] | None = None
         self._tools: dict[str, list[Path]] = {}
         self._git_dirs: list[tuple[Path, Path]] | None = None
+        self._proxy: DomainProxy | None = None
 
     @property
     def active(self) -> bool:
@@ -117,8 +124,23 @@ class Sandbox:
     def describe(self) -> str:
         if self.kind is None:
             return f"no OS sandbox for Bash ({self.reason})"
-        net = "network on" if self.settings.network else "no network"
+        if self.settings.network:
+            net = "network on"
+        elif self.filtering:
+            net = "network only to " + ", ".join(self.settings.allowed_domains)
+        else:
+            net = "no network"
         return f"Bash runs in a {self.kind} sandbox ({net})"
+
+    @property
+    def filtering(self) -> bool:
+        """True when commands reach the network through the domain proxy only."""
+        return (
+            self.kind == "bubblewrap"
+            and not self.settings.network
+            and bool(self.settings.allowed_domains)
+            and _relay_python() is not None
+        )
 
     def _probe(self) -> tuple[str | None, str]:
         if not self.settings.enabled:
@@ -162,8 +184,24 @@ class Sandbox:
             text = profile(self.roots, writable, self.settings, self._tool_dirs(clean))
             return Prepared(["sandbox-exec", "-p", text, shell, "-c", command], clean, missing)
         argv = [self.bwrap, *self._bwrap_args(clean, writable)]
-        argv += ["--chdir", str(cwd), "--", shell, "-c", command]
+        run = [shell, "-c", command]
+        if self.filtering:
+            from agent.netproxy import RELAY, SOCKET_NAME, DomainProxy
+
+            if self._proxy is None:
+                self._proxy = DomainProxy(self.settings.allowed_domains)
+            python = _relay_python()
+            assert python is not None
+            argv += ["--ro-bind", str(python.prefix), str(python.prefix)]
+            argv += ["--bind", str(self._proxy.folder), NET_FOLDER]
+            run = [str(python.executable), "-I", "-S", "-c", RELAY,
+                   f"{NET_FOLDER}/{SOCKET_NAME}", *run]  # fmt: skip
+        argv += ["--chdir", str(cwd), "--", *run]
         return Prepared(argv, clean, missing)
+
+    def refused_hosts(self) -> list[str]:
+        """Hosts the domain proxy refused so far, oldest first."""
+        return list(self._proxy.denied) if self._proxy is not None else []
 
     # -- bubblewrap -------------------------------------------------------------------
 
@@ -326,7 +364,10 @@ class Sandbox:
         return self._empty_dir
 
     def close(self) -> None:
-        """Remove the masking file and folder."""
+        """Remove the masking file and folder; stop the domain proxy."""
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
         if self._empty_file is not None:
             Path(self._empty_file).unlink(missing_ok=True)
             self._empty_file = None
@@ -343,6 +384,26 @@ def _venv_home(cfg: Path) -> Path | None:
                 return Path(value.strip()).resolve()
     except OSError:
         return None
+    return None
+
+
+@dataclass(frozen=True)
+class _Python:
+    executable: Path
+    prefix: Path  # shown read-only inside: the interpreter and its standard library
+
+
+@cache
+def _relay_python() -> _Python | None:
+    """The Python that runs the proxy relay inside the sandbox: the system's, else the
+    one running this (its installation, not a virtual environment)."""
+    system = Path("/usr/bin/python3")
+    if system.is_file() and os.access(system, os.X_OK):
+        return _Python(system, Path("/usr"))
+    real = Path(sys.executable).resolve()
+    prefix = Path(sys.base_prefix).resolve()
+    if real.is_file() and real.is_relative_to(prefix) and prefix != Path("/"):
+        return _Python(real, prefix)
     return None
 
 

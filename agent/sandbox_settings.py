@@ -1,8 +1,8 @@
 """The ``sandbox`` section of Claude Code's settings files, as ``agent.sandbox`` uses it:
 ``enabled`` (default here: true), ``autoAllowBashIfSandboxed`` (true),
-``excludedCommands``, ``failIfUnavailable``, ``network.allowedDomains`` (bubblewrap
-cannot filter by domain: ``["*"]`` turns the network on, a list of domains keeps it off
-with a warning) and ``filesystem.allowRead`` / ``allowWrite``."""
+``excludedCommands``, ``failIfUnavailable``, ``network.allowedDomains`` (``["*"]`` turns
+the network on; a list of domains gives commands a proxy that reaches only those,
+``agent.netproxy``) and ``filesystem.allowRead`` / ``allowWrite``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ class SandboxSettings:
     auto_allow: bool = True
     fail_if_unavailable: bool = False
     excluded_commands: tuple[str, ...] = ()
-    network: bool = False
+    network: bool = False  # all of it ("*" in allowedDomains)
+    allowed_domains: tuple[str, ...] = ()  # only these, through agent.netproxy
     allow_read: tuple[str, ...] = ()
     allow_write: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -64,12 +65,7 @@ def load_sandbox_settings(sources: Iterable[Path]) -> SandboxSettings:
                 warnings.append(f"{path}: sandbox `{key}` should be a list of strings; ignored")
                 continue
             lists.setdefault(key, []).extend(value)
-    domains = lists.get("allowedDomains", [])
-    if domains and "*" not in domains:
-        warnings.append(
-            "sandbox.network.allowedDomains: bubblewrap cannot filter by domain, so the "
-            'network stays off for sandboxed commands; ["*"] turns it on for all of them'
-        )
+    domains = [d.strip() for d in lists.get("allowedDomains", []) if d.strip()]
     for warning in warnings:
         log.warning("%s", warning)
     return SandboxSettings(
@@ -78,6 +74,7 @@ def load_sandbox_settings(sources: Iterable[Path]) -> SandboxSettings:
         fail_if_unavailable=merged.get("failIfUnavailable", False),
         excluded_commands=tuple(lists.get("excludedCommands", [])),
         network="*" in domains,
+        allowed_domains=() if "*" in domains else tuple(dict.fromkeys(domains)),
         allow_read=tuple(lists.get("allowRead", [])),
         allow_write=tuple(lists.get("allowWrite", [])),
         warnings=tuple(warnings),

@@ -81,10 +81,12 @@ class BashTool:
         env = {**tool_environment(), "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"}
         argv = [shell, "-c", command]
         prepared: Prepared | None = None
+        refused_before = 0
         sandbox = self.sandbox
         if sandbox is not None and sandbox.active and not sandbox.excluded(command):
             prepared = sandbox.prepare(shell, command, ctx.cwd, env)
             argv, env = prepared.argv, prepared.env
+            refused_before = len(sandbox.refused_hosts())
         # Our own pipe rather than asyncio's: asyncio's Process.wait() also waits for its
         # pipes to close, which a background child holding stdout would delay forever.
         read_fd, write_fd = os.pipe()
@@ -123,6 +125,13 @@ class BashTool:
             note = (
                 f"Removed {', '.join(removed)}: the command created it, and commands may not "
                 "create protected paths (use Write, which asks the user)."
+            )
+            text = f"{text}\n{note}" if text else note
+        refused = sandbox.refused_hosts()[refused_before:] if prepared and sandbox else []
+        if refused:
+            note = (
+                f"The sandbox refused network access to {', '.join(sorted(set(refused)))} "
+                "(not in sandbox.network.allowedDomains)."
             )
             text = f"{text}\n{note}" if text else note
         if timed_out:

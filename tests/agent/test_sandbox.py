@@ -183,7 +183,7 @@ def test_settings_follow_claude_code(tmp_path: Path) -> None:
     )
     project.write_text(json.dumps({"sandbox": {"network": {"allowedDomains": ["github.com"]}}}))
     narrowed = load_sandbox_settings([project])
-    assert not narrowed.network and "cannot filter by domain" in narrowed.warnings[0]
+    assert not narrowed.network and narrowed.allowed_domains == ("github.com",)
 
 
 async def test_allow_write_and_tool_folders(
