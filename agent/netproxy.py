@@ -125,7 +125,9 @@ class DomainProxy:
                     if url.query:
                         path += "?" + url.query
                     line = f"{method} {path} {version}".encode("latin-1")
-                    upstream.sendall(line + b"\r\n" + _origin_headers(headers) + b"\r\n\r\n")
+                    host_header = url.netloc.rpartition("@")[2].encode("latin-1")
+                    head = _origin_headers(headers, host_header)
+                    upstream.sendall(line + b"\r\n" + head + b"\r\n\r\n")
                 if rest:
                     upstream.sendall(rest)
                 _relay(client, upstream)
@@ -155,17 +157,19 @@ def _host_port(target: str, default: int) -> tuple[str, int]:
     return url.hostname, url.port or default
 
 
-def _origin_headers(headers: bytes) -> bytes:
-    """The request's headers for the origin server: no proxy headers, one request per
-    connection (the next one may be for another host)."""
+DROPPED = (b"host", b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive")
+
+
+def _origin_headers(headers: bytes, host: bytes) -> bytes:
+    """The request's headers for the origin server: ``Host`` is the allowed host the
+    proxy connected to (never another name a shared server would route by), no proxy
+    headers, one request per connection (the next one may be for another host)."""
     kept = [
         line
         for line in headers.split(b"\r\n")
-        if line
-        and line.split(b":", 1)[0].strip().lower()
-        not in (b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive")
+        if line and line.split(b":", 1)[0].strip().lower() not in DROPPED
     ]
-    return b"\r\n".join([*kept, b"Connection: close"])
+    return b"\r\n".join([b"Host: " + host, *kept, b"Connection: close"])
 
 
 def _refuse(conn: socket.socket, status: int, message: str) -> None:

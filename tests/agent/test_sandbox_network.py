@@ -24,11 +24,13 @@ class Origin:
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.hosts: list[list[str]] = []
         origin = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 origin.paths.append(self.path)
+                origin.hosts.append(self.headers.get_all("Host") or [])
                 body = f"hello from {self.path}".encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -94,6 +96,7 @@ async def test_listed_hosts_are_reached_through_the_proxy_others_are_refused(
     refused = await fetch(box, ctx, f"http://127.0.0.1:{origin.port}/secret")
     assert "403" in refused and "network access to 127.0.0.1 is not allowed" in refused
     assert origin.paths == ["/a?b=1"]  # the refused request never reached the server
+    assert origin.hosts == [[f"localhost:{origin.port}"]]
     assert refused.endswith(
         "The sandbox refused network access to 127.0.0.1 (not in sandbox.network.allowedDomains)."
     )
@@ -171,3 +174,22 @@ def test_settings_list_of_domains(tmp_path: Path) -> None:
     project.write_text(json.dumps({"sandbox": {"network": {"allowedDomains": ["pypi.org", "*"]}}}))
     everything = load_sandbox_settings([project])
     assert everything.network and everything.allowed_domains == ()
+
+
+async def test_a_plain_request_cannot_name_another_host_to_the_server(
+    box: Sandbox, ws: Path, origin: Origin
+) -> None:
+    """Host says which site a shared server serves: it must be the allowed one."""
+    fronting = """
+import os, socket, sys
+port = int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+head = "GET http://localhost:%s/x HTTP/1.1\\r\\nHost: evil.example\\r\\n\\r\\n"
+s.sendall((head % sys.argv[1]).encode())
+print(s.recv(4096).decode().split("\\r\\n")[0])
+"""
+    out = text_of(
+        await call(BashTool(box), make_ctx(ws), command=f"{python(fronting)} {origin.port}")
+    )
+    assert out == "HTTP/1.0 200 OK"
+    assert origin.hosts == [[f"localhost:{origin.port}"]]
