@@ -10,7 +10,6 @@ an expression or whole statements, anything in a file that does not parse.
 from __future__ import annotations
 
 import ast
-import functools
 import os
 import warnings
 from itertools import pairwise
@@ -37,16 +36,27 @@ def list_refactors(path: str, text: str, selection: Range) -> list[Refactoring]:
     return offers
 
 
-@functools.lru_cache(maxsize=4)
+_TREES: dict[str, ast.Module | None] = {}
+_CACHED_CHARS = 2_000_000  # larger modules are parsed per listing, not kept
+
+
 def _parse(text: str) -> ast.Module | None:
-    """The module's tree, kept for the next listings: editors ask on every cursor move
-    (parsing a 1,500-line module takes about 30 ms; the trees are only read)."""
+    """The module's tree, kept for the next listings (the last four modules under 2 MB):
+    editors ask on every cursor move, and parsing a 1,500-line module takes about 30 ms.
+    Trees are only read."""
+    if text in _TREES:
+        return _TREES[text]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(text)
+            tree: ast.Module | None = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+        tree = None
+    if len(text) < _CACHED_CHARS:
+        if len(_TREES) >= 4:
+            del _TREES[next(iter(_TREES))]
+        _TREES[text] = tree
+    return tree
 
 
 # -- selections: extract -----------------------------------------------------------------
