@@ -7,10 +7,20 @@ the workspace from the top down; then the workspace's own ``CLAUDE.md``,
 (relative to the importing file, ``~/`` for home, or absolute) — not inside code spans
 or fences — up to ``MAX_IMPORT_DEPTH`` hops; a file is included once, so cycles end.
 Missing files are skipped (an ``@name`` is often just a mention) and so are secrets.
+
+The memory files in the workspace (``CLAUDE.md``, ``.claude/CLAUDE.md``,
+``CLAUDE.local.md``) come with the repository, so they may not pull files from outside
+the workspace into the model's context (``@~/.config/gh/hosts.yml``,
+``@../other-project/…``, or a ``CLAUDE.md`` that is a symlink to one) unless the user
+approved such imports for this project, as Claude Code asks once:
+``hasClaudeMdExternalIncludesApproved`` in the project's entry of ``~/.claude.json``.
+Imports from the user's own memory (``~/.claude/CLAUDE.md``, parent folders) are not
+limited.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -38,6 +48,12 @@ class MemoryFile:
 
 
 def load_memory(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
+    return load_memory_report(cwd, home)[0]
+
+
+def load_memory_report(cwd: Path, home: Path | None = None) -> tuple[list[MemoryFile], list[Path]]:
+    """The memory files, and the imports outside the workspace that the project's own
+    memory asked for and that were not loaded (not approved)."""
     home = Path.home() if home is None else home
     cwd = cwd.resolve(strict=False)
     candidates: list[tuple[Path, Scope]] = [(home / ".claude" / "CLAUDE.md", "user")]
@@ -48,10 +64,21 @@ def load_memory(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
         (cwd / ".claude" / "CLAUDE.md", "project"),
         (cwd / "CLAUDE.local.md", "local"),
     ]
-    loader = _Loader(home)
+    loader = _Loader(home, cwd, external_imports_approved(cwd, home))
     for path, scope in candidates:
-        loader.load(path, scope, None, 0)
-    return loader.files
+        # What lives in the workspace came with it (a clone may hold CLAUDE.local.md too).
+        loader.load(path, scope, None, 0, trusted=scope in ("user", "parent"))
+    return loader.files, loader.skipped
+
+
+def external_imports_approved(cwd: Path, home: Path) -> bool:
+    """Claude Code's per-project approval of CLAUDE.md imports from outside it."""
+    try:
+        data = json.loads((home / ".claude.json").read_text(encoding="utf-8"))
+        project = data["projects"][str(cwd)]
+        return project.get("hasClaudeMdExternalIncludesApproved") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def memory_prompt(files: list[MemoryFile]) -> str:
@@ -79,14 +106,29 @@ def memory_prompt(files: list[MemoryFile]) -> str:
 
 
 class _Loader:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, cwd: Path, approved: bool) -> None:
         self.home = home
+        self.cwd = cwd
+        self.approved = approved
         self.seen: set[Path] = set()
         self.files: list[MemoryFile] = []
+        self.skipped: list[Path] = []
 
-    def load(self, path: Path, scope: Scope, importer: Path | None, depth: int) -> None:
+    def load(
+        self, path: Path, scope: Scope, importer: Path | None, depth: int, *, trusted: bool
+    ) -> None:
         resolved = path.resolve(strict=False)
         if resolved in self.seen or not resolved.is_file():
+            return
+        if not trusted and not self.approved and not resolved.is_relative_to(self.cwd):
+            log.warning(
+                "memory: %s imports %s, outside the workspace; not loaded (approve with "
+                '"hasClaudeMdExternalIncludesApproved": true in this project\'s entry of '
+                "~/.claude.json)",
+                importer,
+                path,
+            )
+            self.skipped.append(path)
             return
         self.seen.add(resolved)
         if secret_reason(resolved):
@@ -114,7 +156,7 @@ class _Loader:
                 imported = Path(target)
             else:
                 imported = resolved.parent / target
-            self.load(imported, "import", path, depth + 1)
+            self.load(imported, "import", path, depth + 1, trusted=trusted)
 
 
 def _imports(content: str) -> list[str]:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from agent.memory import MAX_IMPORT_DEPTH, load_memory, memory_prompt
+from agent.memory import MAX_IMPORT_DEPTH, load_memory, load_memory_report, memory_prompt
 
 
 @pytest.fixture
@@ -47,10 +48,43 @@ def test_imports_relative_home_and_absolute(layout: tuple[Path, Path]) -> None:
         "Mail me at someone@example.com, or @missing.md.\n"
         "Not `@docs/more.md` in code.\n```\n@abs.md\n```\n"
     )
+    approve(project, home)
     files = load_memory(project, home)
     contents = [f.content for f in files]
     assert contents[1:] == ["style guide @more.md", "more", "home prefs", "absolute"]
     assert files[2].imported_from == project / "docs" / "style.md"
+
+
+def approve(project: Path, home: Path) -> None:
+    config = {"projects": {str(project.resolve()): {"hasClaudeMdExternalIncludesApproved": True}}}
+    (home / ".claude.json").write_text(json.dumps(config))
+
+
+def test_the_repository_cannot_import_files_from_outside_it_unless_approved(
+    layout: tuple[Path, Path],
+) -> None:
+    """A cloned repository's memory would otherwise put the user's other files (tokens
+    in ~/.config, other projects) into the model's context."""
+    project, home = layout
+    (home / ".config").mkdir()
+    (home / ".config" / "hosts.yml").write_text("oauth_token: gho_abc")
+    (project.parent / "other.md").write_text("another project's notes")
+    (project / "notes.md").write_text("in the workspace")
+    (project / "CLAUDE.md").write_text("@notes.md @~/.config/hosts.yml @../other.md")
+    (project / "CLAUDE.local.md").write_text("@/etc/hostname")
+    (project / ".claude").mkdir()
+    (project / ".claude" / "CLAUDE.md").symlink_to(home / ".config" / "hosts.yml")
+    (home / ".claude" / "CLAUDE.md").write_text("mine @~/prefs.md")
+    (home / "prefs.md").write_text("my prefs")
+    files, skipped = load_memory_report(project, home)
+    contents = [f.content for f in files]
+    assert contents[:2] == ["mine @~/prefs.md", "my prefs"]  # the user's own: not limited
+    assert contents[3:] == ["in the workspace", "@/etc/hostname"]
+    assert "gho_abc" not in memory_prompt(files) and "another" not in memory_prompt(files)
+    assert {p.name for p in skipped} == {"hosts.yml", "other.md", "hostname", "CLAUDE.md"}
+    approve(project, home)
+    approved = [f.content for f in load_memory(project, home)]
+    assert "another project's notes" in approved and "oauth_token: gho_abc" in approved
 
 
 def test_import_cycles_end(layout: tuple[Path, Path]) -> None:
