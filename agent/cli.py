@@ -30,6 +30,7 @@ from agent.types import Event, PermissionMode
 
 if TYPE_CHECKING:
     from agent.sandbox import Sandbox
+    from agent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -335,12 +336,13 @@ async def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -
     return agent
 
 
-def open_sandbox(sources: list[Path], roots: list[Path], err: TextIO) -> Sandbox:
+def open_sandbox(settings: Settings, roots: list[Path], err: TextIO) -> Sandbox:
     """The session's sandbox; without one, say so once (or stop, when the settings
     say ``failIfUnavailable``)."""
     from agent.sandbox import Sandbox, load_sandbox_settings
 
-    sandbox = Sandbox(load_sandbox_settings(sources), roots)
+    sandbox_settings = load_sandbox_settings(settings.sources, settings.untrusted_sources)
+    sandbox = Sandbox(sandbox_settings, roots)
     if not sandbox.active:
         if sandbox.settings.fail_if_unavailable:
             raise SandboxUnavailable(f"{sandbox.describe()}; sandbox.failIfUnavailable is set")
@@ -383,7 +385,9 @@ async def _chat(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextI
     renderer = Renderer(args.output_format, out, err)
     interactive = args.prompt is None
     roots = [cwd, *(cwd / d for d in settings.additional_directories)]
-    sandbox = open_sandbox(settings.sources, roots, err)
+    sandbox = open_sandbox(settings, roots, err)
+    if note := settings.untrusted_note(cwd):
+        err.write(f"warning: {note}.\n")
     port = FileSystemPort(
         roots, interactive and stdin.isatty(), out, err, stdin=stdin, on_event=renderer.event
     )

@@ -28,6 +28,8 @@ async def list_servers(cwd: Path, out: TextIO, err: TextIO) -> int:
     from agent.mcp_config import load_mcp_configs
 
     settings = project_settings(cwd)
+    if note := settings.untrusted_note(cwd):
+        err.write(f"warning: {note}.\n")
     configs = load_mcp_configs(cwd)
     if not configs:
         out.write("No MCP servers configured (.mcp.json, ~/.claude.json).\n")

@@ -29,9 +29,15 @@ class SandboxSettings:
     warnings: tuple[str, ...] = ()
 
 
-def load_sandbox_settings(sources: Iterable[Path]) -> SandboxSettings:
+def load_sandbox_settings(
+    sources: Iterable[Path], untrusted: Iterable[Path] = ()
+) -> SandboxSettings:
     """The ``sandbox`` sections of the settings files read (``Settings.sources``), most
-    general first: scalars from the most specific file, lists concatenated."""
+    general first: scalars from the most specific file, lists concatenated. From the
+    ``untrusted`` ones (``Settings.untrusted_sources``) only what makes it stricter."""
+    from agent.settings import strict_sandbox
+
+    limited = set(untrusted)
     merged: dict[str, Any] = {}
     lists: dict[str, list[str]] = {}
     warnings: list[str] = []
@@ -46,6 +52,8 @@ def load_sandbox_settings(sources: Iterable[Path]) -> SandboxSettings:
         if not isinstance(section, dict):
             warnings.append(f"{path}: `sandbox` should be an object; ignored")
             continue
+        if path in limited:
+            section = strict_sandbox(section)
         for key in ("enabled", "autoAllowBashIfSandboxed", "failIfUnavailable"):
             if key in section:
                 if isinstance(section[key], bool):

@@ -7,6 +7,10 @@
 maps are merged key by key; permission rule lists are concatenated, since a rule in any
 file applies. A file that is missing is skipped; a file that is not valid JSON, or holds
 values of the wrong type, produces a warning and is otherwise ignored.
+
+The workspace's two files come with the repository: until the folder is trusted
+(``agent.trust``), what in them would run code or loosen the guards is ignored and
+listed in ``Settings.untrusted``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ class Settings:
     # Every file that was read, most general first, and what went wrong with any.
     sources: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What the workspace's files asked for and did not get: the folder is not trusted.
+    untrusted: list[str] = field(default_factory=list)
+    untrusted_sources: list[Path] = field(default_factory=list)  # read with those limits
+
+    def untrusted_note(self, folder: Path) -> str:
+        """One line for the user ("" when nothing was ignored)."""
+        if not self.untrusted:
+            return ""
+        return (
+            f"{folder} is not a trusted folder, so its .claude settings' "
+            f"{', '.join(dict.fromkeys(self.untrusted))} are ignored; run "
+            f"`claude-lsp trust {folder}` if you trust this repository"
+        )
 
 
 def settings_files(cwd: Path, home: Path | None = None) -> list[Path]:
@@ -55,17 +72,28 @@ def settings_files(cwd: Path, home: Path | None = None) -> list[Path]:
 
 
 def load_settings(cwd: Path, home: Path | None = None) -> Settings:
+    from agent.trust import is_trusted
+
     settings = Settings()
     seen: set[Path] = set()
-    for path in settings_files(cwd, home):
+    files = settings_files(cwd, home)
+    trusted: bool | None = None
+    for path in files:
         resolved = path.resolve(strict=False)
         if resolved in seen:  # home is the project: read ~/.claude/settings.json once
             continue
         seen.add(resolved)
         data = _read(path, settings.warnings)
-        if data is not None:
-            settings.sources.append(path)
+        if data is None:
+            continue
+        settings.sources.append(path)
+        if path != files[0] and trusted is None:
+            trusted = is_trusted(cwd, home)
+        if path == files[0] or trusted:
             _merge(settings, data, path)
+        else:
+            settings.untrusted_sources.append(path)
+            _merge(settings, _guarded(data, settings.untrusted), path)
     for warning in settings.warnings:
         log.warning("%s", warning)
     return settings
@@ -91,6 +119,33 @@ def _read(path: Path, warnings: list[str]) -> dict[str, Any] | None:
         warnings.append(f"{path}: expected a JSON object at the top; ignoring this file")
         return None
     return cast(dict[str, Any], data)
+
+
+def _guarded(data: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
+    """A workspace file's settings without what needs a trusted folder."""
+    kept = dict(data)
+    for key in ("hooks", "env", "enableAllProjectMcpServers", "enabledMcpjsonServers"):
+        if kept.pop(key, None):
+            ignored.append(key)
+    if isinstance(sandbox := kept.get("sandbox"), dict) and strict_sandbox(sandbox) != sandbox:
+        ignored.append("sandbox")  # (agent.sandbox_settings reads what is kept of it)
+    permissions = kept.get("permissions")
+    if isinstance(permissions, dict):
+        permissions = dict(permissions)
+        if permissions.pop("additionalDirectories", None):
+            ignored.append("additionalDirectories")
+        if permissions.get("defaultMode") == "bypassPermissions":
+            del permissions["defaultMode"]
+            ignored.append("defaultMode bypassPermissions")
+        kept["permissions"] = permissions
+    return kept
+
+
+def strict_sandbox(section: dict[str, Any]) -> dict[str, Any]:
+    """What an untrusted folder's ``sandbox`` section may say: only what makes the
+    sandbox stricter."""
+    stricter = {"enabled": True, "failIfUnavailable": True, "autoAllowBashIfSandboxed": False}
+    return {k: v for k, v in section.items() if k in stricter and v == stricter[k]}
 
 
 def _merge(settings: Settings, data: dict[str, Any], path: Path) -> None:

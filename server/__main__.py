@@ -14,7 +14,7 @@ import sys
 
 from server import __version__
 
-SUBCOMMANDS = ("check", "chat", "fix", "rename", "review", "commit-message", "mcp")
+SUBCOMMANDS = ("check", "chat", "fix", "rename", "review", "commit-message", "mcp", "trust")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -136,7 +136,36 @@ def main(argv: list[str] | None = None) -> int:
         from agent.mcp_cli import main as mcp_main
 
         return mcp_main(argv[1:])
+    if command == "trust":
+        return trust_main(argv[1:])
     return serve(argv)
+
+
+def trust_main(argv: list[str]) -> int:
+    """``claude-lsp trust [FOLDER]``: the user trusts the repository in FOLDER."""
+    from pathlib import Path
+
+    from agent.trust import trust
+
+    parser = argparse.ArgumentParser(
+        prog="claude-lsp trust",
+        description="Trust a folder (default: the current one) as Claude Code's trust "
+        "dialog does: its .claude settings' hooks, env, sandbox section, additional "
+        "directories, bypassPermissions mode and project MCP approvals then apply.",
+    )
+    parser.add_argument("folder", nargs="?", default=".", type=Path)
+    args = parser.parse_args(argv)
+    folder = args.folder.resolve()
+    if not folder.is_dir():
+        print(f"claude-lsp trust: {folder} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        written = trust(folder)
+    except (OSError, ValueError) as exc:
+        print(f"claude-lsp trust: {exc}", file=sys.stderr)
+        return 1
+    print(f"Trusted {folder} (recorded in {written}).")
+    return 0
 
 
 if __name__ == "__main__":

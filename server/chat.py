@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from agent.loop import Agent, TurnResult
     from agent.sandbox import Sandbox
     from agent.session import SessionStore
+    from agent.settings import Settings
     from server.app import ClaudeLanguageServer
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class Chats:
         self._store: SessionStore | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._warned_sandbox = False
+        self._warned_untrusted: set[Path] = set()
 
     @property
     def store(self) -> SessionStore:
@@ -172,7 +174,10 @@ class Chats:
         )
         holder: list[ChatSession] = []
         roots = [root, *(root / d for d in settings.additional_directories)]
-        sandbox = await asyncio.to_thread(self._sandbox, settings.sources, roots)
+        sandbox = await asyncio.to_thread(self._sandbox, settings, roots)
+        if (note := settings.untrusted_note(root)) and root not in self._warned_untrusted:
+            self._warned_untrusted.add(root)
+            self.ls.show_message(f"claude-lsp: {note}.")
         port = LspEditorPort(self.ls, roots, "", lambda event: _dispatch(holder, event))
         agent = await asyncio.to_thread(
             build_agent,
@@ -190,12 +195,13 @@ class Chats:
         chat.listeners.append(self._notifier(chat))
         return chat
 
-    def _sandbox(self, sources: list[Path], roots: list[Path]) -> Sandbox:
+    def _sandbox(self, settings: Settings, roots: list[Path]) -> Sandbox:
         """Where the session's Bash runs; without a sandbox, say so once (or refuse,
         when the settings say ``failIfUnavailable``)."""
         from agent.sandbox import Sandbox, load_sandbox_settings
 
-        sandbox = Sandbox(load_sandbox_settings(sources), roots)
+        sandbox_settings = load_sandbox_settings(settings.sources, settings.untrusted_sources)
+        sandbox = Sandbox(sandbox_settings, roots)
         if not sandbox.active:
             if sandbox.settings.fail_if_unavailable:
                 sandbox.close()

@@ -17,6 +17,7 @@ import pytest
 
 from agent.cli import main, split_rules
 from agent.session import INTERRUPTED, SessionStore
+from agent.trust import trust
 from tests.agent.conftest import API_KEY
 from tests.agent.fake_api import FakeAnthropic, HttpError, Reply, Text, ToolUse
 
@@ -203,6 +204,7 @@ def test_permission_denied_headless(
     # sandbox `rm -rf x` in the workspace runs unasked: tests/agent/test_sandbox_*.py).
     (ws / ".claude").mkdir()
     (ws / ".claude" / "settings.json").write_text('{"sandbox": {"enabled": false}}')
+    trust(ws)  # a repository's own settings may turn the sandbox off only when trusted
     fake.script(
         Reply([ToolUse("Write", {"file_path": "x.txt", "content": "x"})]),
         Reply([ToolUse("Bash", {"command": "ls && rm -rf x"})]),

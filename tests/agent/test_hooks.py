@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from agent.trust import trust
 from tests.agent.cli_support import USD, chat, make_ws, store
 from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 
@@ -41,6 +42,7 @@ def hook(ws: Path, name: str, body: str, timeout: float | None = None) -> dict[s
 def configure(ws: Path, hooks: dict[str, list[dict[str, Any]]], **extra: Any) -> None:
     (ws / ".claude").mkdir(exist_ok=True)
     (ws / ".claude" / "settings.json").write_text(json.dumps({"hooks": hooks, **extra}))
+    trust(ws)  # a repository's hooks run only in a trusted folder
 
 
 def logged(ws: Path) -> list[dict[str, Any]]:

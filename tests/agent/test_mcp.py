@@ -14,6 +14,7 @@ import pytest
 
 from agent.mcp_cli import main as mcp_main
 from agent.mcp_config import load_mcp_configs
+from agent.trust import trust
 from tests.agent.cli_support import USD, chat, make_ws
 from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 
@@ -42,6 +43,7 @@ def servers(ws: Path, approved: list[str] | None = None, **modes: str) -> None:
     settings = {"enabledMcpjsonServers": list(modes) if approved is None else approved}
     (ws / ".claude").mkdir(exist_ok=True)
     (ws / ".claude" / "settings.json").write_text(json.dumps(settings))
+    trust(ws)  # a repository's approval of its own servers counts only when trusted
 
 
 def starts(tmp_path: Path, name: str) -> int:
@@ -186,9 +188,9 @@ def test_mcp_list_command(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     servers(ws, approved=["calc"], calc="calc", other="calc")
     home = Path.home()
     (home / ".claude.json").parent.mkdir(parents=True, exist_ok=True)
-    (home / ".claude.json").write_text(
-        json.dumps({"mcpServers": {"remote": {"type": "http", "url": "${NO_SUCH_VAR}/mcp"}}})
-    )
+    config = json.loads((home / ".claude.json").read_text())  # the folder's trust kept
+    config["mcpServers"] = {"remote": {"type": "http", "url": "${NO_SUCH_VAR}/mcp"}}
+    (home / ".claude.json").write_text(json.dumps(config))
 
     assert mcp_main(["list", "--cwd", str(ws)]) == 0
 

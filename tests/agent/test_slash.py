@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import main
+from agent.trust import trust
 from tests.agent.cli_support import USD, chat, make_ws, store
 from tests.agent.fake_api import FakeAnthropic, Reply, Text
 
@@ -136,6 +137,7 @@ def test_compact_with_focus(
     }
     (ws / ".claude").mkdir()
     (ws / ".claude" / "settings.json").write_text(json.dumps(settings))
+    trust(ws)
     fake.script(Reply([Text("First answer.")]), Reply([Text("Second answer.")]))
     assert chat(ws, "-p", "first question") == 0
     assert chat(ws, "--continue", "-p", "second question") == 0

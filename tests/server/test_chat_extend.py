@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from agent.trust import trust
 from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 from tests.server.chat_support import Editor, editor_session, server_env
 
@@ -75,6 +76,7 @@ async def editor(
     fake: FakeAnthropic, root: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Editor]:
     home = tmp_path_factory.mktemp("home")
+    trust(root, home)  # the workspace's hooks run only in a trusted folder
     env = server_env(fake, home)
     env["MCP_TIMEOUT"] = "120000"  # a loaded test machine starts Python servers slowly
     async with editor_session(root, env) as editor:
