@@ -74,7 +74,9 @@ async def turn_finished(editor: Editor, session_id: str) -> None:
         )
 
     while not ended():
-        await asyncio.wait_for(client.wait_for_notification(types.PROGRESS), 30)
+        await asyncio.wait_for(
+            client.wait_for_notification(types.PROGRESS), 120
+        )  # a loaded CI machine
     client.progress_reports.clear()
     del session_id
 
