@@ -325,3 +325,17 @@ async def after_tool(
         else:
             content = [*content, {"type": "text", "text": text}]
     return content, outcome.stop
+
+
+async def at_stop(
+    hooks: Hooks, event: str, base: dict[str, Any], active: bool
+) -> tuple[str | None, str | None]:
+    """Stop or SubagentStop (``active``: a Stop hook already sent the model back this
+    turn): the reason to send the model back to work with, or None; and the stop
+    reason when a hook ends the turn (``continue: false``, which wins)."""
+    if not hooks.has(event):
+        return None, None
+    outcome = await hooks.run(event, {**base, "stop_hook_active": active})
+    if outcome.stop is not None or not outcome.blocked:
+        return None, outcome.stop
+    return outcome.reason or f"A {event} hook asked to continue.", None

@@ -187,7 +187,7 @@ async def test_mcp_server_approved_used_and_crashing(
 
     _, answer = editor.chat(prompt="/mcp", sessionId=result["sessionId"])
     listing = (await answer)["result"]
-    assert "calc (project, " in listing and "tools: add, write_note, crash, hang" in listing
+    assert "calc (project, " in listing and "tools: add, write_note, crash, hang, whoami" in listing
     (root / ".mcp.json").unlink()
 
 
