@@ -465,7 +465,8 @@ class Agent:
             if saved is not None and mark is not None:
                 await saved.after_tool(mark)
         if self.hooks is not None and self.hooks.has("PostToolUse") and not result.is_error:
-            args = (self.hooks, self.hook_base(), tool.name, call["input"], result.content)
+            base = {**self.hook_base(), "tool_use_id": call_id}
+            args = (self.hooks, base, tool.name, call["input"], result.content)
             content, stop = await after_tool(*args)
             result = ToolResult(content, result.is_error)
             self.hook_stop = self.hook_stop or stop
