@@ -35,7 +35,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent.mcp_config import ServerConfig
-from agent.types import EditorPort, Event, PermissionRequest, Tool, ToolContext, ToolResult
+from agent.types import (
+    EditorPort,
+    Event,
+    PermissionPolicy,
+    PermissionRequest,
+    Tool,
+    ToolContext,
+    ToolResult,
+)
 
 if TYPE_CHECKING:
     from mcp import Client
@@ -301,9 +309,12 @@ class McpServers:
         cwd: Path,
         port: EditorPort,
         persist_to: Path | None = None,
+        *,
+        policy: PermissionPolicy | None = None,
     ) -> None:
         self.connections = {c.name: Connection(c, cwd) for c in configs}
         self.settings, self.port, self.persist_to = settings, port, persist_to
+        self.policy = policy  # the session's: listing all resources skips denied servers
         self.approval: dict[str, str] = {}  # name -> approved, refused, unapproved
         self._tools: list[Tool] | None = None
 

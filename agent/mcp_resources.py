@@ -76,8 +76,11 @@ class ListMcpResourcesTool:
             return ToolResult(_sentence(str(exc)), is_error=True)
         listed: list[dict[str, Any]] = []
         problems: list[str] = []
+        policy = self.servers.policy
         for conn in conns:
             name = conn.config.name
+            if not server and policy and policy.decide(self, {"server": name})[0] == "deny":
+                continue  # a rule denies this server (mcp__name): its resources are hidden
             if conn.state == "ready" and not conn.has_resources:
                 if server:
                     problems.append(f"The MCP server `{name}` offers no resources.")

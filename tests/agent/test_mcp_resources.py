@@ -151,7 +151,13 @@ def test_permission_rules_cover_resources(
     settings["permissions"] = {"deny": ["mcp__calc"], "ask": ["ReadMcpResourceTool"]}
     (ws / ".claude" / "settings.json").write_text(json.dumps(settings))
     fake.script(
-        Reply([read("notes://today"), read("notes://today", server="other")]),
+        Reply(
+            [
+                read("notes://today"),
+                read("notes://today", server="other"),
+                ToolUse("ListMcpResourcesTool", {}),
+            ]
+        ),
         Reply([Text("Denied.")]),
     )
 
@@ -164,9 +170,10 @@ def test_permission_rules_cover_resources(
         "not attached: Permission denied: denied by the permission rule mcp__calc" in (attached[0])
     )
     assert attached[1].endswith("Buy milk.\nShip the release.\n</mcp-resource>")
-    denied, asked = results(fake, 1)
+    denied, asked, listed = results(fake, 1)
     assert denied["is_error"] and "denied by the permission rule mcp__calc" in text(denied)
     assert asked["is_error"] and "Permission denied" in text(asked)  # headless: no one to ask
+    assert {e["server"] for e in json.loads(text(listed))} == {"other"}  # calc's hidden
 
 
 def test_a_read_that_never_answers_times_out_and_the_server_restarts(
