@@ -4,7 +4,9 @@ configured in the project's settings, the real tools, the loopback API."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -414,3 +416,36 @@ def test_every_event_fires_with_its_documented_fields(
     assert "alpha" in json.dumps(post_read["tool_response"])
     call_ids = [fake.messages_requests[1]["messages"][1]["content"][0]["id"]]
     assert events[2]["tool_use_id"] == call_ids[0] == post_read["tool_use_id"]
+
+
+def test_notification_when_the_prompt_waits_for_input(
+    ws: Path,
+    fake: FakeAnthropic,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(ws, {"Notification": [{"hooks": [hook(ws, "notify", "")]}]})
+    monkeypatch.setattr("agent.cli.IDLE_NOTIFY_SECONDS", 0.5)  # Claude Code's is 60 s
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end))
+    fake.script(Reply([Text("Hi.")]))
+
+    def user() -> None:  # answers at once, then only once the idle notification came
+        with os.fdopen(write_end, "w") as typed:
+            typed.write("hello\n")
+            typed.flush()
+            deadline = time.monotonic() + 60
+            while not logged(ws) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            typed.write("/exit\n")
+
+    typist = threading.Thread(target=user)
+    typist.start()
+    code = chat(ws)
+    typist.join()
+
+    assert code == 0 and capsys.readouterr().out == "Hi.\n"
+    [event] = logged(ws)  # none while the first line came at once
+    assert event["hook_event_name"] == "Notification"
+    assert event["message"] == "Claude is waiting for your input"
+    assert Path(event["transcript_path"]).stem == event["session_id"]
