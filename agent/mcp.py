@@ -127,8 +127,7 @@ class Connection:
                     self.prompts = (await client.list_prompts()).prompts
                 self.has_resources = client.server_capabilities.resources is not None
                 if self.has_resources:
-                    self.resources = await list_all_resources(client)
-                    self.templates = (await client.list_resource_templates()).resource_templates
+                    await self._list_resources(client)
         except TimeoutError:
             await self.fail(f"no answer within the connect timeout of {timeout:g} s")
             raise McpFailure(self.error) from None
@@ -137,6 +136,16 @@ class Connection:
             raise McpFailure(self.error) from exc
         self.state, self.error, self._client = "ready", "", client
         return client
+
+    async def _list_resources(self, client: Client) -> None:
+        """What ``/mcp`` shows; a server that fails to list them keeps its tools."""
+        from mcp.shared.exceptions import MCPError
+
+        try:
+            self.resources = await list_all_resources(client)
+            self.templates = (await client.list_resource_templates()).resource_templates
+        except MCPError as exc:  # e.g. no resources/templates/list: not worth failing for
+            log.info("MCP server %s: cannot list resources: %s", self.config.name, exc.message)
 
     async def _run(self, ready: asyncio.Future[Client]) -> None:
         from mcp import Client, Implementation

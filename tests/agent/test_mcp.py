@@ -156,6 +156,20 @@ def test_mcp_list_command(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "remote (user, " in out and "environment variable not set: NO_SUCH_VAR" in out
 
 
+def test_a_server_that_cannot_list_its_resource_templates_keeps_its_tools(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers(ws, old="notemplates")
+    fake.script(Reply([ToolUse("mcp__old__add", {"a": 1, "b": 2})]), Reply([Text("3")]))
+
+    assert chat(ws, "-p", "add", "--allowedTools", "mcp__old") == 0
+    assert text(result_of(fake, 1)) == "3"
+    assert chat(ws, "--continue", "-p", "/mcp") == 0
+    out = capsys.readouterr().out
+    assert "old (project, " in out and ": ready" in out
+    assert "resources: notes://today" in out and "resource templates" not in out
+
+
 def test_config_scopes_and_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home, project = tmp_path / "h", tmp_path / "p"
     home.mkdir()

@@ -6,6 +6,7 @@ ran), ``crash`` (the process dies mid-call), ``hang`` (never answers), ``whoami`
 ``notes://today`` (text), ``notes://pixel`` (a PNG), ``notes://slow`` (never answers)
 and ``notes://day/{day}`` (a template). ``server.py silent``: reads its input and
 never answers anything.
+``server.py notemplates``: calc without ``resources/templates/list``.
 ``server.py http PORT`` / ``server.py sse PORT``: the calc server over streamable HTTP
 (``/mcp``) or SSE (``/sse``) on 127.0.0.1.
 Each start appends a line to ``$MCP_TEST_LOG`` when set, so tests can count restarts.
@@ -83,6 +84,8 @@ def main() -> None:
     def review(file: str, focus: str = "bugs") -> str:
         return f"Review {file} carefully, looking for {focus}."
 
+    if mode == "notemplates":  # an older server: resources but no resources/templates/list
+        app._lowlevel_server._request_handlers.pop("resources/templates/list")
     if mode in ("http", "sse"):
         port = int(sys.argv[2])
         if mode == "http":
