@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.mcp_cli import main as mcp_main
 from tests.agent.cli_support import chat
 from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 from tests.agent.mcp_support import SERVER, mcp_ws, result_of, starts, text, tool_names
@@ -174,3 +175,16 @@ def test_a_port_that_never_answers_hits_the_connect_timeout(
     assert elapsed < 30
     assert "mcp: MCP server `remote`: no answer within the connect timeout of 2 s" in err
     assert not any(name.startswith("mcp__") for name in tool_names(fake))
+
+
+def test_mcp_list_shows_a_remote_servers_tools_and_resources(
+    ws: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with served("http", tmp_path) as (_, url):
+        configure(ws, "http", url)
+        assert mcp_main(["list", "--cwd", str(ws)]) == 0
+
+    out = capsys.readouterr().out
+    assert f"remote (project, http {url}): ready" in out
+    assert "tools: add, write_note, crash, hang, whoami" in out
+    assert "resources: notes://today, notes://pixel, notes://slow" in out
