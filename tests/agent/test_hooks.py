@@ -449,3 +449,25 @@ def test_notification_when_the_prompt_waits_for_input(
     assert event["hook_event_name"] == "Notification"
     assert event["message"] == "Claude is waiting for your input"
     assert Path(event["transcript_path"]).stem == event["session_id"]
+
+
+def test_exit_2_of_hooks_that_cannot_block_is_shown_to_the_user(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refuse = "print(f\"no {event['hook_event_name']} today\", file=sys.stderr); sys.exit(2)\n"
+    configure(ws, {
+        "SessionStart": [{"hooks": [hook(ws, "start", refuse)]}],
+        "PreCompact": [{"hooks": [hook(ws, "compact", refuse)]}],
+    })  # fmt: skip
+    fake.script(Reply([Text("Hello.")]))
+    assert chat(ws, "-p", "hi") == 0
+    first = capsys.readouterr()
+    fake.script(Reply([Text("We said hello.")]))
+    assert chat(ws, "--continue", "-p", "/compact") == 0
+    second = capsys.readouterr()
+
+    assert first.out == "Hello.\n"  # the prompt went on, without the hook's text
+    assert [b["text"] for b in fake.messages_requests[0]["messages"][0]["content"]] == ["hi"]
+    assert "exited 2: no SessionStart today" in first.err
+    assert second.out.startswith("Compacted the conversation")  # not stopped either
+    assert "exited 2: no PreCompact today" in second.err
