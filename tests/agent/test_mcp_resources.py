@@ -201,3 +201,32 @@ def test_a_read_that_never_answers_times_out_and_the_server_restarts(
     [today] = results(fake, 2)
     assert text(today) == "Buy milk.\nShip the release."
     assert starts(tmp_path, "calc") == 2
+
+
+def test_servers_without_resources(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers(ws, bare="noresources")
+    fake.script(Reply([Text("No resource tools here.")]))
+    assert chat(ws, "-p", "hello") == 0
+    assert not {"ListMcpResourcesTool", "ReadMcpResourceTool"} & set(tool_names(fake))
+
+    servers(ws, bare="noresources", calc="calc")
+    list_bare = ToolUse("ListMcpResourcesTool", {"server": "bare"})
+    fake.script(
+        Reply([ToolUse("ListMcpResourcesTool", {}), list_bare, read("x://y", server="bare")]),
+        Reply([Text("Only calc has some.")]),
+    )
+    assert chat(ws, "-p", "list @bare:x://y") == 0
+
+    every, bare, read_bare = results(fake, 2)
+    assert {e["server"] for e in json.loads(text(every))} == {"calc"}
+    assert bare["is_error"] and text(bare) == "The MCP server `bare` offers no resources."
+    expected = "Cannot read `x://y` from `bare`: the MCP server `bare` offers no resources."
+    assert read_bare["is_error"] and text(read_bare) == expected
+    mention = fake.messages_requests[1]["messages"][0]["content"][-1]["text"]
+    assert (
+        mention
+        == f'<mcp-resource server="bare" uri="x://y">not attached: {expected}</mcp-resource>'
+    )
+    assert f"mcp: @bare:x://y not attached: {expected}" in capsys.readouterr().err

@@ -6,7 +6,8 @@ ran), ``crash`` (the process dies mid-call), ``hang`` (never answers), ``whoami`
 ``notes://today`` (text), ``notes://pixel`` (a PNG), ``notes://slow`` (never answers)
 and ``notes://day/{day}`` (a template). ``server.py silent``: reads its input and
 never answers anything.
-``server.py notemplates``: calc without ``resources/templates/list``.
+``server.py notemplates``: calc without ``resources/templates/list``; ``noresources``:
+without resources at all.
 ``server.py http PORT`` / ``server.py sse PORT``: the calc server over streamable HTTP
 (``/mcp``) or SSE (``/sse``) on 127.0.0.1.
 Each start appends a line to ``$MCP_TEST_LOG`` when set, so tests can count restarts.
@@ -86,6 +87,9 @@ def main() -> None:
 
     if mode == "notemplates":  # an older server: resources but no resources/templates/list
         app._lowlevel_server._request_handlers.pop("resources/templates/list")
+    if mode == "noresources":  # tools only: no resources capability
+        for method in ("resources/list", "resources/read", "resources/templates/list"):
+            app._lowlevel_server._request_handlers.pop(method)
     if mode in ("http", "sse"):
         port = int(sys.argv[2])
         if mode == "http":
