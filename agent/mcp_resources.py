@@ -17,6 +17,7 @@ never a hung turn. Servers start lazily and restart as for their tools (``agent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -74,31 +75,34 @@ class ListMcpResourcesTool:
             conns = [self.servers.connection(str(server))] if server else self.servers.usable()
         except McpFailure as exc:
             return ToolResult(_sentence(str(exc)), is_error=True)
-        listed: list[dict[str, Any]] = []
-        problems: list[str] = []
         policy = self.servers.policy
-        for conn in conns:
-            name = conn.config.name
-            if not server and policy and policy.decide(self, {"server": name})[0] == "deny":
-                continue  # a rule denies this server (mcp__name): its resources are hidden
-            if conn.state == "ready" and not conn.has_resources:
-                if server:
-                    problems.append(f"The MCP server `{name}` offers no resources.")
-                continue
-            try:
-                found = await conn.request("resources/list", list_all_resources, _timeout())
-            except McpFailure as exc:
-                problems.append(_failure(conn, "could not list its resources", exc))
-                continue
-            conn.resources = found
-            for r in found:
-                entry = {"uri": r.uri, "name": r.name, "mimeType": r.mime_type,
-                         "description": r.description, "server": name}  # fmt: skip
-                listed.append({k: v for k, v in entry.items() if v is not None})
+        if not server and policy is not None:  # a rule denying a server (mcp__x) hides it
+            allowed = [policy.decide(self, {"server": c.config.name})[0] != "deny" for c in conns]
+            conns = [c for c, ok in zip(conns, allowed, strict=True) if ok]
+        answers = await asyncio.gather(*(self._list(c, named=bool(server)) for c in conns))
+        listed = [entry for entries, _ in answers for entry in entries]
+        problems = [problem for _, problem in answers if problem]
         if not listed and problems:
             return ToolResult("\n".join(problems), is_error=True)
         text = json.dumps(listed, ensure_ascii=False, indent=1) if listed else "No resources found."
         return ToolResult("\n".join([text, *problems])[:MAX_RESULT_CHARS])
+
+    async def _list(self, conn: Connection, named: bool) -> tuple[list[dict[str, Any]], str]:
+        """One server's resources as listed entries, or why there are none."""
+        name = conn.config.name
+        if conn.state == "ready" and not conn.has_resources:
+            return [], f"The MCP server `{name}` offers no resources." if named else ""
+        try:
+            found = await conn.request("resources/list", list_all_resources, _timeout())
+        except McpFailure as exc:
+            return [], _failure(conn, "could not list its resources", exc)
+        conn.resources = found
+        entries = [
+            {"uri": r.uri, "name": r.name, "mimeType": r.mime_type,
+             "description": r.description, "server": name}
+            for r in found
+        ]  # fmt: skip
+        return [{k: v for k, v in e.items() if v is not None} for e in entries], ""
 
 
 class ReadMcpResourceTool:
