@@ -137,9 +137,7 @@ class Agent:
         self.hook_stop: str | None = None  # a hook's `continue: false` ends the turn
         self.mcp = mcp  # its servers connect on the first turn, their tools join then
         self.checkpoints = checkpoints  # what each turn changed, for /rewind
-        # A subagent's parent (Task): its hooks get the parent session's fields, and
-        # SubagentStop runs where Stop would; the user's SessionStart/UserPromptSubmit not.
-        self.parent = parent
+        self.parent = parent  # a subagent's (Task): SubagentStop, the session's hook fields
 
     def add_tools(self, tools: Sequence[Tool]) -> None:
         for t in tools:
@@ -253,8 +251,7 @@ class Agent:
             )
 
     async def _stop_hook(self, active: bool) -> bool:
-        """Stop hooks (SubagentStop for a subagent); True when one sent the model back to
-        work (its reason appended)."""
+        """Stop (a subagent: SubagentStop) hooks; True when one sent the model back to work."""
         if self.hooks is None:
             return False
         event = "Stop" if self.parent is None else "SubagentStop"
