@@ -131,7 +131,7 @@ def build_agent(
     )
     costs = CostTracker(price_overrides(settings.sources), prior_usd=session.cost_usd)
     configs = load_mcp_configs(cwd)
-    mcp = McpServers(configs, settings, cwd, port, local) if configs else None
+    mcp = McpServers(configs, settings, cwd, port, local, policy=policy) if configs else None
     checkpoints = Checkpoints(store.root.parent / "checkpoints" / session.id, cwd, port)
     task = TaskTool(load_definitions(cwd))
     agent = Agent(

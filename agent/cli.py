@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_LIMIT, EXIT_INTERRUPTED = 0, 1, 2, 130
+IDLE_NOTIFY_SECONDS = 60.0  # Claude Code's: Notification hooks when the prompt waits this long
 
 EPILOG = """\
 output formats (-p):
@@ -306,7 +307,7 @@ async def _interactive(
         while True:
             renderer.err.write("\n> ")
             renderer.err.flush()
-            line = await asyncio.to_thread(stdin.readline)
+            line = await _read_line(agent, stdin)
             if not line or line.strip() in ("/exit", "/quit"):
                 return EXIT_OK
             if not line.strip():
@@ -320,6 +321,26 @@ async def _interactive(
         await agent.close()
         if agent.session is not None:
             agent.session.close()
+
+
+async def _read_line(agent: Agent, stdin: TextIO) -> str:
+    """The next line typed; Notification hooks run once when it takes
+    ``IDLE_NOTIFY_SECONDS`` ("Claude is waiting for your input", as in Claude Code)."""
+    reading = asyncio.ensure_future(asyncio.to_thread(stdin.readline))
+    hooks = agent.hooks
+    if hooks is None or not hooks.has("Notification"):
+        return await reading
+    done, _ = await asyncio.wait({reading}, timeout=IDLE_NOTIFY_SECONDS)
+    if done:
+        return reading.result()
+    message = "Claude is waiting for your input"
+    notify = asyncio.ensure_future(
+        hooks.run("Notification", {**agent.hook_base(), "message": message})
+    )
+    try:
+        return await reading
+    finally:
+        await notify  # the hook is not cut short by the user's answer
 
 
 async def _clear(agent: Agent, renderer: Renderer, fresh: Callable[[], Agent]) -> Agent:

@@ -22,7 +22,8 @@ async def permit(agent: Agent, tool: Tool, call: dict[str, Any]) -> str | None:
     input = call["input"]
     hook = None
     if agent.hooks is not None and agent.hooks.has("PreToolUse"):
-        payload = {**agent.hook_base(), "tool_name": tool.name, "tool_input": input}
+        payload = {**agent.hook_base(), "tool_name": tool.name, "tool_input": input,
+                   "tool_use_id": call["id"]}  # fmt: skip
         hook = await agent.hooks.run("PreToolUse", payload, tool.name)
         if hook.stop is not None:
             agent.hook_stop = hook.stop

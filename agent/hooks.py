@@ -19,7 +19,8 @@ What it answers, as in Claude Code:
   (PreToolUse also ``approve``), ``hookSpecificOutput.permissionDecision`` allow / deny /
   ask (+ ``permissionDecisionReason``) and ``hookSpecificOutput.additionalContext``.
   Plain stdout of UserPromptSubmit and SessionStart is context for the model.
-- exit 2: blocks; stderr goes to the model (to the user for UserPromptSubmit).
+- exit 2: blocks; stderr goes to the model (to the user for UserPromptSubmit; for
+  SessionStart, PreCompact and Notification, which cannot block, only to the user).
 - any other exit: a non-blocking error, shown to the user.
 - a hook that outlives its ``timeout`` (seconds, default 60), or whose turn is cancelled,
   is killed with its whole process group.
@@ -53,6 +54,7 @@ EVENTS = (
     "PreCompact",
     "Notification",
 )
+CANNOT_BLOCK = frozenset({"SessionStart", "PreCompact", "Notification"})
 DEFAULT_TIMEOUT = 60.0
 MAX_TEXT = 10_000  # characters of a hook's output passed on
 
@@ -202,6 +204,9 @@ class Hooks:
 
     def _interpret(self, event: str, run: _Run, outcome: HookOutcome) -> None:
         name = f"{event} hook `{_brief(run.command.command)}`"
+        if run.code == 2 and event in CANNOT_BLOCK:  # Claude Code: stderr to the user only
+            self._tell(event, f"{name} exited 2: {run.stderr.strip()}".rstrip(": "))
+            return
         if run.code == 2:
             outcome.blocked = True
             _add_reason(outcome, run.stderr.strip() or f"blocked by the {name}")
@@ -325,3 +330,17 @@ async def after_tool(
         else:
             content = [*content, {"type": "text", "text": text}]
     return content, outcome.stop
+
+
+async def at_stop(
+    hooks: Hooks, event: str, base: dict[str, Any], active: bool
+) -> tuple[str | None, str | None]:
+    """Stop or SubagentStop (``active``: a Stop hook already sent the model back this
+    turn): the reason to send the model back to work with, or None; and the stop
+    reason when a hook ends the turn (``continue: false``, which wins)."""
+    if not hooks.has(event):
+        return None, None
+    outcome = await hooks.run(event, {**base, "stop_hook_active": active})
+    if outcome.stop is not None or not outcome.blocked:
+        return None, outcome.stop
+    return outcome.reason or f"A {event} hook asked to continue.", None

@@ -43,7 +43,8 @@ from agent.errors import (
     retryable_mid_stream,
 )
 from agent.gate import permit
-from agent.hooks import Hooks, after_tool, before_prompt
+from agent.hooks import Hooks, after_tool, at_stop, before_prompt
+from agent.mcp_resources import attach_mentions
 from agent.secrets import Redactor, StreamRedactor, redact_content
 from agent.session import Session
 from agent.stream import StreamedMessage, stream_response
@@ -114,6 +115,7 @@ class Agent:
         hooks: Hooks | None = None,
         mcp: McpServers | None = None,
         checkpoints: Checkpoints | None = None,
+        parent: Agent | None = None,
     ) -> None:
         self.client, self.port, self.policy, self.config = client, port, policy, config
         self.session = session
@@ -135,6 +137,7 @@ class Agent:
         self.hook_stop: str | None = None  # a hook's `continue: false` ends the turn
         self.mcp = mcp  # its servers connect on the first turn, their tools join then
         self.checkpoints = checkpoints  # what each turn changed, for /rewind
+        self.parent = parent  # a subagent's (Task): SubagentStop, the session's hook fields
 
     def add_tools(self, tools: Sequence[Tool]) -> None:
         for t in tools:
@@ -163,11 +166,13 @@ class Agent:
         self.hook_stop = None
         try:
             async with timeout:
-                if self.hooks is not None:
+                if self.hooks is not None and self.parent is None:
                     start, self.start_source = self.start_source, None
                     content = await before_prompt(self.hooks, self.hook_base(), content, start)
                 if self.mcp is not None:
                     self.add_tools(await self.mcp.tools())
+                if self.parent is None:  # @server:uri mentions of MCP resources attached
+                    content = await attach_mentions(self.mcp, self.policy, self.port, content)
                 self._append({"role": "user", "content": content})
                 if self.checkpoints is not None and self.session is not None:
                     self.checkpoints.begin_turn(len(self.messages) - 1)  # not a subagent's
@@ -192,7 +197,9 @@ class Agent:
             self.port.emit(Event("turn_end", {"stop_reason": stop}))
 
     def hook_base(self) -> dict[str, Any]:
-        """The fields every hook gets."""
+        """The fields every hook gets (a subagent's: its session's)."""
+        if self.parent is not None:
+            return self.parent.hook_base()
         return {
             "session_id": self.session.id if self.session else "",
             "transcript_path": str(self.session.path) if self.session else "",
@@ -244,16 +251,15 @@ class Agent:
             )
 
     async def _stop_hook(self, active: bool) -> bool:
-        """Stop hooks; True when one sent the model back to work (its reason appended)."""
-        if self.hooks is None or not self.hooks.has("Stop"):
+        """Stop (a subagent: SubagentStop) hooks; True when one sent the model back to work."""
+        if self.hooks is None:
             return False
-        outcome = await self.hooks.run("Stop", {**self.hook_base(), "stop_hook_active": active})
-        if outcome.stop is not None:
-            self.hook_stop = outcome.stop
-        if not outcome.blocked or outcome.stop is not None:
-            return False
-        self._append({"role": "user", "content": [{"type": "text", "text": outcome.reason}]})
-        return True
+        event = "Stop" if self.parent is None else "SubagentStop"
+        again, stop = await at_stop(self.hooks, event, self.hook_base(), active)
+        self.hook_stop = stop or self.hook_stop
+        if again is not None:
+            self._append({"role": "user", "content": [{"type": "text", "text": again}]})
+        return again is not None
 
     def _check_limits(self, requests: int) -> None:
         limit = self.config.max_turns
@@ -456,7 +462,8 @@ class Agent:
             if saved is not None and mark is not None:
                 await saved.after_tool(mark)
         if self.hooks is not None and self.hooks.has("PostToolUse") and not result.is_error:
-            args = (self.hooks, self.hook_base(), tool.name, call["input"], result.content)
+            base = {**self.hook_base(), "tool_use_id": call_id}
+            args = (self.hooks, base, tool.name, call["input"], result.content)
             content, stop = await after_tool(*args)
             result = ToolResult(content, result.is_error)
             self.hook_stop = self.hook_stop or stop

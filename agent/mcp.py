@@ -2,15 +2,18 @@
 
 Tools reach the model as ``mcp__<server>__<tool>`` and pass through the permission rules
 like any tool (``mcp__github``, ``mcp__calc__add``); prompts become slash commands
-(``/mcp__<server>__<prompt> args``). Where peers hang, these fail:
+(``/mcp__<server>__<prompt> args``); resources are read through ``ListMcpResourcesTool``
+/ ``ReadMcpResourceTool`` and ``@server:uri`` mentions (``agent.mcp_resources``). Where
+peers hang, these fail:
 
 - each server is connected on the session's first turn (project servers once
   approved, see ``agent.mcp_config``), within a connect timeout (``MCP_TIMEOUT``, ms,
   default 30 s); every call has its own timeout (``MCP_TOOL_TIMEOUT``, ms, default 10
   min). Both can be set in the settings' ``env``.
-- a server that dies or does not answer makes the call a tool error the model reads
-  (never a hung turn); it is restarted on its next use, up to ``MAX_STARTS`` starts a
-  session, then reported as down.
+- a server that dies, goes away (a remote one) or does not answer makes the call a
+  tool error the model reads (never a hung turn): a call also ends when the connection
+  does. The server is restarted (reconnected) on its next use, up to ``MAX_STARTS``
+  starts a session, then reported as down.
 - servers stop with the session (``close``); their stderr goes to our log.
 
 Concurrency: one asyncio task per server owns its connection (the SDK's transports
@@ -20,21 +23,31 @@ must be entered and left in one task); calls from the turn's tasks go through it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent.mcp_config import ServerConfig
-from agent.types import EditorPort, Event, PermissionRequest, ToolContext, ToolResult
+from agent.types import (
+    EditorPort,
+    Event,
+    PermissionPolicy,
+    PermissionRequest,
+    Tool,
+    ToolContext,
+    ToolResult,
+)
 
 if TYPE_CHECKING:
     from mcp import Client
-    from mcp_types import CallToolResult, Prompt
+    from mcp_types import CallToolResult, Prompt, Resource, ResourceTemplate
     from mcp_types import Tool as McpToolInfo
 
     from agent.settings import Settings
@@ -46,8 +59,19 @@ CREDENTIALS = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"})
 MAX_RESULT_CHARS = 100_000
 
 
+T = TypeVar("T")
+
+
 class McpFailure(Exception):
     """The server could not be reached or did not answer."""
+
+
+class McpRefused(McpFailure):
+    """The server answered the request with an error (an unknown tool or URI, say)."""
+
+
+class _ConnectionEnded(Exception):
+    """The connection's task ended while a request waited for its answer."""
 
 
 def tool_name(*parts: str) -> str:
@@ -70,6 +94,9 @@ class Connection:
         self.state, self.error, self.starts = "stopped", config.problem, 0
         self.tools: list[McpToolInfo] = []
         self.prompts: list[Prompt] = []
+        self.has_resources = False
+        self.resources: list[Resource] = []
+        self.templates: list[ResourceTemplate] = []
         self._client: Client | None = None
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
@@ -98,6 +125,9 @@ class Connection:
                 self.tools = (await client.list_tools()).tools
                 if client.server_capabilities.prompts is not None:
                     self.prompts = (await client.list_prompts()).prompts
+                self.has_resources = client.server_capabilities.resources is not None
+                if self.has_resources:
+                    await self._list_resources(client)
         except TimeoutError:
             await self.fail(f"no answer within the connect timeout of {timeout:g} s")
             raise McpFailure(self.error) from None
@@ -107,27 +137,36 @@ class Connection:
         self.state, self.error, self._client = "ready", "", client
         return client
 
+    async def _list_resources(self, client: Client) -> None:
+        """What ``/mcp`` shows; a server that fails to list them keeps its tools."""
+        from mcp.shared.exceptions import MCPError
+
+        try:
+            self.resources = await list_all_resources(client)
+            self.templates = (await client.list_resource_templates()).resource_templates
+        except MCPError as exc:  # e.g. no resources/templates/list: not worth failing for
+            log.info("MCP server %s: cannot list resources: %s", self.config.name, exc.message)
+
     async def _run(self, ready: asyncio.Future[Client]) -> None:
         from mcp import Client, Implementation
 
         info = Implementation(name="claude-lsp", version="0.1.0")
-        errlog = None
         try:
-            transport, errlog = self._transport()
-            async with Client(transport, mode="legacy", client_info=info) as client:
-                ready.set_result(client)
+            async with contextlib.AsyncExitStack() as stack:
+                transport = await self._transport(stack)
+                client = Client(transport, mode="legacy", client_info=info)
+                ready.set_result(await stack.enter_async_context(client))
                 await self._stop.wait()
         except Exception as exc:  # the server died or refused: callers see the state
             if not ready.done():
                 ready.set_exception(exc)
             log.info("MCP server %s ended: %s", self.config.name, _describe(exc))
         finally:
-            if errlog is not None:
-                errlog.close()
             if self.state == "ready":
                 self.state, self.error = "failed", "the connection ended"
 
-    def _transport(self) -> tuple[Any, Any]:
+    async def _transport(self, stack: contextlib.AsyncExitStack) -> Any:
+        """The SDK transport for this server; what it opens is closed with ``stack``."""
         config = self.config
         if config.type == "stdio":
             from mcp.client.stdio import (
@@ -140,33 +179,44 @@ class Connection:
             params = StdioServerParameters(
                 command=config.command, args=list(config.args), env=env, cwd=self.cwd
             )
-            errlog = _log_pipe(config.name)
-            return stdio_client(params, errlog=errlog), errlog
-        from mcp.shared._httpx_utils import create_mcp_http_client
-
+            errlog = stack.enter_context(_log_pipe(config.name))
+            return stdio_client(params, errlog=errlog)
         if config.type == "sse":
             from mcp.client.sse import sse_client
 
-            return sse_client(config.url, headers=config.headers), None
+            return sse_client(config.url, headers=config.headers)
         from mcp.client.streamable_http import streamable_http_client
+        from mcp.shared._httpx_utils import create_mcp_http_client
 
-        http = create_mcp_http_client(headers=config.headers)
-        return streamable_http_client(config.url, http_client=http), None
+        http = await stack.enter_async_context(create_mcp_http_client(headers=config.headers))
+        return streamable_http_client(config.url, http_client=http)
 
     async def call(self, tool: str, args: dict[str, Any], timeout: float) -> CallToolResult:
+        try:
+            return await self.request(tool, lambda c: c.call_tool(tool, args), timeout)
+        except McpRefused as exc:
+            raise McpRefused(f"the server refused the call: {exc}") from exc
+
+    async def request(self, what: str, send: Callable[[Client], Awaitable[T]], timeout: float) -> T:
+        """``send(client)`` on the running server (started if needed), within ``timeout``;
+        McpRefused when the server answers with an error, McpFailure when it does not
+        answer (the connection is then failed, to be restarted on the next use)."""
         from mcp.shared.exceptions import MCPError
         from mcp_types import CONNECTION_CLOSED
 
         client = await self.ensure(_ms("MCP_TIMEOUT", 30.0))
         try:
             async with asyncio.timeout(timeout):
-                return await client.call_tool(tool, args)
+                return await _unless_ended(send(client), self._task)
         except TimeoutError:
-            await self.fail(f"no answer to {tool} within {timeout:g} s")
+            await self.fail(f"no answer to {what} within {timeout:g} s")
+            raise McpFailure(self.error) from None
+        except _ConnectionEnded:
+            await self.fail("the connection ended (the server went away)")
             raise McpFailure(self.error) from None
         except MCPError as exc:
             if exc.code != CONNECTION_CLOSED:
-                raise McpFailure(f"the server refused the call: {exc.message}") from exc
+                raise McpRefused(exc.message) from exc
             await self.fail("the server closed the connection (it crashed or exited)")
             raise McpFailure(self.error) from exc
 
@@ -188,6 +238,35 @@ class Connection:
             await asyncio.wait({task}, timeout=6)
         if self.state != "failed":
             self.state = "stopped"
+
+
+async def _unless_ended(call: Awaitable[T], connection: asyncio.Task[None] | None) -> T:
+    """The answer to ``call``; _ConnectionEnded if the connection's task ends first (a
+    transport that dies can leave a request waiting for an answer that never comes)."""
+    waiting = asyncio.ensure_future(call)
+    if connection is None:
+        return await waiting
+    try:
+        await asyncio.wait({waiting, connection}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not waiting.done():
+            waiting.cancel()
+            await asyncio.wait({waiting}, timeout=5)
+    if waiting.cancelled():
+        raise _ConnectionEnded
+    return waiting.result()
+
+
+async def list_all_resources(client: Client) -> list[Resource]:
+    """Every page of the server's resources."""
+    found: list[Resource] = []
+    cursor: str | None = None
+    while True:
+        page = await client.list_resources(cursor=cursor, cache_mode="bypass")
+        found.extend(page.resources)
+        cursor = page.next_cursor
+        if not cursor or len(found) > 10_000:
+            return found
 
 
 def _log_pipe(name: str) -> Any:
@@ -239,14 +318,20 @@ class McpServers:
         cwd: Path,
         port: EditorPort,
         persist_to: Path | None = None,
+        *,
+        policy: PermissionPolicy | None = None,
     ) -> None:
         self.connections = {c.name: Connection(c, cwd) for c in configs}
         self.settings, self.port, self.persist_to = settings, port, persist_to
+        self.policy = policy  # the session's: listing all resources skips denied servers
         self.approval: dict[str, str] = {}  # name -> approved, refused, unapproved
-        self._tools: list[McpTool] | None = None
+        self._tools: list[Tool] | None = None
 
-    async def tools(self) -> list[McpTool]:
-        """The tools of every approved server, connected now (once per session)."""
+    async def tools(self) -> list[Tool]:
+        """The tools of every approved server, connected now (once per session), and the
+        resource tools when one of them has resources."""
+        from agent.mcp_resources import resource_tools
+
         if self._tools is None:
             usable = [c for c in self.connections.values() if await self._approve(c.config)]
             await asyncio.gather(*(self._connect(c) for c in usable))
@@ -256,7 +341,23 @@ class McpServers:
                 for conn in usable
                 for t in conn.tools
             ]  # fmt: skip
+            if any(c.has_resources for c in usable):
+                self._tools.extend(resource_tools(self))
         return self._tools
+
+    def connection(self, server: str) -> Connection:
+        """The connection of an approved server; McpFailure saying why there is none."""
+        conn = self.connections.get(server)
+        if conn is None:
+            known = ", ".join(sorted(self.connections)) or "none"
+            raise McpFailure(f"no MCP server named `{server}` (configured: {known})")
+        if self.approval.get(server) != "approved":
+            raise McpFailure(f"the MCP server `{server}` is not approved for this project")
+        return conn
+
+    def usable(self) -> list[Connection]:
+        approved = [name for name, state in self.approval.items() if state == "approved"]
+        return [self.connections[name] for name in approved]
 
     async def _connect(self, conn: Connection) -> None:
         try:
@@ -352,6 +453,12 @@ class McpServers:
                 line += "\n  tools: " + ", ".join(t.name for t in conn.tools)
             if conn.prompts:
                 line += "\n  prompts: " + ", ".join(p.name for p in conn.prompts)
+            if conn.resources:
+                line += "\n  resources: " + ", ".join(r.uri for r in conn.resources)
+            if conn.templates:
+                line += "\n  resource templates: " + ", ".join(
+                    t.uri_template for t in conn.templates
+                )
             lines.append(line)
         return "MCP servers:\n" + "\n".join(lines) if lines else "No MCP servers configured."
 

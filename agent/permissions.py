@@ -16,7 +16,8 @@ Rules use Claude Code's syntax: ``Tool`` for the whole tool, ``Bash(npm test:*)`
 command prefix, ``Bash(ls)`` for an exact command, ``Edit(src/**)`` / ``Read(**/.env)``
 for gitignore-style patterns relative to the project (``/x`` anchored at the project,
 ``//x`` absolute, ``~/x`` in the home directory), ``mcp__server`` / ``mcp__server__tool``
-and ``WebFetch(domain:example.com)``. ``Read`` rules cover every tool that reads files
+(a rule naming a whole server also covers reading its resources) and
+``WebFetch(domain:example.com)``. ``Read`` rules cover every tool that reads files
 and ``Edit`` rules every tool that writes them.
 
 A shell command line is split into the simple commands it runs (``agent.shell``); it is
@@ -456,7 +457,7 @@ class Permissions:
         paths: list[Path],
         explicit: bool = False,
     ) -> bool:
-        if not rule.names(tool):
+        if not rule.names(tool) and not rule.names(_resource_server(tool, input)):
             return False
         if rule.spec is None:
             return not explicit
@@ -490,3 +491,11 @@ class Permissions:
         if path.is_relative_to(base):
             return path.relative_to(base).as_posix()
         return None
+
+
+def _resource_server(tool: str, input: dict[str, Any]) -> str:
+    """``mcp__<server>`` for a call of the MCP resource tools on one server, else ''."""
+    server = input.get("server")
+    if tool not in ("ListMcpResourcesTool", "ReadMcpResourceTool") or not isinstance(server, str):
+        return ""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", f"mcp__{server}") if server else ""

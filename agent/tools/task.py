@@ -9,8 +9,11 @@ body is the subagent's system prompt. ``general-purpose`` is always there.
 A subagent runs its own loop with its own context: only its prompt, its system prompt
 and its tools — the read-only ones (Read, Glob, Grep, Diagnostics, Symbols) unless its
 definition lists others; never Task itself. Its calls go through the session's
-permission rules and questions, its file changes into the session's checkpoints, its
-tool calls reach the user as events marked with ``subagent``. Its final answer is the
+permission rules and questions and the session's PreToolUse / PostToolUse hooks, its
+file changes into the session's checkpoints, its tool calls reach the user as events
+marked with ``subagent``. When it is done, SubagentStop hooks run (with the session's
+``session_id`` and ``transcript_path``); one that blocks sends it back to work with its
+reason. Its final answer is the
 tool result, and its cost is added to the session's. Task is read-only itself, so
 several Task calls of one message run concurrently.
 """
@@ -168,7 +171,9 @@ class TaskTool:
             config=config,
             cwd=parent.cwd,
             costs=CostTracker(parent.costs.overrides),
+            hooks=parent.hooks,
             checkpoints=parent.checkpoints,
+            parent=parent,
         )
         try:
             result = await sub.run(str(input.get("prompt", "")))

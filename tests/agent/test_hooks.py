@@ -4,7 +4,9 @@ configured in the project's settings, the real tools, the loopback API."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -310,3 +312,164 @@ def dead(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "if not event['stop_hook_active']:\n"
+        "    print('Check the other file too.', file=sys.stderr); sys.exit(2)\n",
+        "if not event['stop_hook_active']:\n"
+        "    print(json.dumps({'decision': 'block', 'reason': 'Check the other file too.'}))\n",
+    ],
+    ids=["exit-2", "decision-block"],
+)
+def test_subagent_stop_sends_the_subagent_back_with_the_reason(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    configure(
+        ws,
+        {
+            "SubagentStop": [{"hooks": [hook(ws, "substop", body)]}],
+            "Stop": [{"hooks": [hook(ws, "stop", "")]}],
+        },
+    )
+    task = {"description": "look", "prompt": "Look at a.txt."}
+    fake.script(
+        Reply([ToolUse("Task", task)]),
+        Reply([Text("a.txt is fine.")]),  # the subagent's first answer: sent back
+        Reply([Text("a.txt and b.txt are fine.")]),
+        Reply([Text("All fine.")]),
+    )
+
+    code = chat(ws, "-p", "check", "--output-format", "json")
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["result"] == "All fine."
+    sub_again = fake.messages_requests[2]["messages"]
+    assert sub_again[0]["content"][0]["text"] == "Look at a.txt."
+    assert sub_again[-1]["role"] == "user"
+    assert sub_again[-1]["content"][0]["text"] == "Check the other file too."
+    [task_result] = results(fake, 3)
+    assert text_of(task_result) == "a.txt and b.txt are fine."
+    events = logged(ws)
+    assert [(e["hook_event_name"], e["stop_hook_active"]) for e in events] == [
+        ("SubagentStop", False), ("SubagentStop", True), ("Stop", False)
+    ]  # fmt: skip
+    session = Path(events[0]["transcript_path"])
+    assert session.is_file() and all(e["session_id"] == session.stem for e in events)
+    assert {e["transcript_path"] for e in events} == {str(session)}
+
+
+FIELDS = {
+    "SessionStart": {"source"},
+    "UserPromptSubmit": {"prompt"},
+    "PreToolUse": {"tool_name", "tool_input", "tool_use_id"},
+    "PostToolUse": {"tool_name", "tool_input", "tool_response", "tool_use_id"},
+    "Notification": {"message"},
+    "SubagentStop": {"stop_hook_active"},
+    "Stop": {"stop_hook_active"},
+    "PreCompact": {"trigger", "custom_instructions"},
+}
+COMMON = {"session_id", "transcript_path", "cwd", "permission_mode", "hook_event_name"}
+
+
+def test_every_event_fires_with_its_documented_fields(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(ws, {event: [{"hooks": [hook(ws, "log", "")]}] for event in FIELDS})
+    (ws / "a.txt").write_text("alpha\n")
+    write = {"file_path": "b.txt", "content": "b\n"}
+    fake.script(
+        Reply([ToolUse("Read", {"file_path": "a.txt"}), ToolUse("Write", write)]),
+        Reply([ToolUse("Task", {"description": "look", "prompt": "Read a.txt."})]),
+        Reply([ToolUse("Read", {"file_path": "a.txt"})]),  # the subagent
+        Reply([Text("It says alpha.")]),
+        Reply([Text("Done.")]),
+    )
+    assert chat(ws, "-p", "go") == 0
+    fake.script(Reply([Text("We read a.txt.")]))
+    assert chat(ws, "--continue", "-p", "/compact keep paths") == 0
+
+    events = logged(ws)
+    seen = [(e["hook_event_name"], e.get("tool_name")) for e in events]
+    assert seen == [
+        ("SessionStart", None), ("UserPromptSubmit", None),
+        ("PreToolUse", "Read"), ("PreToolUse", "Write"), ("Notification", None),
+        ("PostToolUse", "Read"),
+        ("PreToolUse", "Task"),
+        ("PreToolUse", "Read"), ("PostToolUse", "Read"), ("SubagentStop", None),  # subagent
+        ("PostToolUse", "Task"),
+        ("Stop", None),
+        ("PreCompact", None),
+    ]  # fmt: skip
+    session = Path(events[0]["transcript_path"])
+    for event in events:
+        assert COMMON | FIELDS[event["hook_event_name"]] <= set(event), event
+        assert event["session_id"] == session.stem and event["cwd"] == str(ws.resolve())
+    assert session.is_file()
+    by_name = {e["hook_event_name"]: e for e in events}
+    assert by_name["SessionStart"]["source"] == "startup"
+    assert by_name["UserPromptSubmit"]["prompt"] == "go"
+    assert by_name["Notification"]["message"] == "Claude needs your permission to use Write"
+    assert by_name["PreCompact"]["trigger"] == "manual"
+    assert by_name["PreCompact"]["custom_instructions"] == "keep paths"
+    post_read = next(e for e in events if e["hook_event_name"] == "PostToolUse")
+    assert "alpha" in json.dumps(post_read["tool_response"])
+    call_ids = [fake.messages_requests[1]["messages"][1]["content"][0]["id"]]
+    assert events[2]["tool_use_id"] == call_ids[0] == post_read["tool_use_id"]
+
+
+def test_notification_when_the_prompt_waits_for_input(
+    ws: Path,
+    fake: FakeAnthropic,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(ws, {"Notification": [{"hooks": [hook(ws, "notify", "")]}]})
+    monkeypatch.setattr("agent.cli.IDLE_NOTIFY_SECONDS", 0.5)  # Claude Code's is 60 s
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end))
+    fake.script(Reply([Text("Hi.")]))
+
+    def user() -> None:  # answers at once, then only once the idle notification came
+        with os.fdopen(write_end, "w") as typed:
+            typed.write("hello\n")
+            typed.flush()
+            deadline = time.monotonic() + 60
+            while not logged(ws) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            typed.write("/exit\n")
+
+    typist = threading.Thread(target=user)
+    typist.start()
+    code = chat(ws)
+    typist.join()
+
+    assert code == 0 and capsys.readouterr().out == "Hi.\n"
+    [event] = logged(ws)  # none while the first line came at once
+    assert event["hook_event_name"] == "Notification"
+    assert event["message"] == "Claude is waiting for your input"
+    assert Path(event["transcript_path"]).stem == event["session_id"]
+
+
+def test_exit_2_of_hooks_that_cannot_block_is_shown_to_the_user(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refuse = "print(f\"no {event['hook_event_name']} today\", file=sys.stderr); sys.exit(2)\n"
+    configure(ws, {
+        "SessionStart": [{"hooks": [hook(ws, "start", refuse)]}],
+        "PreCompact": [{"hooks": [hook(ws, "compact", refuse)]}],
+    })  # fmt: skip
+    fake.script(Reply([Text("Hello.")]))
+    assert chat(ws, "-p", "hi") == 0
+    first = capsys.readouterr()
+    fake.script(Reply([Text("We said hello.")]))
+    assert chat(ws, "--continue", "-p", "/compact") == 0
+    second = capsys.readouterr()
+
+    assert first.out == "Hello.\n"  # the prompt went on, without the hook's text
+    assert [b["text"] for b in fake.messages_requests[0]["messages"][0]["content"]] == ["hi"]
+    assert "exited 2: no SessionStart today" in first.err
+    assert second.out.startswith("Compacted the conversation")  # not stopped either
+    assert "exited 2: no PreCompact today" in second.err

@@ -5,67 +5,21 @@ answers at all; project approval; prompts as slash commands; ``claude-lsp mcp li
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from agent.mcp_cli import main as mcp_main
 from agent.mcp_config import load_mcp_configs
-from agent.trust import trust
-from tests.agent.cli_support import USD, chat, make_ws
+from tests.agent.cli_support import USD, chat
 from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
-
-SERVER = Path(__file__).with_name("mcp") / "server.py"
+from tests.agent.mcp_support import mcp_ws, result_of, servers, starts, text, tool_names
 
 
 @pytest.fixture
 def ws(tmp_path: Path, fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> Path:
-    workspace = make_ws(tmp_path, fake, monkeypatch)
-    monkeypatch.setenv("MCP_LOG_DIR", str(tmp_path))
-    monkeypatch.setenv("MCP_TIMEOUT", "120000")  # a loaded test machine starts them slowly
-    return workspace
-
-
-def servers(ws: Path, approved: list[str] | None = None, **modes: str) -> None:
-    """``.mcp.json`` with one test server per name (mode calc or silent)."""
-    entries = {
-        name: {
-            "command": sys.executable,
-            "args": [str(SERVER), mode],
-            "env": {"MCP_TEST_LOG": "${MCP_LOG_DIR}/" + name + ".log"},
-        }
-        for name, mode in modes.items()
-    }
-    (ws / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
-    settings = {"enabledMcpjsonServers": list(modes) if approved is None else approved}
-    (ws / ".claude").mkdir(exist_ok=True)
-    (ws / ".claude" / "settings.json").write_text(json.dumps(settings))
-    trust(ws)  # a repository's approval of its own servers counts only when trusted
-
-
-def starts(tmp_path: Path, name: str) -> int:
-    log = tmp_path / f"{name}.log"
-    return len(log.read_text().splitlines()) if log.exists() else 0
-
-
-def result_of(fake: FakeAnthropic, request: int) -> dict[str, Any]:
-    [block] = [
-        b for b in fake.messages_requests[request]["messages"][-1]["content"]
-        if b.get("type") == "tool_result"
-    ]  # fmt: skip
-    return block
-
-
-def text(block: dict[str, Any]) -> str:
-    content = block["content"]
-    return content if isinstance(content, str) else " ".join(c.get("text", "") for c in content)
-
-
-def tool_names(fake: FakeAnthropic, request: int = 0) -> list[str]:
-    return [t["name"] for t in fake.messages_requests[request].get("tools", [])]
+    return mcp_ws(tmp_path, fake, monkeypatch)
 
 
 def test_tools_run_under_the_permission_rules(
@@ -180,14 +134,13 @@ def test_prompts_are_slash_commands_and_mcp_lists_servers(
     assert chat(ws, "--continue", "-p", "/mcp") == 0
     out = capsys.readouterr().out
     assert "calc (project, " in out and ": ready" in out
-    assert "tools: add, write_note, crash, hang" in out and "prompts: review" in out
+    assert "tools: add, write_note, crash, hang, whoami" in out and "prompts: review" in out
     assert len(fake.messages_requests) == 1
 
 
 def test_mcp_list_command(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     servers(ws, approved=["calc"], calc="calc", other="calc")
     home = Path.home()
-    (home / ".claude.json").parent.mkdir(parents=True, exist_ok=True)
     config = json.loads((home / ".claude.json").read_text())  # the folder's trust kept
     config["mcpServers"] = {"remote": {"type": "http", "url": "${NO_SUCH_VAR}/mcp"}}
     (home / ".claude.json").write_text(json.dumps(config))
@@ -195,9 +148,25 @@ def test_mcp_list_command(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert mcp_main(["list", "--cwd", str(ws)]) == 0
 
     out = capsys.readouterr().out
-    assert "calc (project, " in out and "tools: add, write_note, crash, hang" in out
+    assert "calc (project, " in out and "tools: add, write_note, crash, hang, whoami" in out
+    assert "resources: notes://today, notes://pixel, notes://slow" in out
+    assert "resource templates: notes://day/{day}" in out
     assert "other (project, " in out and "unapproved" in out
     assert "remote (user, " in out and "environment variable not set: NO_SUCH_VAR" in out
+
+
+def test_a_server_that_cannot_list_its_resource_templates_keeps_its_tools(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers(ws, old="notemplates")
+    fake.script(Reply([ToolUse("mcp__old__add", {"a": 1, "b": 2})]), Reply([Text("3")]))
+
+    assert chat(ws, "-p", "add", "--allowedTools", "mcp__old") == 0
+    assert text(result_of(fake, 1)) == "3"
+    assert chat(ws, "--continue", "-p", "/mcp") == 0
+    out = capsys.readouterr().out
+    assert "old (project, " in out and ": ready" in out
+    assert "resources: notes://today" in out and "resource templates" not in out
 
 
 def test_config_scopes_and_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

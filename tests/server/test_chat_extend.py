@@ -189,8 +189,42 @@ async def test_mcp_server_approved_used_and_crashing(
 
     _, answer = editor.chat(prompt="/mcp", sessionId=result["sessionId"])
     listing = (await answer)["result"]
-    assert "calc (project, " in listing and "tools: add, write_note, crash, hang" in listing
+    assert "calc (project, " in listing and "tools: add, write_note, crash, hang, whoami" in listing
     (root / ".mcp.json").unlink()
+
+
+async def test_mcp_resources_mentioned_and_read_over_lsp(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    entry = {"command": sys.executable, "args": [str(SERVER), "calc"]}
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": entry}}))
+    local = root / ".claude" / "settings.local.json"
+    before = local.read_text() if local.exists() else None
+    local.write_text(json.dumps({"enabledMcpjsonServers": ["calc"]}))
+    read = {"server": "calc", "uri": "notes://day/sunday"}
+    fake.script(Reply([ToolUse("ReadMcpResourceTool", read)]), Reply([Text("Planned.")]))
+    since, asked = editor.mark(), len(editor.permission_requests)
+    try:
+        _, answer = editor.chat(prompt="Plan from @calc:notes://today and @calc:notes://nope")
+        result = await answer
+    finally:
+        (root / ".mcp.json").unlink()
+        if before is None:
+            local.unlink()
+        else:
+            local.write_text(before)
+
+    assert result["result"] == "Planned." and editor.permission_requests[asked:] == []
+    sent = fake.messages_requests[0]["messages"][0]["content"]
+    assert sent[1]["text"] == (
+        '<mcp-resource server="calc" uri="notes://today">\n'
+        "Buy milk.\nShip the release.\n</mcp-resource>"
+    )
+    assert "not attached: Cannot read `notes://nope` from `calc`" in sent[2]["text"]
+    note = await editor.wait_event("mcp", since, server="calc", state="error")
+    assert note["data"]["message"].startswith("@calc:notes://nope not attached: ")
+    [day] = results(fake, 1)
+    assert text(day) == "Notes of sunday." and not day.get("is_error")
 
 
 async def test_two_subagents_over_lsp(editor: Editor, fake: FakeAnthropic, root: Path) -> None:

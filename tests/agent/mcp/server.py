@@ -1,17 +1,27 @@
 """A real stdio MCP server for the tests, on the official SDK.
 
 ``server.py calc``: tools ``add`` and ``write_note`` (writes a file, so the test sees it
-ran), ``crash`` (the process dies mid-call), ``hang`` (never answers) and a prompt
-``review``. ``server.py silent``: reads its input and never answers anything.
+ran), ``crash`` (the process dies mid-call), ``hang`` (never answers), ``whoami`` (the
+``X-User`` header of the request, over HTTP), a prompt ``review`` and resources
+``notes://today`` (text), ``notes://pixel`` (a PNG), ``notes://slow`` (never answers)
+and ``notes://day/{day}`` (a template). ``server.py silent``: reads its input and
+never answers anything.
+``server.py notemplates``: calc without ``resources/templates/list``; ``noresources``:
+without resources at all.
+``server.py http PORT`` / ``server.py sse PORT``: the calc server over streamable HTTP
+(``/mcp``) or SSE (``/sse``) on 127.0.0.1.
 Each start appends a line to ``$MCP_TEST_LOG`` when set, so tests can count restarts.
 """
 
-from __future__ import annotations
-
+import base64
 import os
 import sys
 import time
 from pathlib import Path
+
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 def main() -> None:
@@ -26,7 +36,7 @@ def main() -> None:
             pass
         time.sleep(3600)
         return
-    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import Context, MCPServer
 
     app = MCPServer("calc")
 
@@ -49,11 +59,45 @@ def main() -> None:
         time.sleep(3600)
         return "unreachable"
 
+    @app.tool(description="Who is calling (the X-User header).")
+    def whoami(ctx: Context) -> str:
+        headers = ctx.headers or {}
+        return f"user={headers.get('x-user', '(none)')}"
+
+    @app.resource("notes://today", description="Today's notes.", mime_type="text/plain")
+    def today() -> str:
+        return "Buy milk.\nShip the release."
+
+    @app.resource("notes://pixel", description="A tiny image.", mime_type="image/png")
+    def pixel() -> bytes:
+        return PIXEL
+
+    @app.resource("notes://slow", description="Never answers.")
+    def slow() -> str:
+        time.sleep(3600)
+        return "unreachable"
+
+    @app.resource("notes://day/{day}", description="Notes of one day.")
+    def day(day: str) -> str:
+        return f"Notes of {day}."
+
     @app.prompt(description="Review a file carefully.")
     def review(file: str, focus: str = "bugs") -> str:
         return f"Review {file} carefully, looking for {focus}."
 
-    app.run()
+    if mode == "notemplates":  # an older server: resources but no resources/templates/list
+        app._lowlevel_server._request_handlers.pop("resources/templates/list")
+    if mode == "noresources":  # tools only: no resources capability
+        for method in ("resources/list", "resources/read", "resources/templates/list"):
+            app._lowlevel_server._request_handlers.pop(method)
+    if mode in ("http", "sse"):
+        port = int(sys.argv[2])
+        if mode == "http":
+            app.run("streamable-http", host="127.0.0.1", port=port)
+        else:
+            app.run("sse", host="127.0.0.1", port=port)
+    else:
+        app.run()
 
 
 if __name__ == "__main__":
