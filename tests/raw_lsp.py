@@ -67,7 +67,7 @@ class RawServer:
             except (BrokenPipeError, EOFError):
                 pass
         try:
-            _, err = self.proc.communicate(timeout=10)
+            _, err = self.proc.communicate(timeout=60)  # (a loaded CI machine is slow)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             _, err = self.proc.communicate()
