@@ -48,6 +48,13 @@ export function parseReviewResult(value: unknown): ReviewResult | undefined {
   };
 }
 
+/** Why the server cannot review this document (it reviews saved files it tracks), or undefined when it can. */
+export function notReviewable(document: { languageId: string; uri: { scheme: string } }, languages: readonly string[]): string | undefined {
+  if (document.uri.scheme !== "file") return "save the file first: Claude reviews files on disk";
+  if (!languages.includes(document.languageId)) return `the server does not handle ${document.languageId} files`;
+  return undefined;
+}
+
 /** "Claude: 2 findings in app.py (changes against HEAD) · $0.0031". */
 export function reviewSummary(result: ReviewResult, name: string): string {
   const count = result.findings === 0 ? "no findings" : result.findings === 1 ? "1 finding" : `${result.findings} findings`;

@@ -8,11 +8,11 @@
  */
 
 import * as vscode from "vscode";
-import { ASK, COMMIT_MESSAGE, EXPLAIN, EXPLAIN_PROMPT, FIX_KIND, locationContext, parseCommitMessage, parseReviewResult, REVIEW, repositoryHoldsRoot, reviewSummary } from "./aiActions";
+import { ASK, COMMIT_MESSAGE, EXPLAIN, EXPLAIN_PROMPT, FIX_KIND, locationContext, notReviewable, parseCommitMessage, parseReviewResult, REVIEW, repositoryHoldsRoot, reviewSummary } from "./aiActions";
 import { type ChatView, contextOf } from "./chatView";
 import { errorReason } from "./protocol";
 import type { Review } from "./review";
-import { API_KEY_SECRET, type Server } from "./server";
+import { API_KEY_SECRET, LANGUAGES, type Server } from "./server";
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -64,6 +64,11 @@ export function registerCommands(
     const document = vscode.window.activeTextEditor?.document;
     if (!document) {
       void vscode.window.showInformationMessage("Claude LSP: open a file first.");
+      return;
+    }
+    const reason = notReviewable(document, LANGUAGES);
+    if (reason) {
+      void vscode.window.showInformationMessage(`Claude LSP: cannot review ${vscode.workspace.asRelativePath(document.uri)}: ${reason}.`);
       return;
     }
     const name = vscode.workspace.asRelativePath(document.uri);

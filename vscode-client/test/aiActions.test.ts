@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { locationContext, parseCommitMessage, parseReviewResult, repositoryHoldsRoot, reviewSummary, serverHasCommand } from "../src/aiActions";
+import { locationContext, notReviewable, parseCommitMessage, parseReviewResult, repositoryHoldsRoot, reviewSummary, serverHasCommand } from "../src/aiActions";
 
 const relative = (uri: string) => uri.replace("file:///ws/", "");
 
@@ -23,6 +23,13 @@ describe("the server's AI commands", () => {
     assert.ok(cached);
     assert.equal(reviewSummary(cached, "a.py"), "Claude: 1 finding in a.py (whole file) · cached");
     assert.equal(reviewSummary({ findings: 0, scope: "", cached: false, costUsd: 0 }, "a.py"), "Claude: no findings in a.py");
+  });
+
+  it("reviews only saved files in the languages the server handles", () => {
+    const doc = (languageId: string, scheme = "file") => ({ languageId, uri: { scheme } });
+    assert.equal(notReviewable(doc("python"), ["python", "go"]), undefined);
+    assert.match(notReviewable(doc("python", "untitled"), ["python"]) ?? "", /save the file first/);
+    assert.match(notReviewable(doc("plaintext"), ["python"]) ?? "", /does not handle plaintext/);
   });
 
   it("refuses review answers of the wrong shape", () => {
