@@ -183,6 +183,23 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
     });
   });
 
+  it("Explain from the light bulb (the server's action) answers in the chat view", { timeout: 180_000 }, async () => {
+    await fake.script({ content: [{ text: "twice returns its argument doubled." }] });
+    await withScreenshot(page, "explain", async () => {
+      await openFile(page, "fixme.py");
+      await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type("2:5");
+      await page.keyboard.press("Enter");
+      await pickCodeAction(page, "Explain ", { prefix: true });
+      const chat = chatFrame(page);
+      await chat.locator(".msg.assistant", { hasText: "twice returns its argument doubled." }).waitFor({ timeout: 60_000 });
+      const texts = (await fake.requests()).at(-1).userTexts.join("\n");
+      assert.ok(texts.includes("Explain the attached code") && texts.includes("return x * 2"), `the model did not get the request and the code: ${texts}`);
+      await page.locator(".tabs-container .tab.active", { hasText: "fixme.py" }).waitFor({ timeout: 5_000 }); // no transcript document instead
+    });
+  });
+
   it("Review File with Claude is the server's review: its findings are diagnostics with source claude", { timeout: 180_000 }, async () => {
     writeFileSync(path.join(workspace, "stats.py"), "def mean(xs):\n    return sum(xs) / len(xs)\n"); // new: reviewed whole
     const finding = { line: 2, endLine: 2, severity: "warning", message: "mean([]) divides by zero" };
