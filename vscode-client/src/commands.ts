@@ -121,14 +121,15 @@ interface GitRepository {
 async function generateCommitMessage(server: Server, root?: vscode.Uri): Promise<void> {
   const git = vscode.extensions.getExtension<{ getAPI(version: 1): { repositories: GitRepository[] } }>("vscode.git");
   const repositories = git ? (await git.activate()).getAPI(1).repositories : [];
-  const repository = repositories.find((r) => root && r.rootUri.toString() === root.toString()) ?? repositories[0];
+  // The server describes what is staged in the repository of its root, the first workspace folder.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const holdsRoot = (r: GitRepository) => folder !== undefined && repositoryHoldsRoot(r.rootUri.path, folder.path);
+  const repository = root ? repositories.find((r) => r.rootUri.toString() === root.toString()) : (repositories.find(holdsRoot) ?? repositories[0]);
   if (!repository) {
     void vscode.window.showInformationMessage("Claude LSP: no git repository is open.");
     return;
   }
-  // The server describes what is staged in the repository of its root, the first workspace folder.
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (!folder || !repositoryHoldsRoot(repository.rootUri.path, folder.path)) {
+  if (!holdsRoot(repository)) {
     void vscode.window.showErrorMessage(
       `Claude LSP: commit messages are written for the repository of the first workspace folder, not ${repository.rootUri.fsPath}.`,
     );
