@@ -8,7 +8,8 @@ one JSON object a line:
   ``{"tool": name, "input": {...}}``; answered with ``{"queued": n}``.
 - ``{"requests": true}`` answers ``{"requests": [...]}``: every ``/v1/messages`` request so
   far, with the credential header it carried, its last user message's blocks and the
-  text of all its user messages.
+  text of all its user messages, the model and the tool ``tool_choice`` asked for.
+- ``{"clear": true}`` drops the replies still queued; answered with ``{"dropped": n}``.
 
 Exits when stdin closes.
 """
@@ -48,6 +49,8 @@ def summary(fake: FakeAnthropic) -> list[dict[str, Any]]:
                 or recorded.headers.get("authorization", ""),
                 "lastUser": last if isinstance(last, list) else [{"type": "text", "text": last}],
                 "userTexts": [text for m in messages if m.get("role") == "user" for text in _texts(m)],
+                "model": recorded.body.get("model", ""),
+                "tool": (recorded.body.get("tool_choice") or {}).get("name", ""),
             }
         )
     return out
@@ -70,6 +73,11 @@ def main() -> None:
         if "script" in command:
             fake.script(*(step(s) for s in command["script"]))
             print(json.dumps({"queued": len(command["script"])}), flush=True)
+        elif command.get("clear"):
+            with fake.lock:
+                dropped = len(fake.steps)
+                fake.steps.clear()
+            print(json.dumps({"dropped": dropped}), flush=True)
         elif command.get("requests"):
             print(json.dumps({"requests": summary(fake)}), flush=True)
     fake.stop()

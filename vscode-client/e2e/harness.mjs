@@ -47,6 +47,7 @@ export async function startFakeApi() {
     url,
     script: (...steps) => send({ script: steps }),
     requests: async () => (await send({ requests: true })).requests,
+    clear: () => send({ clear: true }),
     stop: () => child.stdin.end(),
   };
 }

@@ -5,6 +5,8 @@ export const FILES = {
   "broken.py": 'def greet(name:\n    return "hi " + name\n',
   "shop.py": "def price(items):\n    return sum(items) * 2\n\n\nTOTAL = price([1, 2])\n",
   "app.py": 'def main():\n    print("hi")\n',
+  "fixme.py": "def twice(x:\n    return x * 2\n",
+  "circle.py": "import math\n\n\ndef area(r):\n",
 };
 
 /** A Python file with a syntax error shows it in the Problems panel. */
@@ -19,14 +21,14 @@ export async function syntaxErrorInProblems(page, timeout) {
   return text;
 }
 
-/** Opens the light bulb menu (Ctrl+.) at the cursor and runs the entry with this title. */
-export async function pickCodeAction(page, title) {
+/** Opens the light bulb menu (Ctrl+.) at the cursor and runs the entry with this title (or starting with it). */
+export async function pickCodeAction(page, title, { prefix = false } = {}) {
   await page.keyboard.press("Control+.");
   // The menu's pointer block swallows clicks in headless Chromium: pick with the keyboard.
   await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15_000 });
   await waitFor(`${title} to be the focused menu entry`, async () => {
     const focused = await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label", { timeout: 1_000 });
-    if (focused === title) return true;
+    if (focused === title || (prefix && focused?.startsWith(title))) return true;
     await page.keyboard.press("ArrowDown");
     return false;
   }, 10_000);

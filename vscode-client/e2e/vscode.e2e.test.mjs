@@ -2,10 +2,10 @@
 // Python server installed by the extension's bundled-wheel bootstrap (no server
 // setting) and the loopback Anthropic-compatible API.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifacts, chatFrame, command, extensionLog, git, makeWorkspace, openBrowser, openFile, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
+import { artifacts, chatFrame, command, editorText, extensionLog, git, makeWorkspace, openBrowser, openFile, startCodeServer, startFakeApi, waitFor, withScreenshot } from "./harness.mjs";
 import { FILES, lightBulbRefactor, pickCodeAction, syntaxErrorInProblems } from "./scenarios.mjs";
 
 const API_KEY = "sk-ant-e2e-secret-key";
@@ -164,33 +164,74 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
     });
   });
 
-  it("Fix with Claude from the light bulb sends the diagnostic and the code", { timeout: 180_000 }, async () => {
-    await fake.script({ content: [{ text: "The parenthesis after `name` is never closed." }] });
+  it("Fix with Claude in the light bulb is the server's action: the model's fix changes the text", { timeout: 180_000 }, async () => {
+    const fix = { edits: [{ startLine: 1, endLine: 1, oldText: "def twice(x:", newText: "def twice(x):" }], summary: "Close the parameter list." };
+    await fake.script({ content: [{ tool: "propose_edits", input: fix }] });
     await withScreenshot(page, "fix-with-claude", async () => {
-      await openFile(page, "broken.py");
+      await openFile(page, "fixme.py");
       await page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout: 30_000 });
       await page.locator(".editor-instance .monaco-editor textarea").first().focus();
       await page.keyboard.press("Control+G");
-      await page.keyboard.type("1:10");
+      await page.keyboard.type("1:12");
       await page.keyboard.press("Enter");
-      await pickCodeAction(page, "Fix with Claude");
+      await pickCodeAction(page, "Fix with Claude: ", { prefix: true });
+      await waitFor("the fix in the editor", async () => (await editorText(page)).startsWith("def twice(x):\n    return x * 2"), 60_000);
+      const request = (await fake.requests()).at(-1);
+      assert.equal(request.tool, "propose_edits", "the fix did not come from the server's structured task");
+      const texts = request.userTexts.join("\n");
+      assert.ok(texts.includes("was never closed") && texts.includes("def twice(x:"), `the model did not get the diagnostic and the code: ${texts}`);
+    });
+  });
+
+  it("Explain from the light bulb (the server's action) answers in the chat view", { timeout: 180_000 }, async () => {
+    await fake.script({ content: [{ text: "twice returns its argument doubled." }] });
+    await withScreenshot(page, "explain", async () => {
+      await openFile(page, "fixme.py");
+      await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+      await page.keyboard.press("Control+G");
+      await page.keyboard.type("2:5");
+      await page.keyboard.press("Enter");
+      await pickCodeAction(page, "Explain ", { prefix: true });
       const chat = chatFrame(page);
-      await chat.locator(".msg.assistant", { hasText: "The parenthesis after name is never closed." }).waitFor({ timeout: 60_000 });
+      await chat.locator(".msg.assistant", { hasText: "twice returns its argument doubled." }).waitFor({ timeout: 60_000 });
       const texts = (await fake.requests()).at(-1).userTexts.join("\n");
-      assert.ok(texts.includes("was never closed") && texts.includes("def greet(name:"), `the model did not get the diagnostic and the code: ${texts}`);
+      assert.ok(texts.includes("Explain the attached code") && texts.includes("return x * 2"), `the model did not get the request and the code: ${texts}`);
+      await page.locator(".tabs-container .tab.active", { hasText: "fixme.py" }).waitFor({ timeout: 5_000 }); // no transcript document instead
+    });
+  });
+
+  it("Review File with Claude is the server's review: its findings are diagnostics with source claude", { timeout: 180_000 }, async () => {
+    writeFileSync(path.join(workspace, "stats.py"), "def mean(xs):\n    return sum(xs) / len(xs)\n"); // new: reviewed whole
+    const finding = { line: 2, endLine: 2, severity: "warning", message: "mean([]) divides by zero" };
+    await fake.script({ content: [{ tool: "report_findings", input: { findings: [finding] } }] });
+    await withScreenshot(page, "review", async () => {
+      await openFile(page, "stats.py");
+      await command(page, "Claude LSP: Review File with Claude");
+      await page.locator(".notification-toast", { hasText: "Claude: 1 finding in stats.py" }).first().waitFor({ timeout: 60_000 });
+      await page.locator(".editor-instance .squiggly-warning").first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+Shift+M");
+      const row = page.locator(".markers-panel .monaco-list-row", { hasText: "mean([]) divides by zero" }).first();
+      await row.waitFor({ timeout: 10_000 });
+      const text = await row.textContent();
+      assert.match(text, /divides by zero\s*claude\(?review/, `the Problems entry does not name the source claude: ${text}`);
+      assert.equal((await fake.requests()).at(-1).tool, "report_findings");
     });
   });
 
   it("Generate Commit Message in the Source Control title bar fills the commit box", { timeout: 180_000 }, async () => {
     git(workspace, "add", "app.py"); // the accepted edit: print("hi") → print("hello")
-    await fake.script({ content: [{ text: "Greet with hello\n\nmain() now prints hello instead of hi." }] });
+    await fake.script({ content: [{ tool: "commit_message", input: { subject: "Greet with hello", body: "Say hello." } }] });
     await withScreenshot(page, "commit-message", async () => {
       await page.keyboard.press("Escape");
       await page.keyboard.press("Control+Shift+G");
       const button = page.locator('.part.sidebar a.action-label[aria-label="Generate Commit Message with Claude"]').first();
       await button.click({ timeout: 30_000 });
       await page.locator(".scm-editor .view-line", { hasText: "Greet with hello" }).first().waitFor({ timeout: 60_000 });
-      const texts = (await fake.requests()).at(-1).userTexts.join("\n");
+      await page.locator(".scm-editor .view-line", { hasText: "Say hello." }).first().waitFor({ timeout: 10_000 });
+      const request = (await fake.requests()).at(-1);
+      assert.equal(request.tool, "commit_message", "the message did not come from the server's claude.commitMessage");
+      const texts = request.userTexts.join("\n");
       assert.ok(texts.includes('+    print("hello")'), `the model did not get the staged diff: ${texts}`);
     });
   });
@@ -215,5 +256,45 @@ describe("VS Code with the claude-lsp extension", { concurrency: false }, () => 
       const texts = (await fake.requests()).at(-1).userTexts.join("\n");
       assert.ok(texts.includes("What is wrong here?") && texts.includes("def greet(name:"), `the file was not attached: ${texts}`);
     });
+  });
+
+  it("settings changed in VS Code reach the running server: inline completions turn on, from the configured model", { timeout: 180_000 }, async () => {
+    const starts = () => extensionLog(server.userData).split("starting the server:").length;
+    const before = starts();
+    // Edited as a user would: in the user settings.json editor, saved.
+    const settingsFile = path.join(server.userData, "User", "settings.json");
+    const settings = {
+      ...JSON.parse(readFileSync(settingsFile, "utf8")),
+      "claude-lsp.completion.enable": true,
+      "claude-lsp.completion.model": "claude-haiku-e2e",
+      "editor.quickSuggestions": { other: false, comments: false, strings: false },
+    };
+    await command(page, "Preferences: Open User Settings (JSON)");
+    await page.locator(".tabs-container .tab.active", { hasText: "settings.json" }).waitFor({ timeout: 20_000 });
+    await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+    await page.keyboard.press("Control+Shift+End"); // the brackets the editor closed by itself
+    await page.keyboard.press("Delete");
+    await page.keyboard.press("Control+S");
+    await waitFor("settings.json saved", () => JSON.parse(readFileSync(settingsFile, "utf8"))["claude-lsp.completion.enable"] === true, 20_000);
+    // A few replies: every pause in the typing may ask for one.
+    const reply = { content: [{ tool: "insert_completion", input: { text: "math.pi * r ** 2" } }] };
+    await fake.script(reply, reply, reply, reply, reply, reply);
+    await withScreenshot(page, "inline-completion", async () => {
+      await openFile(page, "circle.py");
+      await page.locator(".editor-instance .monaco-editor textarea").first().focus();
+      await page.keyboard.press("Control+End");
+      await page.keyboard.type("    return ", { delay: 30 });
+      await page.locator(".editor-instance .ghost-text-decoration, .editor-instance .ghost-text", { hasText: "math.pi" }).first().waitFor({ timeout: 60_000 });
+      await fake.clear(); // no ghost text after the accepted one
+      await page.keyboard.press("Tab");
+      await waitFor("the accepted completion in the editor", async () => /^ {4}return math\.pi \* r \*\* 2$/m.test(await editorText(page)), 20_000);
+      const completions = (await fake.requests()).filter((r) => r.tool === "insert_completion");
+      assert.ok(completions.length > 0 && completions.every((r) => r.model === "claude-haiku-e2e"), `completions not from the configured model: ${JSON.stringify(completions.map((r) => r.model))}`);
+      assert.ok(completions.at(-1).userTexts.join("\n").includes("def area(r):"), "the model did not get the code around the cursor");
+      assert.equal(starts(), before, "the server was restarted for a setting it applies live");
+    });
+    await fake.clear();
   });
 });

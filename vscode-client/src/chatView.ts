@@ -47,6 +47,13 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private sessionId: string | undefined;
   private running: vscode.CancellationTokenSource | undefined;
   private shown: ToWebview[] = [];
+  /**
+   * The page has said "ready": until then nothing is posted to it (a message posted while
+   * it loads may be lost or arrive beside the replay, shown twice); the conversation is
+   * replayed at "ready", other messages wait in `pending`.
+   */
+  private viewReady = false;
+  private pending: ToWebview[] = [];
   private attached: Attached[] = [];
   private readonly questions = new Map<string, { message: ToWebview; answer: (d: Decision) => void }>();
   private readonly busyEmitter = new vscode.EventEmitter<boolean>();
@@ -95,6 +102,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
+    this.viewReady = false;
     const media = vscode.Uri.joinPath(this.extensionUri, "dist");
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = html(view.webview, media);
@@ -107,7 +115,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       void this.handle(message);
     });
     view.onDidDispose(() => {
-      if (this.view === view) this.view = undefined;
+      if (this.view !== view) return;
+      this.view = undefined;
+      this.viewReady = false;
+      this.pending = [];
     });
   }
 
@@ -160,6 +171,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private async handle(message: FromWebview): Promise<void> {
     switch (message.type) {
       case "ready":
+        this.viewReady = true;
         this.replay();
         void this.sendCommands();
         return;
@@ -316,6 +328,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private replay(): void {
     for (const message of this.shown) void this.view?.webview.postMessage(message);
     for (const { message } of this.questions.values()) void this.view?.webview.postMessage(message);
+    for (const message of this.pending.splice(0)) void this.view?.webview.postMessage(message);
     this.postContext();
     this.setBusy(this.running !== undefined);
   }
@@ -325,8 +338,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (keep && message.type !== "permission") {
       if (message.type === "reset") this.shown = [];
       this.shown.push(message);
+    } else if (this.view && !this.viewReady && message.type !== "permission" && message.type !== "context" && message.type !== "busy") {
+      this.pending.push(message); // context and busy are sent afresh at "ready", permission questions replayed
     }
-    void this.view?.webview.postMessage(message);
+    if (this.viewReady) void this.view?.webview.postMessage(message);
   }
 }
 

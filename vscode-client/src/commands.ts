@@ -1,27 +1,24 @@
 /**
- * The commands: server control, the API key, and the AI commands. The AI commands are
- * chat turns with the right context (the selection, the file, the diagnostics), so
- * they show in the chat view with their tool calls, permissions and cost; the commit
- * message runs as a turn of its own in plan mode (read-only) and fills the Source
- * Control input box.
+ * The commands: server control, the API key, and the AI commands. Review and the commit
+ * message run the server's own commands (`claude.review`, `claude.commitMessage`), so
+ * their results are those of every other editor: review findings are diagnostics with
+ * source `claude`, the message is written into the Source Control input box. Fix with
+ * Claude is the server's code action. Explain and Ask are chat turns in the chat view,
+ * also when picked from the server's light bulb entries.
  */
 
 import * as vscode from "vscode";
+import { ASK, COMMIT_MESSAGE, EXPLAIN, EXPLAIN_PROMPT, FIX_KIND, locationContext, notReviewable, parseCommitMessage, parseReviewResult, REVIEW, repositoryHoldsRoot, reviewSummary } from "./aiActions";
 import { type ChatView, contextOf } from "./chatView";
-import { commitMessage } from "./format";
-import { CHAT, type ChatEvent, errorReason, parseChatResult, serverSupportsChat } from "./protocol";
+import { errorReason } from "./protocol";
 import type { Review } from "./review";
-import type { SessionRouter } from "./router";
 import { API_KEY_SECRET, LANGUAGES, type Server } from "./server";
-
-const MAX_DIFF = 60_000;
 
 export function registerCommands(
   context: vscode.ExtensionContext,
   server: Server,
   chat: ChatView,
   review: Review,
-  router: SessionRouter<(event: ChatEvent) => void>,
 ): void {
   const editorContext = (selectionOnly: boolean) => {
     const editor = vscode.window.activeTextEditor;
@@ -61,113 +58,88 @@ export function registerCommands(
   });
   register("claude-lsp.explain", async () => {
     const attached = editorContext(true);
-    if (attached) await chat.ask("Explain this code: what it does, how it does it, and anything surprising about it.", [attached], "plan");
+    if (attached) await chat.ask(EXPLAIN_PROMPT, [attached], "plan");
   });
   register("claude-lsp.reviewFile", async () => {
-    const attached = editorContext(false);
-    if (attached) {
-      await chat.ask(
-        "Review this file: list bugs, risky code and unclear parts, most important first, each with its line number and a suggested fix. Do not edit the file.",
-        [attached],
-        "plan",
-      );
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document) {
+      void vscode.window.showInformationMessage("Claude LSP: open a file first.");
+      return;
     }
+    const reason = notReviewable(document, LANGUAGES);
+    if (reason) {
+      void vscode.window.showInformationMessage(`Claude LSP: cannot review ${vscode.workspace.asRelativePath(document.uri)}: ${reason}.`);
+      return;
+    }
+    const name = vscode.workspace.asRelativePath(document.uri);
+    await failuresShown(async () => {
+      const result = parseReviewResult(await server.executeCommand(REVIEW, [document.uri.toString()]));
+      if (!result) throw new Error(`${REVIEW} gave an answer of the wrong shape`);
+      const summary = reviewSummary(result, name);
+      server.output.info(summary);
+      const choice = await vscode.window.showInformationMessage(summary, ...(result.findings > 0 ? ["Show Problems"] : []));
+      if (choice === "Show Problems") await vscode.commands.executeCommand("workbench.actions.view.problems");
+    });
   });
-  register("claude-lsp.fix", async (uri?: vscode.Uri, range?: vscode.Range, messages?: string[]) => {
-    const editor = vscode.window.activeTextEditor;
-    const target = uri ?? editor?.document.uri;
-    if (!target) return;
-    const lines = range ?? editor?.selection;
-    const diagnostics =
-      messages ??
-      vscode.languages
-        .getDiagnostics(target)
-        .filter((d) => !lines || d.range.intersection(new vscode.Range(lines.start.line, 0, lines.end.line + 1, 0)))
-        .map((d) => `line ${d.range.start.line + 1}: ${d.message}${d.source ? ` [${d.source}]` : ""}`);
-    const where = lines ?? new vscode.Range(0, 0, 0, 0);
-    const name = vscode.workspace.asRelativePath(target);
-    const span = { start: { line: where.start.line, character: 0 }, end: { line: where.end.line + 1, character: 0 } };
-    const problem = diagnostics.length > 0 ? `these problems:\n${diagnostics.map((m) => `- ${m}`).join("\n")}` : "the problem in this code";
-    await chat.ask(`Fix ${problem}\nin ${name}. Make the smallest change that fixes it.`, [{ item: { uri: target.toString(), range: span }, label: `${name}:${where.start.line + 1}` }]);
-  });
+  // The server's "Fix with Claude: …" actions for the diagnostics at the cursor (VS Code resolves and applies the edit).
+  register("claude-lsp.fix", () => vscode.commands.executeCommand("editor.action.codeAction", { kind: FIX_KIND, apply: "ifSingle" }));
   register("claude-lsp.acceptEdit", (uri?: vscode.Uri) => review.decideActive(true, uri));
   register("claude-lsp.rejectEdit", (uri?: vscode.Uri) => review.decideActive(false, uri));
-  register("claude-lsp.commitMessage", (sourceControl?: { rootUri?: vscode.Uri }) => generateCommitMessage(server, router, sourceControl?.rootUri));
+  register("claude-lsp.commitMessage", (sourceControl?: { rootUri?: vscode.Uri }) => generateCommitMessage(server, sourceControl?.rootUri));
 
-  context.subscriptions.push(
-    vscode.languages.registerCodeActionsProvider(
-      LANGUAGES.map((language) => ({ language })),
-      new FixWithClaude(),
-      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
-    ),
-  );
+  // The light bulb's "Explain … with Claude" and "Ask Claude about this…" (server actions) run in the chat view.
+  const relative = (uri: string) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
+  server.overrides.set(EXPLAIN, async (args) => {
+    const attached = locationContext(args[0], relative);
+    if (!attached) throw new Error(`${EXPLAIN} needs a location {uri, range?}`);
+    await chat.ask(EXPLAIN_PROMPT, [attached], "plan");
+  });
+  server.overrides.set(ASK, async (args) => {
+    const attached = locationContext(args[0], relative);
+    if (!attached) throw new Error(`${ASK} needs a location {uri, range?}`);
+    const given = typeof args[1] === "string" && args[1].trim() ? args[1].trim() : undefined;
+    const question = given ?? (await vscode.window.showInputBox({ title: `Ask Claude about ${attached.label}`, prompt: "Your question", ignoreFocusOut: true }))?.trim();
+    if (question) await chat.ask(question, [attached]);
+  });
 }
 
-/** "Fix with Claude" in the light bulb, for any diagnostic in range, from any source. */
-class FixWithClaude implements vscode.CodeActionProvider {
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    if (context.diagnostics.length === 0) return [];
-    const action = new vscode.CodeAction("Fix with Claude", vscode.CodeActionKind.QuickFix);
-    const lines = context.diagnostics.reduce((r, d) => r.union(d.range), range);
-    action.command = {
-      command: "claude-lsp.fix",
-      title: "Fix with Claude",
-      arguments: [document.uri, lines, context.diagnostics.map((d) => `line ${d.range.start.line + 1}: ${d.message}${d.source ? ` [${d.source}]` : ""}`)],
-    };
-    action.diagnostics = [...context.diagnostics];
-    return [action];
+/** Runs `work`; a failure is shown as one error message (with what to do when there are no credentials). */
+async function failuresShown(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const hint = errorReason(error) === "noCredentials" ? " Run Claude LSP: Set API Key." : "";
+    void vscode.window.showErrorMessage(`Claude LSP: ${(error as Error).message}${hint}`);
   }
 }
 
 interface GitRepository {
   rootUri: vscode.Uri;
   inputBox: { value: string };
-  diff(cached?: boolean): Promise<string>;
 }
 
-async function generateCommitMessage(server: Server, router: SessionRouter<(event: ChatEvent) => void>, root?: vscode.Uri): Promise<void> {
+async function generateCommitMessage(server: Server, root?: vscode.Uri): Promise<void> {
   const git = vscode.extensions.getExtension<{ getAPI(version: 1): { repositories: GitRepository[] } }>("vscode.git");
   const repositories = git ? (await git.activate()).getAPI(1).repositories : [];
-  const repository = repositories.find((r) => root && r.rootUri.toString() === root.toString()) ?? repositories[0];
+  // The server describes what is staged in the repository of its root, the first workspace folder.
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const holdsRoot = (r: GitRepository) => folder !== undefined && repositoryHoldsRoot(r.rootUri.path, folder.path);
+  const repository = root ? repositories.find((r) => r.rootUri.toString() === root.toString()) : (repositories.find(holdsRoot) ?? repositories[0]);
   if (!repository) {
     void vscode.window.showInformationMessage("Claude LSP: no git repository is open.");
     return;
   }
-  const diff = await repository.diff(true);
-  if (!diff.trim()) {
-    void vscode.window.showInformationMessage("Claude LSP: nothing is staged; stage the changes to describe first.");
+  if (!holdsRoot(repository)) {
+    void vscode.window.showErrorMessage(
+      `Claude LSP: commit messages are written for the repository of the first workspace folder, not ${repository.rootUri.fsPath}.`,
+    );
     return;
   }
-  const client = await server.ready();
-  if (!client || !serverSupportsChat(client.initializeResult?.capabilities)) {
-    void vscode.window.showErrorMessage("Claude LSP: the server is not running or does not offer chat.");
-    return;
-  }
-  const prompt = [
-    "Write a git commit message for the staged changes below. Answer with the message only, no code fences:",
-    "a subject line of at most 72 characters in the imperative mood, then (only if useful) a blank line and a short body.",
-    "",
-    "```diff",
-    diff.length > MAX_DIFF ? `${diff.slice(0, MAX_DIFF)}\n… (diff truncated)` : diff,
-    "```",
-  ].join("\n");
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.SourceControl, title: "Claude is writing a commit message" }, async () => {
-    const finish = await router.beginNew(() => undefined);
-    let sessionId: string | undefined;
-    try {
-      const result = parseChatResult(await client.sendRequest(CHAT, { prompt, permissionMode: "plan" }));
-      sessionId = result?.sessionId;
-      const message = result ? commitMessage(result.result) : "";
-      if (!result || result.stopReason !== "end_turn" || !message) {
-        void vscode.window.showErrorMessage(`Claude LSP: no commit message (${result?.error ?? result?.stopReason ?? "invalid answer"}).`);
-        return;
-      }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.SourceControl, title: "Claude is writing a commit message" }, () =>
+    failuresShown(async () => {
+      const message = parseCommitMessage(await server.executeCommand(COMMIT_MESSAGE, []));
+      if (!message) throw new Error(`${COMMIT_MESSAGE} gave no message`);
       repository.inputBox.value = message;
-    } catch (error) {
-      const hint = errorReason(error) === "noCredentials" ? " Run Claude LSP: Set API Key." : "";
-      void vscode.window.showErrorMessage(`Claude LSP: ${(error as Error).message}${hint}`);
-    } finally {
-      finish(sessionId);
-    }
-  });
+    }),
+  );
 }

@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (event.key === API_KEY_SECRET) void running.restart();
     }),
   );
-  registerCommands(context, running, chat, review, router);
+  registerCommands(context, running, chat, review);
   void running.start();
   output.info(`${SECTION} ${context.extension.packageJSON.version as string} activated in ${(performance.now() - started).toFixed(1)} ms (bundle load included, server start not)`);
 }

@@ -32,19 +32,3 @@ export function statusText(status: StatusResult, sessionId: string | undefined, 
   const cost = session ? session.costUsd : status.costUsd;
   return `${icon} ${shortModel(status.model)} · ${formatTokens(tokens)} tok · ${formatCost(cost)}`;
 }
-
-/**
- * The commit message from the model's answer: without a code fence around it, without
- * trailing spaces, at most one blank line in a row. Empty when there is nothing.
- */
-export function commitMessage(answer: string): string {
-  let text = answer.trim();
-  const fenced = /^```[\w-]*\n([\s\S]*?)\n```$/.exec(text);
-  if (fenced) text = fenced[1];
-  return text
-    .split("\n")
-    .map((line) => line.trimEnd())
-    .join("\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
-}

@@ -9,7 +9,10 @@ import * as vscode from "vscode";
 import {
   type ClientCapabilities,
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   type InitializeParams,
+  InlineCompletionRequest,
+  LSPErrorCodes,
   LanguageClient,
   type LanguageClientOptions,
   type ServerCapabilities,
@@ -18,6 +21,7 @@ import {
   State,
   type FeatureState,
 } from "vscode-languageclient/node";
+import { serverHasCommand } from "./aiActions";
 import { ensureServer, findWheel, reusableServer } from "./bootstrap";
 import { candidates, describeTried, findPython, MIN_PYTHON, formatVersion } from "./interpreter";
 import { CLIENT_CAPABILITIES } from "./protocol";
@@ -34,6 +38,9 @@ export const LANGUAGES = [
 
 /** Called on every new client before it starts, to attach the `claude/*` handlers. */
 export type Attach = (client: LanguageClient) => void;
+
+/** Runs a server command (from a code action) in the extension instead of on the server. */
+export type CommandOverride = (args: unknown[]) => Promise<unknown>;
 
 export type ServerState = "starting" | "running" | "stopped" | "failed";
 
@@ -63,6 +70,9 @@ export class Server implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.stateEmitter.event;
   state: ServerState = "stopped";
+  private lastCompletionError: string | undefined;
+  /** Server commands the extension runs itself (the light bulb's explain and ask go to the chat view). */
+  readonly overrides = new Map<string, CommandOverride>();
   /** Seconds the last bundled install took, when one ran (for the log and the README). */
   lastInstall: { plan: string; seconds: number } | undefined;
 
@@ -91,6 +101,47 @@ export class Server implements vscode.Disposable {
   async ready(): Promise<LanguageClient | undefined> {
     await this.serial.idle();
     return this.client?.state === State.Running ? this.client : undefined;
+  }
+
+  /**
+   * `workspace/executeCommand` on the running server; an error when none runs or it does
+   * not offer `command` (an older server).
+   */
+  async executeCommand(command: string, args: unknown[]): Promise<unknown> {
+    const client = await this.ready();
+    if (!client) throw new Error("the server is not running (Claude LSP: Show Logs says why)");
+    if (!serverHasCommand(client.initializeResult?.capabilities, command)) {
+      throw new Error(`this claude-lsp server does not offer ${command}; update it`);
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  /**
+   * `textDocument/inlineCompletion`, asked only when `completion.enable` is on (the server
+   * checks it too; this saves a round trip per keystroke). A failure — no credentials, the
+   * model's error — is logged once, not put in a notification at every pause in typing.
+   */
+  private async inlineCompletions(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionList | vscode.InlineCompletionItem[] | null> {
+    const client = this.client;
+    if (client?.state !== State.Running || vscode.workspace.getConfiguration(SECTION).get("completion.enable") !== true) return null;
+    try {
+      const params = client.code2ProtocolConverter.asInlineCompletionParams(document, position, context);
+      const result = await client.sendRequest(InlineCompletionRequest.type, params, token);
+      if (token.isCancellationRequested) return null;
+      this.lastCompletionError = undefined;
+      return (await client.protocol2CodeConverter.asInlineCompletionResult(result, token)) ?? null;
+    } catch (error) {
+      const message = (error as Error).message;
+      const cancelled = token.isCancellationRequested || (error as { code?: unknown }).code === LSPErrorCodes.RequestCancelled;
+      if (!cancelled && message !== this.lastCompletionError) this.output.warn(`inline completion failed: ${message}`);
+      if (!cancelled) this.lastCompletionError = message;
+      return null;
+    }
   }
 
   /** Pushes changed settings to the running server. */
@@ -148,11 +199,17 @@ export class Server implements vscode.Disposable {
             return params.items.map((item) => (item.section === "claudeLsp" ? this.settings() : null));
           },
         },
+        executeCommand: (command, args, next) => {
+          const override = this.overrides.get(command);
+          return override ? override(args as unknown[]) : next(command, args);
+        },
+        provideInlineCompletionItems: (document, position, context, token) => this.inlineCompletions(document, position, context, token),
       },
     };
     this.output.info(`starting the server: ${[serverOptions.command, ...(serverOptions.args ?? [])].join(" ")}`);
     const client = new LanguageClient(SECTION, "Claude LSP", serverOptions, clientOptions);
     client.registerFeature(new ClaudeCapabilities());
+    client.registerProposedFeatures(); // in vscode-languageclient 9: textDocument/inlineCompletion
     this.attach(client);
     client.onDidChangeState(({ newState }) => {
       if (this.client !== client) return;

@@ -11,7 +11,8 @@ export type Get = (key: string) => unknown;
 export const SERVER_SETTINGS: readonly {
   key: string;
   path: readonly [string, string];
-  kind: "boolean" | "integer" | "string" | "number";
+  /** `text`: any string, the empty one included (it means "the server's default"). */
+  kind: "boolean" | "integer" | "string" | "number" | "text";
   /** Unset is sent as null: "not set here" (the server then uses Claude Code's settings or its default). */
   nullable?: true;
 }[] = [
@@ -25,36 +26,49 @@ export const SERVER_SETTINGS: readonly {
   { key: "agent.reviewEdits", path: ["agent", "reviewEdits"], kind: "boolean" },
   { key: "agent.maxBudgetUsd", path: ["agent", "maxBudgetUsd"], kind: "number", nullable: true },
   { key: "agent.maxTurns", path: ["agent", "maxTurns"], kind: "integer", nullable: true },
+  { key: "agent.closedFiles", path: ["agent", "closedFiles"], kind: "string" },
+  { key: "python.path", path: ["python", "path"], kind: "text" },
+  { key: "ai.codeActions", path: ["ai", "codeActions"], kind: "boolean" },
+  { key: "ai.contextTokens", path: ["ai", "contextTokens"], kind: "integer" },
+  { key: "review.onSave", path: ["review", "onSave"], kind: "boolean" },
+  { key: "completion.enable", path: ["completion", "enable"], kind: "boolean" },
+  { key: "completion.model", path: ["completion", "model"], kind: "string", nullable: true },
 ];
 
 /** Settings whose change needs a new server process rather than a configuration push. */
 export const RESTART_SETTINGS = ["server.path", "server.python", "server.logLevel"] as const;
 
-function valid(kind: string, value: unknown): boolean {
+/** The value to send, or undefined when it is not valid for the server. Strings are trimmed. */
+function sendable(kind: string, value: unknown): unknown {
   switch (kind) {
     case "boolean":
-      return typeof value === "boolean";
+      return typeof value === "boolean" ? value : undefined;
     case "integer":
-      return typeof value === "number" && Number.isInteger(value) && value >= 0;
+      return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
     case "number":
-      return typeof value === "number" && Number.isFinite(value) && value >= 0;
+      return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+    case "text":
+      return typeof value === "string" ? value.trim() : undefined;
     default:
-      return typeof value === "string" && value !== "";
+      return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
   }
 }
+
+const unset = (value: unknown) => value === undefined || value === null || (typeof value === "string" && value.trim() === "");
 
 /**
  * The `claudeLsp` section for `initializationOptions`, `workspace/configuration` and
  * `didChangeConfiguration`. Invalid values are left out (the server keeps its value);
- * the optional agent settings, when unset or empty, are sent as null, so clearing one
- * in VS Code clears it on the server too.
+ * the optional settings (model, permission mode, limits), when unset or blank, are sent
+ * as null, so clearing one in VS Code clears it on the server too.
  */
 export function serverSettings(get: Get): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const { key, path, kind, nullable } of SERVER_SETTINGS) {
     const value = get(key);
-    if (valid(kind, value)) (out[path[0]] ??= {})[path[1]] = value;
-    else if (nullable && (value === undefined || value === null || value === "")) (out[path[0]] ??= {})[path[1]] = null;
+    const sent = sendable(kind, value);
+    if (sent !== undefined) (out[path[0]] ??= {})[path[1]] = sent;
+    else if (nullable && unset(value)) (out[path[0]] ??= {})[path[1]] = null;
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { commitMessage, formatCost, formatTokens, shortModel, statusText } from "../src/format";
+import { formatCost, formatTokens, shortModel, statusText } from "../src/format";
 import type { StatusResult } from "../src/protocol";
 
 const status = (overrides: Partial<StatusResult> = {}): StatusResult => ({
@@ -37,14 +37,5 @@ describe("status text", () => {
 
   it("warns without credentials", () => {
     assert.equal(statusText(status({ credentials: { ok: false, provider: "anthropic" } }), "a", false), "$(warning) Claude: no credentials");
-  });
-});
-
-describe("commit message", () => {
-  it("takes the message out of a fence and tidies blank lines", () => {
-    assert.equal(commitMessage("```\nFix the greeting\n\n\n\nSay hello.  \n```"), "Fix the greeting\n\nSay hello.");
-    assert.equal(commitMessage("```text\nAdd tests\n```"), "Add tests");
-    assert.equal(commitMessage("  Rename price to total_price \n"), "Rename price to total_price");
-    assert.equal(commitMessage("   "), "");
   });
 });
