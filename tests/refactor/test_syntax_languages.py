@@ -631,6 +631,7 @@ def test_deep_nesting_gives_bounded_results(
 SNIPPETS = [
     "x", "é", "日本", "😀", "ß", "\u0301", "λ = 2\n", "\n", " ", "\t", "(", ")", "[", "]",
     "{", "}", ":", ",", '"', "'", "#", "def f():\n    return 1\n", '"ключ": [1]',
+    "\r", "\r\n", "\r\r", "x = 1\rdef g():\r    pass\r",
 ]  # fmt: skip
 
 
