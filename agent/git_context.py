@@ -92,13 +92,31 @@ def staged_diff(root: Path) -> str | None:
     if repo is None:
         return None
     try:
-        diff: str = repo.git.diff("--cached")
+        names = [n for n in repo.git.diff("--cached", "--name-only", "-z").split("\0") if n]
+        secret = _secret_names(Path(repo.working_tree_dir or root), names)
+        excluded = [f":(exclude,literal){name}" for name in secret]
+        diff: str = (
+            repo.git.diff("--cached", "--", ".", *excluded)
+            if excluded
+            else (repo.git.diff("--cached"))
+        )
     except _git_error() as exc:
         log.info("no staged diff in %s: %s", root, exc)
         return ""
     finally:
         repo.close()
+    if secret:  # what the model is not shown, and why: it can still mention the change
+        listed = ", ".join(secret)
+        diff += f"\n(staged changes to {listed} not shown: secret files)\n"
     return _bounded(diff)
+
+
+def _secret_names(top: Path, names: list[str]) -> list[str]:
+    """The staged paths that are secrets (``.env``, keys, credentials): their contents
+    never go to the model, in a diff or otherwise."""
+    from agent.paths import secret_reason
+
+    return [name for name in names if secret_reason(top / name)]
 
 
 def recent_commits(root: Path, count: int = RECENT_COMMITS) -> list[str]:

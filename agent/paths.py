@@ -29,6 +29,8 @@ def resolve(path: str | os.PathLike[str], cwd: Path) -> Path:
         raise PathError("empty path")
     if "\x00" in raw:
         raise PathError("path contains a NUL byte")
+    if any(ord(ch) < 32 for ch in raw):  # newline, CR, tab…: no file the user meant
+        raise PathError(f"path contains a control character: {raw[:200]!r}")
     candidate = Path(raw).expanduser()
     if not candidate.is_absolute():
         candidate = cwd / candidate

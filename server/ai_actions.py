@@ -20,6 +20,7 @@ from pygls.exceptions import JsonRpcContentModified
 
 from agent.code_context import Definition, enclosing_definition
 from agent.line_edits import comment_request
+from refactor.text import split_lines
 from server import review
 from server.ai_run import AiFailed
 
@@ -111,9 +112,9 @@ def _comment_actions(
 ) -> list[lsp.CodeAction]:
     actions = []
     last = min(selection.end.line, selection.start.line + MAX_SCANNED_LINES)
-    lines = doc.text.split("\n")
+    lines = split_lines(doc.text)
     for number in range(selection.start.line, min(last, len(lines) - 1) + 1):
-        found = comment_request(lines[number].removesuffix("\r"))
+        found = comment_request(lines[number])
         if found is None:
             continue
         request = found[1]

@@ -19,6 +19,7 @@ from pygls.exceptions import JsonRpcContentModified
 from agent.code_context import CodeContext, Definition, Diagnostic, build
 from agent.context import CHARS_PER_TOKEN
 from agent.line_edits import EditError, apply_edits, check_parses, parse_edits, remove_comment
+from refactor.text import split_lines
 from server.ai_run import AiFailed, unchanged_since
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ async def compute(ls: ClaudeLanguageServer, data: Any, title: str) -> Outcome:
     if data.get("version") is not None and doc.version != data["version"]:
         raise JsonRpcContentModified("the document changed since the action was listed")
     kind = str(data.get("claude"))
+    await ls.ai.check_readable(doc.uri, doc.path, title)
     text, version = doc.text, doc.version
     context = await _context(ls, doc, data, kind)
     instruction = tasks.INSTRUCTIONS[kind].format(
@@ -64,7 +66,7 @@ async def compute(ls: ClaudeLanguageServer, data: Any, title: str) -> Outcome:
     try:
         new = apply_edits(text, parse_edits(answer.input.get("edits"), text))
         if kind == "comment":
-            new = remove_comment(new, text.split("\n")[int(data["line"])])
+            new = remove_comment(new, split_lines(text)[int(data["line"])])
         check_parses(doc.path, new)
     except EditError as exc:
         raise AiFailed(f"{title}: Claude's answer was refused: {exc}") from exc

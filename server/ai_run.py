@@ -46,6 +46,16 @@ class AiFailed(JsonRpcException):
         super().__init__(message, data={"reason": reason})
 
 
+def workspace_roots(ls: ClaudeLanguageServer) -> list[Path]:
+    """The workspace folders, resolved (the root path for clients without folders)."""
+    from pygls.uris import to_fs_path
+
+    paths = [p for f in ls.workspace.folders.values() if (p := to_fs_path(f.uri))]
+    if not paths and ls.workspace.root_path:
+        paths = [ls.workspace.root_path]
+    return [Path(p).resolve() for p in paths]
+
+
 class AiRunner:
     """What AI actions, review and commit messages share in one server."""
 
@@ -125,6 +135,34 @@ class AiRunner:
         return True
 
     # -- edits ---------------------------------------------------------------------------
+
+    async def check_readable(self, uri: str, path: str, what: str) -> Path:
+        """What an AI feature may send the model: a document the agent could Read —
+        a file inside the workspace (symlinks resolved), not a secret, no ``Read`` deny
+        rule — or an untitled buffer. Anything else is refused; nothing is sent."""
+        from agent.builder import project_settings
+        from agent.paths import PathError, confine, secret_reason
+        from agent.permissions import Permissions
+        from agent.tools.files import ReadTool
+
+        root = self.ls.chats.root()
+        if uri.startswith("untitled:"):
+            return root / "untitled"
+        if not uri.startswith("file:") or path == uri:
+            raise AiFailed(f"{what}: {uri[:200]} is not a file of the workspace", "outside")
+        try:
+            resolved = confine(path, root, workspace_roots(self.ls) or [root])
+        except PathError as exc:
+            raise AiFailed(f"{what}: refused, {str(exc)[:500]}", "outside") from exc
+        reason = secret_reason(Path(path)) or secret_reason(resolved)
+        if reason:
+            raise AiFailed(f"{what}: refused, {reason}", "secret")
+        settings = await asyncio.to_thread(project_settings, root)
+        policy = Permissions("bypassPermissions", settings, [root], cwd=root, persist_to=None)
+        decision, why = policy.decide(ReadTool(), {"file_path": str(resolved)})
+        if decision == "deny":
+            raise AiFailed(f"{what}: refused, {why}", "denied")
+        return resolved
 
     async def check_allowed(self, path: Path, text: str) -> None:
         """Deny rules (``Edit(secrets/**)``) and secret files hold for AI actions too."""

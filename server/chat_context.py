@@ -14,6 +14,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 
 from agent.paths import PathError, confine, secret_reason
+from refactor.text import split_lines
 
 if TYPE_CHECKING:
     from server.editor_port import LspEditorPort
@@ -38,21 +39,39 @@ async def context_blocks(
     return blocks
 
 
-async def _attachment(port: LspEditorPort, item: dict[str, Any]) -> str:
-    uri = item.get("uri")
-    if not isinstance(uri, str) or not (raw := to_fs_path(uri)):
-        raise ContextError(f"context item {item!r} has no file uri")
+def check_context(port: LspEditorPort, context: list[dict[str, Any]]) -> list[Path]:
+    """The files of the attachments; `ContextError` for one that may not be attached
+    (not a file uri, outside the workspace after resolving symlinks, a secret)."""
+    return [_checked(port, item) for item in context]
+
+
+def _checked(port: LspEditorPort, item: Any) -> Path:
+    uri = item.get("uri") if isinstance(item, dict) else None
+    if not isinstance(uri, str) or not uri.startswith("file:") or not (raw := to_fs_path(uri)):
+        raise ContextError(f"context item {str(item)[:300]!r} has no file uri")
     try:
         path = confine(raw, port.roots[0], port.roots)
-    except PathError as exc:
-        raise ContextError(f"cannot attach {raw}: {exc}") from exc
-    if reason := secret_reason(path):
+    except (PathError, OSError) as exc:
+        raise ContextError(f"cannot attach {raw[:300]!r}: {str(exc)[:500]}") from exc
+    if reason := secret_reason(Path(raw)) or secret_reason(path):
         raise ContextError(f"cannot attach {path.name}: {reason}")
+    try:
+        exists = path.is_file() or port.ls.documents.find(path) is not None
+    except OSError as exc:  # a name too long, a loop of links…
+        raise ContextError(f"cannot attach {raw[:300]!r}: {exc.strerror}") from exc
+    if not exists:
+        raise ContextError(f"cannot attach {raw[:300]!r}: no such file")
+    return path
+
+
+async def _attachment(port: LspEditorPort, item: dict[str, Any]) -> str:
+    path = _checked(port, item)
+    raw = str(path)
     try:
         text = await port.read_text(path)
     except (OSError, ValueError) as exc:
         raise ContextError(f"cannot attach {raw}: {exc}") from exc
-    lines = text.split("\n")
+    lines = split_lines(text)
     first, last = 0, len(lines) - 1
     span = item.get("range")
     if span is not None:

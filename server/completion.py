@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 
+from refactor.text import line_offset, line_starts
+from server.ai_run import AiFailed
+
 if TYPE_CHECKING:
     from server.app import ClaudeLanguageServer
     from server.documents import OpenDocument
@@ -79,13 +82,17 @@ class Completions:
         self.inflight[uri] = task
         try:
             await asyncio.sleep(DEBOUNCE_SECONDS)
+            try:
+                await self.ls.ai.check_readable(uri, doc.path, "Completion")
+            except AiFailed as refused:
+                log.info("no inline completion: %s", refused.message)
+                return None
             version, text = doc.version, doc.text
             if version != asked_on:
                 return None
             columns = self.ls.documents.columns(doc)
             position = columns.from_client(params.position)
-            lines = text.split("\n")
-            offset = sum(len(line) + 1 for line in lines[: position.line]) + position.character
+            offset = line_offset(text, line_starts(text), position.line, position.character)
             prefix, suffix = around(text, min(offset, len(text)))
             model = await self.model()
             shown = _relative(Path(doc.path), self.ls.chats.root())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,30 @@ async def initialized(ls: ClaudeLanguageServer, params: lsp.InitializedParams) -
     if ls.client_features.watched_files_dynamic:
         await register_watched_files(ls)
     await pull_configuration(ls)
+    await recover_interrupted_changes(ls)
+
+
+async def recover_interrupted_changes(ls: ClaudeLanguageServer) -> None:
+    """Roll back a multi-file change a killed process left half-applied in these
+    folders (``refactor.journal``), and tell the user what was done."""
+    from pygls.uris import to_fs_path
+
+    from refactor import journal
+
+    roots = [p for f in ls.workspace.folders.values() if (p := to_fs_path(f.uri))]
+    if not roots and ls.workspace.root_path:
+        roots = [ls.workspace.root_path]
+    if not roots:
+        return
+    try:
+        lines = await asyncio.to_thread(journal.recover, roots)
+    except OSError as error:
+        log.error("could not roll back an interrupted change: %s", error)
+        ls.show_message(f"claude-lsp: could not roll back an interrupted change: {error}")
+        return
+    for line in lines:
+        log.warning("%s", line)
+        ls.show_message(f"claude-lsp: {line}")
 
 
 async def register_watched_files(ls: ClaudeLanguageServer) -> None:

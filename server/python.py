@@ -27,6 +27,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path, to_fs_path
 
 from refactor.python.edits import RefactorError, WorkspaceEdit
+from refactor.text import split_lines
 from server.convert import Columns, annotated_edits
 from server.diagnostics import Background
 
@@ -223,7 +224,7 @@ def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool)
         encoding = ls.workspace.position_encoding
 
         def finish(problems: list[Problem]) -> list[lsp.Diagnostic]:
-            lines = text.split("\n")
+            lines = split_lines(text)
             columns = Columns(lambda row: lines[row] if row < len(lines) else "", encoding)
             return [
                 lsp.Diagnostic(
@@ -263,7 +264,7 @@ def columns_for(ls: ClaudeLanguageServer, path: str) -> Columns:
         return ls.documents.columns(doc)
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().split("\n")  # LSP lines: not at \f or U+2028
+            lines = split_lines(handle.read())  # LSP lines: not at \f or U+2028
     except OSError:
         lines = []
     return Columns(
@@ -288,6 +289,25 @@ def _check_versions(
             )
 
 
+def _check_confined(ls: ClaudeLanguageServer, edit: WorkspaceEdit) -> None:
+    """Refuse an edit that would change a file outside the workspace folders (through a
+    symlink, a rope project rooted outside, a move to another folder); the one exception
+    is the buffer of a document the user opened from outside, edited in place."""
+    from server.ai_run import workspace_roots
+
+    roots = [str(r) for r in workspace_roots(ls)]
+    if not roots:
+        return  # no workspace declared: the file's folder is the project
+    opened = {doc.path for doc in ls.documents}
+    for path in [*edit.files(), *(new for _, new in edit.renames)]:
+        real = os.path.realpath(path)
+        inside = any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        if not inside and not (path in opened and path not in dict(edit.renames)):
+            raise RefactorError(
+                f"this refactor would change {path}, outside the workspace; nothing was changed"
+            )
+
+
 def to_lsp_edit(
     ls: ClaudeLanguageServer, edit: WorkspaceEdit, versions: dict[str, int | None] | None = None
 ) -> lsp.WorkspaceEdit:
@@ -300,6 +320,7 @@ def to_lsp_edit(
     and the client cannot.
     """
     features = ls.client_features
+    _check_confined(ls, edit)
     if versions is not None:
         _check_versions(ls, edit.files(), versions)
     operations = features.resource_operations

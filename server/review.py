@@ -20,7 +20,7 @@ from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from agent.line_edits import apply_edits
-from refactor.text import Position, Range
+from refactor.text import Position, Range, split_lines
 from server.ai_run import AiFailed
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class Reviews:
         from agent.review import cache_key, changed_ranges, review
         from agent.tasks import TaskError
 
+        await self.ls.ai.check_readable(doc.uri, doc.path, "Review")
         text, version = doc.text, doc.version
         path = Path(doc.path)
         root = self.ls.chats.root()
@@ -106,14 +107,14 @@ class Reviews:
         if reviewed is None or doc is None:
             return
         columns = self.ls.documents.columns(doc)
-        lines = doc.text.split("\n")
+        lines = split_lines(doc.text)
         diagnostics = []
         for finding in reviewed.findings:
             first = lines[finding.start] if finding.start < len(lines) else ""
             last = lines[finding.end] if finding.end < len(lines) else ""
             span = Range(
                 Position(finding.start, len(first) - len(first.lstrip())),
-                Position(finding.end, len(last.removesuffix("\r"))),
+                Position(finding.end, len(last)),
             )
             data = None
             if finding.fix is not None:

@@ -28,6 +28,7 @@ from agent.fsport import write_atomic
 from agent.types import Event
 from refactor.text import line_at, line_starts
 from server.chat import ChatError, ChatSession
+from server.chat_context import check_context
 from server.convert import Columns
 from server.editor_port import APPLY_CONFIRM_SECONDS, offset_position
 
@@ -238,6 +239,7 @@ class CommandChat:
             raise ChatError(
                 "sessionBusy", "Claude is still answering; cancel it with claude.cancel"
             )
+        check_context(chat.port, context)  # refused here, as an error, not in the transcript
         self.session_id = chat.id
         transcript = await self.transcript(chat)
         await self._show(transcript)

@@ -277,8 +277,14 @@ async def _apply(edit: WorkspaceEdit, ctx: ToolContext) -> list[tuple[Path, int]
             start, end = offset_at(result, change.range.start), offset_at(result, change.range.end)
             result = result[:start] + change.new_text + result[end:]
         planned.append((path, result, len(edits)))
-    for path, result, _ in planned:
-        await ctx.port.write_text(path, result)
-        if path in ctx.read_files:
-            ctx.read_files[path] = result
+    from refactor import journal
+
+    # A crash half-way leaves a journal the next start rolls back (files on disk).
+    texts: dict[str, str | None] = {str(p): r for p, r, _ in planned}
+    with journal.pending(journal.Change(texts, label="Rename")):
+        for written, (path, result, _) in enumerate(planned, 1):
+            await ctx.port.write_text(path, result)
+            if path in ctx.read_files:
+                ctx.read_files[path] = result
+            journal.stop_point(written)
     return [(path, count) for path, _, count in planned]

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from refactor import journal
 from refactor.files import TOOL_FOLDERS, walk
 from refactor.python.edits import RefactorError, WorkspaceEdit, apply_edits, normalize_newlines
 from refactor.text import Position
@@ -68,8 +69,10 @@ def _diff(path: str, old: str, new: str, new_path: str | None = None) -> str:
 
 
 def apply(edit: WorkspaceEdit, diff: bool, out: object = sys.stdout) -> int:
-    """Write ``edit`` to disk (or print it as a diff); returns the number of files."""
+    """Write ``edit`` to disk under a journal (or print it as a diff); returns the number
+    of files."""
     renamed = dict(edit.renames)
+    change = journal.Change(label="claude-lsp rename")
     for path in dict.fromkeys([*edit.changes, *edit.creates]):
         exists = os.path.exists(path)
         raw, old = _read(path) if exists else ("", "")
@@ -77,16 +80,26 @@ def apply(edit: WorkspaceEdit, diff: bool, out: object = sys.stdout) -> int:
         if diff:
             print(_diff(path, old, new, renamed.get(path)), end="", file=out)  # type: ignore[call-overload]
             continue
-        newline = "\r\n" if "\r\n" in raw else "\n"
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(new.replace("\n", newline) if newline != "\n" else new)
+        change.texts[path] = _with_newlines(new, raw)
     for old_path, new_path in edit.renames:
         if diff:
             print(f"rename {os.path.relpath(old_path)} → {os.path.relpath(new_path)}", file=out)  # type: ignore[call-overload]
         else:
-            os.makedirs(os.path.dirname(new_path), exist_ok=True)
-            os.rename(old_path, new_path)
+            change.moves.append((old_path, new_path))
+    if not diff:
+        journal.apply(change)
     return len(edit.files())
+
+
+def _with_newlines(new: str, raw: str) -> str:
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    return new.replace("\n", newline) if newline != "\n" else new
+
+
+def recover(roots: list[str]) -> None:
+    """Roll back a change an earlier run left half-applied (killed), and say so."""
+    for line in journal.recover(roots):
+        print(f"claude-lsp: {line}", file=sys.stderr)
 
 
 def fix_main(argv: list[str]) -> int:
@@ -102,6 +115,8 @@ def fix_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     changed = 0
     workspaces: dict[str, PythonWorkspace] = {}
+    recover([os.getcwd(), *(os.path.abspath(p) for p in args.paths)])
+    change = journal.Change(label="claude-lsp fix")
     try:
         for path in python_files(args.paths):
             root = _project_root(path)
@@ -119,9 +134,9 @@ def fix_main(argv: list[str]) -> int:
             if args.diff:
                 print(_diff(path, old, new), end="")
             else:
-                newline = "\r\n" if "\r\n" in raw else "\n"
-                with open(path, "w", encoding="utf-8", newline="") as handle:
-                    handle.write(new.replace("\n", newline) if newline != "\n" else new)
+                change.texts[full] = _with_newlines(new, raw)
+        if change.texts:
+            journal.apply(change)
     finally:
         for workspace in workspaces.values():
             workspace.close()
@@ -151,7 +166,9 @@ def rename_main(argv: list[str]) -> int:
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         parser.error(f"no such file: {path}")
-    workspace = PythonWorkspace(args.root or _project_root(path))
+    root = args.root or _project_root(path)
+    recover([root])
+    workspace = PythonWorkspace(root)
     try:
         edit = workspace.run(lambda s: rename(s, path, position, args.new_name))
     except RefactorError as error:

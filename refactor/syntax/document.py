@@ -13,7 +13,15 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from refactor.syntax.languages import load_language
-from refactor.text import Position, line_at, line_offset, line_starts, utf8_len, utf8_prefix
+from refactor.text import (
+    Position,
+    lf_breaks,
+    line_at,
+    line_offset,
+    line_starts,
+    utf8_len,
+    utf8_prefix,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
@@ -72,21 +80,34 @@ class ParsedDocument:
         self.full_parses += 1
 
     def edit(self, start: int, end: int, new_text: str) -> None:
-        """Replace ``text[start:end]`` (code point offsets) by ``new_text``."""
+        """Replace ``text[start:end]`` (code point offsets) by ``new_text``.
+
+        Tree-sitter parses the text with every lone ``\r`` as ``\n`` (`lf_breaks`: its
+        rows are then LSP's lines). Whether a ``\r`` is lone depends on the character
+        after it, so a ``\r`` just before the edit joins the edited span."""
         old = self._text
         if not 0 <= start <= end <= len(old):
             raise ValueError(f"edit {start}:{end} outside a text of {len(old)} characters")
-        start_byte = utf8_len(old[:start])
-        old_end_byte = start_byte + utf8_len(old[start:end])
-        new_end_byte = start_byte + utf8_len(new_text)
-        start_point = _point(old, start)
-        old_end_point = _point(old, end)
-        newlines = new_text.count("\n")
+        new = old[:start] + new_text + old[end:]
+        if start > 0 and old[start - 1] == "\r":
+            start -= 1
+        inserted = len(new) - len(old) + end - start  # the new span's length
+        if "\r" in old or "\r" in new_text:
+            old_seen, new_seen = lf_breaks(old), lf_breaks(new)
+        else:
+            old_seen, new_seen = old, new
+        start_byte = utf8_len(old_seen[:start])
+        old_end_byte = start_byte + utf8_len(old_seen[start:end])
+        new_span = new_seen[start : start + inserted]
+        new_end_byte = start_byte + utf8_len(new_span)
+        start_point = _point(old_seen, start)
+        old_end_point = _point(old_seen, end)
+        newlines = new_span.count("\n")
         if newlines:
-            tail = new_text[new_text.rfind("\n") + 1 :]
+            tail = new_span[new_span.rfind("\n") + 1 :]
             new_end_point = (start_point[0] + newlines, utf8_len(tail))
         else:
-            new_end_point = (start_point[0], start_point[1] + utf8_len(new_text))
+            new_end_point = (start_point[0], start_point[1] + utf8_len(new_span))
         self._tree.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
@@ -95,14 +116,14 @@ class ParsedDocument:
             old_end_point=old_end_point,
             new_end_point=new_end_point,
         )
-        self._text = old[:start] + new_text + old[end:]
+        self._text = new
         self._line_starts = None
         self._dirty = True
 
     # -- positions -------------------------------------------------------------------
 
     def line_starts(self) -> list[int]:
-        """Code point offset of the start of every line (lines end at ``\\n``)."""
+        """Code point offset of the start of every line (see `refactor.text.line_starts`)."""
         if self._line_starts is None:
             self._line_starts = line_starts(self._text)
         return self._line_starts
@@ -148,4 +169,4 @@ def _point(text: str, offset: int) -> tuple[int, int]:
 
 def _encode(text: str) -> bytes:
     # Lone surrogates can arrive through JSON escapes; keep them rather than fail.
-    return text.encode("utf-8", errors="surrogatepass")
+    return lf_breaks(text).encode("utf-8", errors="surrogatepass")

@@ -275,12 +275,10 @@ def test_failing_and_hanging_hooks_do_not_stop_the_turn(
     (ws / "a.txt").write_text("A\n")
     fake.script(Reply([ToolUse("Read", {"file_path": "a.txt"})]), Reply([Text("It says A.")]))
 
-    started = time.monotonic()
-    code = chat(ws, "-p", "read a.txt")
+    code = chat(ws, "-p", "read a.txt")  # the hook sleeps 600 s, past pytest's timeout
 
     out, err = capsys.readouterr()
     assert code == 0 and out == "It says A.\n"
-    assert time.monotonic() - started < 120  # not the 600 s the hook would take
     assert "timed out" in err and "linter missing" in err
     [result] = results(fake, 1)
     assert "A" in text_of(result) and not result.get("is_error")

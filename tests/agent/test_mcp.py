@@ -5,7 +5,6 @@ answers at all; project approval; prompts as slash commands; ``claude-lsp mcp li
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -79,11 +78,10 @@ def test_a_call_that_never_answers_times_out(
     monkeypatch.setenv("MCP_TOOL_TIMEOUT", "2000")
     fake.script(Reply([ToolUse("mcp__calc__hang", {})]), Reply([Text("It hung.")]))
 
-    started = time.monotonic()
+    # The tool never answers: without the timeout this call would hang (pytest-timeout).
     code = chat(ws, "-p", "hang", "--allowedTools", "mcp__calc__hang")
 
     assert code == 0
-    assert time.monotonic() - started < 60
     hung = result_of(fake, 1)
     assert hung["is_error"] and "no answer to hang within 2 s" in text(hung)
 
@@ -98,12 +96,10 @@ def test_a_server_that_never_answers_is_skipped_after_the_connect_timeout(
     monkeypatch.setenv("MCP_TIMEOUT", "3000")
     fake.script(Reply([Text("Working without it.")]))
 
-    started = time.monotonic()
-    code = chat(ws, "-p", "hello")
+    code = chat(ws, "-p", "hello")  # the server never answers: it would hang without
 
     out, err = capsys.readouterr()
     assert code == 0 and out == "Working without it.\n"
-    assert time.monotonic() - started < 30
     assert "mcp: MCP server `silent`: no answer within the connect timeout of 3 s" in err
     assert not any(name.startswith("mcp__") for name in tool_names(fake))
 

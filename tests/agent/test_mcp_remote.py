@@ -111,7 +111,6 @@ def test_a_server_that_goes_away_mid_session_is_a_tool_error(
         Reply([ToolUse("mcp__remote__add", {"a": 2, "b": 2})]),
         Reply([Text("The server is gone.")]),
     )
-    started = time.monotonic()
     with served(kind, tmp_path) as (proc, url):
         configure(ws, kind, url)
         code = chat(ws, "-p", "use it", "--output-format", "json")
@@ -119,7 +118,6 @@ def test_a_server_that_goes_away_mid_session_is_a_tool_error(
 
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["result"] == "The server is gone."
-    assert time.monotonic() - started < 90  # not a hung turn
     assert text(result_of(fake, 1)) == "2"
     crashed, after = result_of(fake, 2), result_of(fake, 3)
     assert crashed["is_error"] and "MCP server `remote` failed in crash" in text(crashed)
@@ -136,7 +134,6 @@ def test_a_server_killed_between_calls_is_a_tool_error(
         Reply([ToolUse("mcp__remote__whoami", {})]),  # the server was killed meanwhile
         Reply([Text("It went away.")]),
     )
-    started = time.monotonic()
     with served(kind, tmp_path) as (proc, url):
         configure(ws, kind, url)
         settings = json.loads((ws / ".claude" / "settings.json").read_text())
@@ -148,7 +145,6 @@ def test_a_server_killed_between_calls_is_a_tool_error(
 
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["result"] == "It went away."
-    assert time.monotonic() - started < 90  # not a hung turn
     assert text(result_of(fake, 1)) == "2"
     gone = result_of(fake, 2)
     assert gone["is_error"] and "MCP server `remote` failed in whoami" in text(gone)
@@ -168,13 +164,10 @@ def test_a_port_that_never_answers_hits_the_connect_timeout(
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         configure(ws, kind, f"http://127.0.0.1:{silent.getsockname()[1]}{PATHS[kind]}")
-        started = time.monotonic()
         code = chat(ws, "-p", "hello")
-        elapsed = time.monotonic() - started
 
     out, err = capsys.readouterr()
     assert code == 0 and out == "Working without it.\n"
-    assert elapsed < 30
     assert "mcp: MCP server `remote`: no answer within the connect timeout of 2 s" in err
     assert not any(name.startswith("mcp__") for name in tool_names(fake))
 

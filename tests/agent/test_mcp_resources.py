@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -190,11 +189,7 @@ def test_a_read_that_never_answers_times_out_and_the_server_restarts(
         Reply([read("notes://today")]),
         Reply([Text("Got it the second time.")]),
     )
-
-    started = time.monotonic()
     assert chat(ws, "-p", "read slow") == 0
-
-    assert time.monotonic() - started < 60
     [slow] = results(fake, 1)
     assert slow["is_error"] and "no answer to resources/read notes://slow within 2 s" in text(slow)
     assert "restarted on the next use" in text(slow)

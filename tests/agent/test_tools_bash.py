@@ -68,11 +68,10 @@ async def test_long_output_keeps_head_and_tail(tctx: ToolContext) -> None:
 
 async def test_timeout_kills_the_process_group(tmp_path: Path, tctx: ToolContext) -> None:
     pidfile = tmp_path / "child.pid"
-    started = time.monotonic()
+    # Both sleeps outlast pytest's timeout: the call returns only if the timeout kills them.
     result = await call(
-        BashTool(), tctx, command=f"sleep 60 & echo $! > {pidfile}; sleep 60", timeout=300
+        BashTool(), tctx, command=f"sleep 600 & echo $! > {pidfile}; sleep 600", timeout=300
     )
-    assert time.monotonic() - started < 10
     assert result.is_error
     assert "timed out after 0.3 s" in text_of(result)
     assert wait_dead(int(pidfile.read_text()))

@@ -8,8 +8,6 @@ outlines below are what a user should see in the editor's outline view.
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 from typing import TYPE_CHECKING, TypeVar
@@ -579,24 +577,9 @@ def test_markdown_accepts_any_text_but_a_nul_byte() -> None:
 # -- robustness ------------------------------------------------------------------------
 
 DEPTH = 50_000
-# Symbols, folds and errors take ~30 ms here; before the engine limited query depth and
-# split a flat ERROR root, a query took 20-45 s on nesting and ~1.8 s on unclosed brackets.
-QUERY_BUDGET = 1.0
-# The selection chain must find the innermost of 50,000 nested nodes: ~0.3 s.
-SELECTION_BUDGET = 3.0
-
-
-def _timed(call: Callable[[], T], budget: float = QUERY_BUDGET) -> T:
-    """``call()``, asserting its best of three runs stays within ``budget``: a guard
-    against the pathological (20-45 s) cases, robust to a loaded machine's spikes."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-        if best < budget:
-            return result
-    raise AssertionError(f"took {best:.1f} s at best of three (budget {budget:g} s)")
+# The speed of these cases (20-45 s per query before the engine limited query depth and
+# split a flat ERROR root; ~30 ms now) is measured by ``python -m bench.deep_nesting``.
+# Here: what the features return on them.
 
 
 def _count(symbols: list[Symbol]) -> int:
@@ -628,17 +611,19 @@ def _count(symbols: list[Symbol]) -> int:
         "python-unclosed-in-function",
     ],
 )
-def test_deep_nesting_is_quick(lang: str, text: str, symbols: int, folds: int, errors: int) -> None:
+def test_deep_nesting_gives_bounded_results(
+    lang: str, text: str, symbols: int, folds: int, errors: int
+) -> None:
     doc = ParsedDocument(lang, text)
-    assert _count(_timed(lambda: document_symbols(doc))) == symbols
-    assert len(_timed(lambda: folding_ranges(doc))) == folds
-    assert len(_timed(lambda: syntax_errors(doc))) == errors
+    assert _count(document_symbols(doc)) == symbols
+    assert len(folding_ranges(doc)) == folds
+    assert len(syntax_errors(doc)) == errors
     middle = Position(0, len(doc.line(0)) // 2)
-    chain = _timed(lambda: selection_chain(doc, middle), SELECTION_BUDGET)
+    chain = selection_chain(doc, middle)
     assert 1 < len(chain) <= MAX_CHAIN
     assert chain[-1].start == Position(0, 0)
     deep = Position(doc.line_count() // 2, 0)
-    assert len(_timed(lambda: selection_chain(doc, deep), SELECTION_BUDGET)) <= MAX_CHAIN
+    assert len(selection_chain(doc, deep)) <= MAX_CHAIN
 
 
 # -- incremental parsing ---------------------------------------------------------------
@@ -646,6 +631,7 @@ def test_deep_nesting_is_quick(lang: str, text: str, symbols: int, folds: int, e
 SNIPPETS = [
     "x", "é", "日本", "😀", "ß", "\u0301", "λ = 2\n", "\n", " ", "\t", "(", ")", "[", "]",
     "{", "}", ":", ",", '"', "'", "#", "def f():\n    return 1\n", '"ключ": [1]',
+    "\r", "\r\n", "\r\r", "x = 1\rdef g():\r    pass\r",
 ]  # fmt: skip
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -284,15 +283,14 @@ async def test_cancel_mid_stream_then_resume(editor: Editor, fake: FakeAnthropic
 
 async def test_cancel_mid_tool(editor: Editor, fake: FakeAnthropic, root: Path) -> None:
     marker = root / "late.txt"
-    fake.script(Reply([ToolUse("Bash", {"command": f"sleep 30; touch {marker}"})]))
+    # The command outlasts pytest's timeout: the answer comes only if the cancel stops it.
+    fake.script(Reply([ToolUse("Bash", {"command": f"sleep 600; touch {marker}"})]))
     mark = editor.mark()
     msg_id, answer = editor.chat(prompt="run it", permissionMode="bypassPermissions")
     call = await editor.wait_event("toolCall", mark, name="Bash")
-    started = time.monotonic()
     editor.cancel(msg_id)
-    result = await asyncio.wait_for(answer, 30)
+    result = await answer
     assert result["stopReason"] == "cancelled"
-    assert time.monotonic() - started < 15
     assert not marker.exists()
     fake.script(Reply([Text("fine")]))
     _, answer = editor.chat(prompt="and now?", sessionId=call["sessionId"])
