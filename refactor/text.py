@@ -111,3 +111,27 @@ def common_prefix(a: str, b: str) -> int:
         else:
             high = middle - 1
     return low
+
+
+def keep_lone_cr(text: str, edits: list[TextEdit]) -> list[TextEdit]:
+    """``edits`` of ``text`` adjusted so that no lone ``\\r`` ends up just before a
+    ``\\n``: the two would become one ``\\r\\n`` break and the text a line shorter.
+    Such a ``\\r`` is written as ``\\r\\n`` instead (a break of its own)."""
+    if _LONE_CR.search(text) is None and not any(e.new_text.endswith("\r") for e in edits):
+        return edits
+    starts = line_starts(text)
+    out: list[TextEdit] = []
+    for edit in edits:
+        start = line_offset(text, starts, edit.range.start.line, edit.range.start.character)
+        end = line_offset(text, starts, edit.range.end.line, edit.range.end.character)
+        new, begin = edit.new_text, edit.range.start
+        if new.endswith("\r") and text[end : end + 1] == "\n":
+            new += "\n"
+        follows = (new or text[end : end + 1])[:1]
+        lone_before = start > 0 and text[start - 1] == "\r" and text[start : start + 1] != "\n"
+        if lone_before and follows == "\n":  # that \r and the \n would join
+            row = edit.range.start.line - 1
+            begin = Position(row, len(line_at(text, starts, row)))
+            new = "\r\n" + new
+        out.append(TextEdit(Range(begin, edit.range.end), new))
+    return out

@@ -27,7 +27,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path, to_fs_path
 
 from refactor.python.edits import RefactorError, WorkspaceEdit
-from refactor.text import split_lines
+from refactor.text import keep_lone_cr, split_lines
 from server.convert import Columns, annotated_edits
 from server.diagnostics import Background
 
@@ -337,7 +337,9 @@ def to_lsp_edit(
     text_edits: dict[str, list[lsp.TextEdit]] = {}
     for path, edits in edit.changes.items():
         columns = columns_for(ls, path)
-        text_edits[path] = [lsp.TextEdit(columns.range(e.range), e.new_text) for e in edits]
+        doc = ls.documents.get(from_fs_path(path) or path)
+        kept = keep_lone_cr(doc.text, edits) if doc is not None else edits
+        text_edits[path] = [lsp.TextEdit(columns.range(e.range), e.new_text) for e in kept]
     if not features.document_changes:
         if edit.groups:  # the editor cannot ask: only what is sure
             log.info("left out %d unsure edits", sum(g.count() for g in edit.groups))

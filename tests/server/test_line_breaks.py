@@ -162,20 +162,7 @@ async def test_rename_edit(client: LanguageClient, kind: str):
 FIXABLE = "import os\nimport sys\n\n\ndef main():\n    return os.sep\n"
 
 
-JOINED = (
-    "known: deleting the lines between a lone \\r and a \\n joins the two into one \\r\\n "
-    "break, so the result has a line fewer (the edit's range is right)"
-)
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "cr",
-        "crlf-then-cr",
-        pytest.param("mixed", marks=pytest.mark.xfail(strict=True, reason=JOINED)),
-    ],
-)
+@pytest.mark.parametrize("kind", list(ENDINGS))
 async def test_code_action_edit(client: LanguageClient, kind: str):
     text = with_endings(FIXABLE, kind)
     uri = _open(client, f"fix_{kind}.py", text)
