@@ -229,10 +229,14 @@ class RepoMap:
             return 0
         self.files, self._edge_cache = {}, {}
         self.definers = defaultdict(set)
-        for key, (stamp, names, references, outline) in files.items():
-            self.files[key] = FileTags(stamp, names, references, outline)
-            for name in names:
-                self.definers[name].add(key)
+        try:
+            for key, (stamp, names, references, outline) in files.items():
+                self.files[key] = FileTags(stamp, names, references, outline)
+                for name in names:
+                    self.definers[name].add(key)
+        except (TypeError, ValueError, AttributeError):  # not what `save` wrote
+            self.files, self.definers = {}, defaultdict(set)
+            return 0
         return len(self.files)
 
     def update(self, paths: list[Path]) -> int:

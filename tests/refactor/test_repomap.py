@@ -219,3 +219,17 @@ def test_files_too_large_or_binary_are_remembered_not_read_again(tmp_path: Path)
     assert repo.refresh() == 8
     assert repo.refresh() == 0
     assert "x" not in repo.definers
+
+
+def test_a_damaged_or_old_saved_map_is_ignored(tmp_path: Path) -> None:
+    import pickle
+
+    files = workspace(tmp_path / "ws")
+    cache = tmp_path / "map.pickle"
+    root = str((tmp_path / "ws").resolve())
+    for data in ((2, root, {"a.py": (1, 2)}), (1, root, {}, {}, {}), b"not a map"):
+        cache.write_bytes(pickle.dumps(data))
+        repo = RepoMap(tmp_path / "ws")
+        assert repo.load(cache) == 0
+        assert repo.refresh() == 6  # built from the files instead
+        assert repo.rank([files["app"]])
