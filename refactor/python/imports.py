@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 25  # modules or files per background indexing job
 SCAN_LIMIT = 1000  # files read to pick what to parse ahead (see `_parse_order`)
+# Larger workspace files are not indexed: rope parses a file whole to index it (a 50 MB
+# generated module took 69 s and 8 GB in the background indexing). Generated data more
+# often than code; ``_defining_modules`` still finds a definition in one by text.
+INDEX_MAX_BYTES = 1_000_000
 # CPython's own regression tests: seconds of indexing, never what a user imports from.
 SKIPPED_PACKAGES = frozenset({"test"})
 
@@ -181,7 +185,8 @@ def _defining_modules(session: Session, name: str) -> list[str]:
             continue
         if name in text and definition.search(text):
             found.append(_module_name(session, session.path_of(resource)))
-            _autoimport(session).update_resource(resource)
+            if _indexable(session, resource):
+                _autoimport(session).update_resource(resource)
     return sorted(found, key=lambda m: (m.count("."), m))
 
 
@@ -358,7 +363,8 @@ def _index_chunk(
                 session.yield_to_foreground()
                 try:
                     if what == "files":
-                        autoimport.update_resource(item, commit=False)
+                        if _indexable(session, item):
+                            autoimport.update_resource(item, commit=False)
                     else:
                         _index_package(session, autoimport, item)
                 except Cancelled:
@@ -369,6 +375,19 @@ def _index_chunk(
             autoimport.connection.commit()
 
     return run
+
+
+def _indexable(session: Session, resource: Any) -> bool:
+    """Whether a workspace file (its open buffer, else the file) is small enough to
+    index: see ``INDEX_MAX_BYTES``."""
+    path = session.path_of(resource)
+    buffer = session.workspace.buffer(path)
+    if buffer is not None:
+        return len(buffer) <= INDEX_MAX_BYTES
+    try:
+        return os.path.getsize(path) <= INDEX_MAX_BYTES
+    except OSError:
+        return False
 
 
 def _index_package(session: Session, autoimport: Any, modname: str) -> None:
