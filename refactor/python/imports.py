@@ -185,8 +185,7 @@ def _defining_modules(session: Session, name: str) -> list[str]:
             continue
         if name in text and definition.search(text):
             found.append(_module_name(session, session.path_of(resource)))
-            if _indexable(session, resource):
-                _autoimport(session).update_resource(resource)
+            _autoimport(session).update_resource(resource)
     return sorted(found, key=lambda m: (m.count("."), m))
 
 
@@ -232,7 +231,8 @@ def _autoimport(session: Session) -> Any:
 def _open_index(session: Session) -> Any:
     from rope.contrib.autoimport.sqlite import AutoImport
 
-    environment = session.workspace.environment
+    workspace = session.workspace
+    environment = workspace.environment
     path = index_path(session.workspace.root, environment.key if environment else "")
     layout = session.workspace.layout
 
@@ -240,6 +240,17 @@ def _open_index(session: Session) -> Any:
         @classmethod
         def create_database_connection(cls, *, project: Any = None, memory: bool = False) -> Any:
             return sqlite3.connect(path)
+
+        def update_resource(
+            self, resource: Any, underlined: bool = False, commit: bool = True
+        ) -> None:
+            """Every way into the index (the background indexing, the text scan, and
+            rope's change observer when a buffer is set): a file over `INDEX_MAX_BYTES`
+            is never parsed, and names it had before are dropped."""
+            if _indexable(workspace, resource.real_path):
+                super().update_resource(resource, underlined, commit)
+            else:
+                self._del_if_exist(self._resource_to_module(resource).modname, commit)
 
         def _resource_to_module(self, resource: Any, underlined: bool = False) -> Any:
             """A workspace file under its import path (``pkg.mod``, not ``src.pkg.mod``)."""
@@ -363,8 +374,7 @@ def _index_chunk(
                 session.yield_to_foreground()
                 try:
                     if what == "files":
-                        if _indexable(session, item):
-                            autoimport.update_resource(item, commit=False)
+                        autoimport.update_resource(item, commit=False)
                     else:
                         _index_package(session, autoimport, item)
                 except Cancelled:
@@ -377,11 +387,10 @@ def _index_chunk(
     return run
 
 
-def _indexable(session: Session, resource: Any) -> bool:
+def _indexable(workspace: PythonWorkspace, path: str) -> bool:
     """Whether a workspace file (its open buffer, else the file) is small enough to
     index: see ``INDEX_MAX_BYTES``."""
-    path = session.path_of(resource)
-    buffer = session.workspace.buffer(path)
+    buffer = workspace.buffer(path)
     if buffer is not None:
         return len(buffer) <= INDEX_MAX_BYTES
     try:

@@ -137,3 +137,12 @@ def test_the_import_index_leaves_out_files_too_large_to_parse(
     small, giant = workspace.run(index_and_ask)
     assert small == ["small_mod"]
     assert giant == []
+    # An editor buffer that grows past the limit: rope's change observer would parse it
+    # whole (on the worker thread, holding the GIL against the event loop); it is
+    # dropped from the index instead.
+    grown = "def small_helper():\n    pass\n" + filler
+    workspace.set_buffer(str(tmp_path / "small_mod.py"), grown)
+    assert workspace.run(lambda s: _autoimport(s).get_modules("small_helper")) == []
+    workspace.set_buffer(str(tmp_path / "small_mod.py"), None)
+    workspace.files_changed([str(tmp_path / "small_mod.py")])
+    assert workspace.run(lambda s: _autoimport(s).get_modules("small_helper")) == ["small_mod"]
