@@ -45,6 +45,10 @@ class _Ignore:
     base: Path
     spec: GitIgnoreSpec
 
+    @property
+    def prefix(self) -> str:
+        return os.path.join(self.base, "")
+
 
 def _load(directory: Path, file: str = ".gitignore") -> list[_Ignore]:
     """The rules of ``directory/file``, relative to ``directory`` (none if unreadable).
@@ -59,13 +63,14 @@ def _load(directory: Path, file: str = ".gitignore") -> list[_Ignore]:
     return [_Ignore(directory, GitIgnoreSpec.from_lines(lines))]
 
 
-def _ignored(path: Path, is_dir: bool, chain: list[_Ignore]) -> bool:
+def _ignored(path: str, is_dir: bool, chain: list[_Ignore]) -> bool:
     """Git's verdict: the last rule that matches, from the outermost file inwards."""
     verdict = False
     for ignore in chain:
-        if not path.is_relative_to(ignore.base):
+        prefix = ignore.prefix
+        if not path.startswith(prefix):
             continue
-        rel = path.relative_to(ignore.base).as_posix() + ("/" if is_dir else "")
+        rel = path[len(prefix) :].replace(os.sep, "/") + ("/" if is_dir else "")
         result = ignore.spec.check_file(rel)
         if result.include is not None:
             verdict = result.include
@@ -95,47 +100,53 @@ def walk(
     base: Path, roots: list[Path] | None = None, skip: frozenset[str] = frozenset()
 ) -> Iterator[Path]:
     """Every file under ``base`` that git would not ignore (``base`` itself if a file),
-    in a stable order. ``base`` and ``roots`` are taken as given (pass resolved paths);
-    ``roots`` bound where symlinked files may point (default: base); folders named in
-    ``skip`` are not entered."""
+    in a stable order (a folder's files by name, then its folders by name). ``base``
+    and ``roots`` are taken as given (pass resolved paths); ``roots`` bound where
+    symlinked files may point (default: base); folders named in ``skip`` are not
+    entered. One ``scandir`` per folder and no other system call per entry (except for
+    symlinks): a 100,000-file tree is walked in seconds."""
     roots = roots or [base]
     if base.is_file():
         yield base
         return
-    chains: dict[str, list[_Ignore]] = {str(base): _ancestor_ignores(base, roots)}
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        directory = Path(dirpath)
-        chain = chains.pop(dirpath)
-        if directory != base:
-            chain = chain + _load(directory)
-        kept = []
-        for name in sorted(dirnames):
-            child = directory / name
-            if name == ".git" or name in skip or child.is_symlink():
+    pending: list[tuple[str, list[_Ignore]]] = [(str(base), _ancestor_ignores(base, roots))]
+    while pending:
+        directory, chain = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable or vanished: as os.walk, skipped
+        if directory != str(base) and any(e.name == ".gitignore" for e in entries):
+            chain = chain + _load(Path(directory))
+        folders = []
+        for entry in entries:
+            try:
+                is_link = entry.is_symlink()
+                is_dir = not is_link and entry.is_dir(follow_symlinks=False)
+                is_file = not is_link and entry.is_file(follow_symlinks=False)
+            except OSError:
                 continue
-            if _ignored(child, True, chain):
+            name, path = entry.name, entry.path
+            if is_dir:
+                if name != ".git" and name not in skip and not _ignored(path, True, chain):
+                    folders.append(path)
                 continue
-            kept.append(name)
-            chains[str(child)] = chain
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = directory / name
-            if _ignored(path, False, chain):
-                continue
-            if path.is_symlink():
-                target = path.resolve(strict=False)
+            if (not is_link and not is_file) or _ignored(path, False, chain):
+                continue  # a FIFO, socket or device: reading it may never end
+            if is_link:
+                target = Path(path).resolve(strict=False)
                 if not within(target, roots) or not target.is_file():
                     continue
-            elif not path.is_file():  # a FIFO, socket or device: reading it may never end
-                continue
-            yield path
+            yield Path(path)
+        pending.extend((folder, chain) for folder in reversed(folders))
 
 
 def entry_filter(directory: Path, roots: list[Path]) -> Callable[[Path, bool], bool]:
     """Whether an entry of ``directory`` (a path and whether it is a folder) is one that
     ``walk`` would keep by git's ignore rules, for listing one folder again on its own."""
     chain = _ancestor_ignores(directory, roots)
-    return lambda path, is_dir: path.name != ".git" and not _ignored(path, is_dir, chain)
+    return lambda path, is_dir: path.name != ".git" and not _ignored(str(path), is_dir, chain)
 
 
 def read_text(path: Path, max_bytes: int) -> str | None:

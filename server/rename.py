@@ -4,7 +4,8 @@ prepareRename is cheap (the token under the cursor, no rope). rename runs on the
 workspace's worker thread with ``$/progress`` (the client's token, or one we create when
 the client supports it), and is refused — error response plus ``window/showMessage``,
 nothing changed — for builtins, keywords, names that already exist in scope, files
-that do not parse, and module renames the client cannot apply as ``RenameFile``.
+that do not parse, files over ``syntax.maxFileSize`` (or binary), and module renames the
+client cannot apply as ``RenameFile``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from server.code_actions import RequestFailed
 
 if TYPE_CHECKING:
     from server.app import ClaudeLanguageServer
+    from server.documents import OpenDocument
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ def prepare_rename(
     doc = ls.documents.get(params.text_document.uri)
     if doc is None or not python.is_python(doc):
         return None
+    _refuse_skipped(doc)
     columns = ls.documents.columns(doc)
     try:
         span, name = engine_prepare(ls.documents.text(doc), columns.from_client(params.position))
@@ -46,6 +49,7 @@ async def rename(ls: ClaudeLanguageServer, params: lsp.RenameParams) -> lsp.Work
     doc = ls.documents.get(params.text_document.uri)
     if doc is None or not python.is_python(doc):
         return None
+    _refuse_skipped(doc)
     position = ls.documents.columns(doc).from_client(params.position)
     path, new_name = doc.path, params.new_name
     versions = python.open_versions(ls)
@@ -63,6 +67,13 @@ async def rename(ls: ClaudeLanguageServer, params: lsp.RenameParams) -> lsp.Work
     except RefactorError as error:
         ls.show_message(f"Rename: {error}")
         raise RequestFailed(f"rename refused: {error}") from error
+
+
+def _refuse_skipped(doc: OpenDocument) -> None:
+    """A file too large (or binary) for syntax features is not parsed for a rename
+    either: a clear refusal instead of minutes of parsing and gigabytes of memory."""
+    if doc.skipped:
+        raise RequestFailed(f"rename refused: no refactoring in this file ({doc.skipped})")
 
 
 def register(server: ClaudeLanguageServer) -> None:

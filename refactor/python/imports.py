@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 25  # modules or files per background indexing job
 SCAN_LIMIT = 1000  # files read to pick what to parse ahead (see `_parse_order`)
+# Larger workspace files are not indexed: rope parses a file whole to index it (a 50 MB
+# generated module took 69 s and 8 GB in the background indexing). Generated data more
+# often than code; ``_defining_modules`` still finds a definition in one by text.
+INDEX_MAX_BYTES = 1_000_000
 # CPython's own regression tests: seconds of indexing, never what a user imports from.
 SKIPPED_PACKAGES = frozenset({"test"})
 
@@ -227,7 +231,8 @@ def _autoimport(session: Session) -> Any:
 def _open_index(session: Session) -> Any:
     from rope.contrib.autoimport.sqlite import AutoImport
 
-    environment = session.workspace.environment
+    workspace = session.workspace
+    environment = workspace.environment
     path = index_path(session.workspace.root, environment.key if environment else "")
     layout = session.workspace.layout
 
@@ -235,6 +240,17 @@ def _open_index(session: Session) -> Any:
         @classmethod
         def create_database_connection(cls, *, project: Any = None, memory: bool = False) -> Any:
             return sqlite3.connect(path)
+
+        def update_resource(
+            self, resource: Any, underlined: bool = False, commit: bool = True
+        ) -> None:
+            """Every way into the index (the background indexing, the text scan, and
+            rope's change observer when a buffer is set): a file over `INDEX_MAX_BYTES`
+            is never parsed, and names it had before are dropped."""
+            if _indexable(workspace, resource.real_path):
+                super().update_resource(resource, underlined, commit)
+            else:
+                self._del_if_exist(self._resource_to_module(resource).modname, commit)
 
         def _resource_to_module(self, resource: Any, underlined: bool = False) -> Any:
             """A workspace file under its import path (``pkg.mod``, not ``src.pkg.mod``)."""
@@ -369,6 +385,18 @@ def _index_chunk(
             autoimport.connection.commit()
 
     return run
+
+
+def _indexable(workspace: PythonWorkspace, path: str) -> bool:
+    """Whether a workspace file (its open buffer, else the file) is small enough to
+    index: see ``INDEX_MAX_BYTES``."""
+    buffer = workspace.buffer(path)
+    if buffer is not None:
+        return len(buffer) <= INDEX_MAX_BYTES
+    try:
+        return os.path.getsize(path) <= INDEX_MAX_BYTES
+    except OSError:
+        return False
 
 
 def _index_package(session: Session, autoimport: Any, modname: str) -> None:

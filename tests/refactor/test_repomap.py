@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from refactor.repomap import RepoMap, extract, pagerank
+from refactor.repomap import RepoMap, extract, pagerank, python_names
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -130,3 +130,106 @@ def test_a_saved_map_loads_and_rereads_only_what_changed(tmp_path: Path) -> None
     assert second.refresh() == 0  # nothing changed since: nothing parsed
     assert second.rank([files["app"]]) == first.rank([files["app"]])
     assert RepoMap(tmp_path).load(cache) == 0  # another workspace's cache is ignored
+
+
+def bump(path: Path) -> None:
+    """A later mtime, as a save a moment later would give (coarse clocks aside)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def saved_and_loaded(root: Path, cache: Path) -> RepoMap:
+    first = RepoMap(root)
+    first.refresh()
+    first.render([next(iter(map(Path, first.files)))], 10_000)  # some outlines parsed
+    first.save(cache)
+    second = RepoMap(root)
+    assert second.load(cache) == len(first.files)
+    return second
+
+
+def test_a_start_from_the_saved_map_sees_changed_deleted_and_renamed_files(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    files = workspace(root)
+    cache = tmp_path / "map.pickle"
+    repo = saved_and_loaded(root, cache)
+    files["pricing"].write_text(
+        "def compute_total_price(cart, ledger):\n    return 0\n\n\n"
+        "def apply_discount_code(total):\n    return total\n"
+    )
+    bump(files["pricing"])
+    files["inventory"].rename(root / "shop" / "stock.py")
+    files["unrelated"].unlink()
+    assert repo.refresh() == 2  # the changed file and the renamed one, nothing else
+    shown = repo.render([files["app"]], 10_000)
+    assert "shop/stock.py\n  1: class StockLedger:" in shown
+    assert "shop/inventory.py" not in shown
+    assert "  5: def apply_discount_code(total):" in shown
+    assert "TemplateEngine" not in repo.definers
+    assert str(files["unrelated"].resolve()) not in repo.files
+
+
+def test_a_file_changed_after_the_ranking_read_it_is_listed_as_it_is_now(
+    tmp_path: Path,
+) -> None:
+    files = workspace(tmp_path)
+    repo = RepoMap(tmp_path)
+    repo.refresh()
+    files["pricing"].write_text("\n\ndef compute_total_price(cart, ledger):\n    return 1\n")
+    bump(files["pricing"])  # no refresh, no update: the listing still reads it anew
+    assert "  3: def compute_total_price(cart, ledger):" in repo.render([files["app"]], 10_000)
+    files["pricing"].unlink()
+    assert "shop/pricing.py" not in repo.render([files["app"]], 10_000)
+
+
+def test_python_listings_come_from_tree_sitter_not_the_line_pattern(tmp_path: Path) -> None:
+    files = workspace(tmp_path)
+    write(
+        tmp_path,
+        "shop/inventory.py",
+        '"""Stock.\n\n    class NotReal:  # an example in a docstring\n"""\n\n\n'
+        "class StockLedger:\n    capacity = 10\n\n    async def reserve_items(self):\n"
+        "        return 1\n",
+    )
+    repo = RepoMap(tmp_path)
+    repo.refresh()
+    shown = repo.render([files["app"]], 10_000)
+    assert "  7: class StockLedger:\n  8: capacity = 10\n  10: async def reserve_items" in shown
+    assert "NotReal" not in shown
+
+
+def test_python_names_by_line_pattern() -> None:
+    text = (
+        "import os\nLIMIT = 3\nlimit_hint: int = 4\nif LIMIT == 3:\n    pass\n"
+        "print(LIMIT)\nclass Shelf(Base):\n    size = 1\n    def fill(self):\n"
+        "        local = 2\n        async  def later():\n            pass\n"
+        "@decorated\ndef top(): pass\n"
+    )
+    assert python_names(text) == ["LIMIT", "limit_hint", "Shelf", "fill", "later", "top"]
+    assert python_names("x = 1") == ["x"]  # the first line counts too
+
+
+def test_files_too_large_or_binary_are_remembered_not_read_again(tmp_path: Path) -> None:
+    workspace(tmp_path)
+    write(tmp_path, "big.py", "x = 1\n" * 60_000)  # 360 kB: past MAX_FILE_BYTES
+    (tmp_path / "blob.py").write_bytes(b"\x00\x01binary")
+    repo = RepoMap(tmp_path)
+    assert repo.refresh() == 8
+    assert repo.refresh() == 0
+    assert "x" not in repo.definers
+
+
+def test_a_damaged_or_old_saved_map_is_ignored(tmp_path: Path) -> None:
+    import pickle
+
+    files = workspace(tmp_path / "ws")
+    cache = tmp_path / "map.pickle"
+    root = str((tmp_path / "ws").resolve())
+    for data in ((2, root, {"a.py": (1, 2)}), (1, root, {}, {}, {}), b"not a map"):
+        cache.write_bytes(pickle.dumps(data))
+        repo = RepoMap(tmp_path / "ws")
+        assert repo.load(cache) == 0
+        assert repo.refresh() == 6  # built from the files instead
+        assert repo.rank([files["app"]])

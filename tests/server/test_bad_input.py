@@ -125,3 +125,40 @@ async def test_positions_past_the_end_are_clamped(client: LanguageClient):
     )
     assert ranges is not None
     assert ranges[0].range.end == types.Position(1, 0)
+
+
+async def test_a_huge_document_gets_a_clear_refusal_not_a_parse(client: LanguageClient):
+    """Over syntax.maxFileSize: code actions list no Python refactors (listing them
+    parsed the whole text on the event loop) and a rename is refused, saying why."""
+    text = "def compute(value):\n    return value\n\n\n" * (2_100_000 // 40)
+    uri = open_document(client, client.root / "big_module.py", text)
+    assert await wait_for_diagnostics(client, uri) == []
+    start = types.Position(0, 4)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(uri),
+            range=types.Range(start, start),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    kinds = [a.kind for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert not [k for k in kinds if k and str(k).startswith(("refactor", "quickfix", "source"))]
+    with pytest.raises(Exception, match=r"over syntax\.maxFileSize"):
+        await client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(text_document=_doc(uri), position=start)
+        )
+    with pytest.raises(Exception, match=r"over syntax\.maxFileSize"):
+        await client.text_document_rename_async(
+            types.RenameParams(text_document=_doc(uri), position=start, new_name="other")
+        )
+    small = open_document(client, client.root / "small_module.py", text[:40])
+    await wait_for_diagnostics(client, small)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=_doc(small),
+            range=types.Range(start, start),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert any(str(a.kind).startswith("refactor") for a in actions or [])  # same file, small
+    await _alive(client)

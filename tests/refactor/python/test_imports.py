@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,34 @@ def test_fix_all_keeps_a_package_init_api(workspace: PythonWorkspace, tmp_path: 
     assert _bindings(result) == _bindings(text) - {(None, "os", None)}
     plain = "from .models import Model\nimport os\n"
     assert _fixed(plain, str(tmp_path / "pkg" / "mod.py")) == ""
+
+
+def test_the_import_index_leaves_out_files_too_large_to_parse(
+    workspace: PythonWorkspace, tmp_path: Path
+) -> None:
+    """A generated 1 MB+ module is not parsed whole into the autoimport index (a 50 MB
+    one took 8 GB); a normal module next to it is indexed."""
+    from refactor.python.imports import INDEX_MAX_BYTES, _autoimport, _index_chunk
+
+    (tmp_path / "small_mod.py").write_text("def small_helper():\n    pass\n")
+    filler = "# generated\n" * (INDEX_MAX_BYTES // 12 + 1)
+    (tmp_path / "giant_mod.py").write_text("def giant_helper():\n    pass\n" + filler)
+
+    def index_and_ask(session: Any) -> tuple[list[str], list[str]]:
+        files = sorted(session.project.get_python_files(), key=lambda r: str(r.path))
+        _index_chunk("files", files, 1, 1, None)(session)
+        autoimport = _autoimport(session)
+        return autoimport.get_modules("small_helper"), autoimport.get_modules("giant_helper")
+
+    small, giant = workspace.run(index_and_ask)
+    assert small == ["small_mod"]
+    assert giant == []
+    # An editor buffer that grows past the limit: rope's change observer would parse it
+    # whole (on the worker thread, holding the GIL against the event loop); it is
+    # dropped from the index instead.
+    grown = "def small_helper():\n    pass\n" + filler
+    workspace.set_buffer(str(tmp_path / "small_mod.py"), grown)
+    assert workspace.run(lambda s: _autoimport(s).get_modules("small_helper")) == []
+    workspace.set_buffer(str(tmp_path / "small_mod.py"), None)
+    workspace.files_changed([str(tmp_path / "small_mod.py")])
+    assert workspace.run(lambda s: _autoimport(s).get_modules("small_helper")) == ["small_mod"]
