@@ -162,7 +162,7 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
     from rope.base import pynames
     from rope.refactor.rename import _is_local
 
-    pyname = refactoring.old_pyname
+    pyname = defining(refactoring.old_pyname)
     text = str(refactoring.resource.read())
     start = offset
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -181,7 +181,20 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
         home = session.path_of(resource) if resource is not None else None
         if local and home is not None:
             span = (home, scope.get_start(), scope.get_end())
-    return Renamed(refactoring.old_name, new_name, attribute, local, span, home)
+    definition = (home, line) if home is not None and line is not None else None
+    return Renamed(refactoring.old_name, new_name, attribute, local, span, home, definition)
+
+
+def defining(pyname: Any) -> Any:
+    """The name where it is defined: ``from pkg import name`` followed (rope's imported
+    name says where the definition is, but not what kind of scope holds it)."""
+    from rope.base import pynames
+
+    for _ in range(50):  # re-exports of re-exports; a cycle ends here
+        if not isinstance(pyname, pynames.ImportedName):
+            break
+        pyname = pyname._get_imported_pyname()
+    return pyname
 
 
 def _rename_in_dunder_all(changes: Any, old_name: str, new_name: str) -> None:
@@ -301,7 +314,7 @@ def _check_module(session: Session, refactoring: Any) -> None:
 
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
     """Refuse builtins, outside definitions and names already bound where it lives."""
-    pyname = refactoring.old_pyname
+    pyname = defining(refactoring.old_pyname)
     if pyname is None:
         raise RefactorError(f"rope cannot resolve {refactoring.old_name!r}")
     module, line = pyname.get_definition_location()

@@ -212,3 +212,70 @@ def test_doctests_elsewhere_are_code_only_where_the_name_is_ours(tmp_path: Path)
     assert ">>> assist() * 2" in _after(tmp_path, edit, "user.py")
     assert str(tmp_path / "own.py") not in edit.changes  # its own helper, not lib's
     assert _group(edit, DOCS, tmp_path) == {"own.py": [(2, 8)]}
+
+
+JOIN = '''def pick(pair):
+    """The first item.
+
+    >>> result = list(map(pick,
+    ...                   [(1, 2), (3, 4)]))
+    >>> result
+    [1, 3]
+    """
+    return pair[0]'''  # no final newline
+CLIENT = '''def pairs():
+    """
+    >>> from tools import pick
+    >>> [pick(p) for p in
+    ...  pairs()]
+    [1]
+    """
+    return [(1, 2)]
+'''
+FOREIGN = '''def pick(x):
+    return x
+
+
+def local():
+    """
+    >>> from foreign import pick
+    >>> pick(3)
+    3
+    """
+'''
+
+
+def test_doctests_over_several_lines_and_doctest_imports(tmp_path: Path) -> None:
+    """A name on a ``...`` line is code too (toolz's ``join`` doctest); a doctest's
+    ``from module import name`` decides whose name it is (toolz.sandbox's
+    ``>>> from toolz import curry``), and the rename may start from an import."""
+    root, before = tmp_path / "ws", tmp_path / "before"
+    (root / "tools").mkdir(parents=True)
+    files = {
+        "tools/core.py": JOIN,
+        "tools/__init__.py": "from .core import *\n",
+        "client.py": CLIENT,
+        "foreign.py": FOREIGN,
+        "user.py": "from tools import pick\n\nprint(pick((5, 6)))\n",
+    }
+    for name, text in files.items():
+        (before / name).parent.mkdir(parents=True, exist_ok=True)
+        (before / name).write_text(text)
+    # started at ``pick`` in user.py's import (rope gives an imported name there)
+    edit = _rename(root, files, "user.py", Position(0, 20), "choose")
+    core = _after(root, edit, "tools/core.py")
+    assert ">>> result = list(map(choose," in core
+    assert "def choose(pair):" in core
+    client = _after(root, edit, "client.py")
+    assert ">>> from tools import choose" in client
+    assert ">>> [choose(p) for p in" in client
+    assert str(root / "foreign.py") not in edit.changes  # its doctest imports another
+    assert "foreign.py" in _group(edit, DOCS, root)
+    apply_to_disk(edit)
+    run = [
+        "[__import__('doctest').testmod(__import__(m)).failed for m in "
+        "('tools.core', 'client', 'foreign')]",
+        "__import__('user') and None",
+    ]
+    assert behaviour(root, run) == behaviour(before, run)
+    assert behaviour(root, run)[0][2] == "[0, 0, 0]"
