@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 UNSURE = "Calls on objects of unknown type"
 UNRESOLVED = "Names rope cannot resolve"
+DYNAMIC = "Names a workspace module serves without defining them"
 DOCS = "Mentions in comments and docstrings"
 _BUILTIN_TYPES = (object, str, bytes, list, dict, set, frozenset, tuple, int, float, type)
 _SUPER = re.compile(r"\bsuper\s*\([^()]*\)\s*\.\s*$")
@@ -75,6 +76,7 @@ def add_groups(
     sure = {(path, e.range.start) for path, edits in edit.changes.items() for e in edits}
     calls: dict[str, list[TextEdit]] = {}
     unknown: dict[str, list[TextEdit]] = {}  # never included without confirmation
+    dynamic: dict[str, list[TextEdit]] = {}  # ``pkg.name``: pkg ours, name not bound there
     for occurrence in unsure:
         text = text_of(occurrence.path)
         if text[occurrence.start : occurrence.end] != renamed.old:
@@ -84,6 +86,8 @@ def add_groups(
             edit.changes.setdefault(occurrence.path, []).append(change)
         elif renamed.attribute and _on_an_object(text, occurrence.start):
             calls.setdefault(occurrence.path, []).append(change)
+        elif _served_dynamically(session, text, occurrence):
+            dynamic.setdefault(occurrence.path, []).append(change)
         else:  # an unresolved import or module attribute: maybe another module's name
             unknown.setdefault(occurrence.path, []).append(change)
     docs: dict[str, list[TextEdit]] = {}
@@ -104,12 +108,29 @@ def add_groups(
                 edit.changes.setdefault(path, []).append(change)
             else:
                 (calls if kind == "attribute" else docs).setdefault(path, []).append(change)
-    for group in (edit.changes, calls, unknown, docs):
+    for group in (edit.changes, calls, unknown, dynamic, docs):
         for edits in group.values():
             edits.sort(key=lambda e: (e.range.start, e.range.end))
     if calls:
         other = _other_definer(session, renamed.old, sure, text_of, paths)
         _add_calls(edit, renamed, calls, other)
+    if dynamic:
+        first_path, first = next(iter(dynamic.items()))
+        where = f"{session.workspace.relative(first_path) or first_path}:"
+        where += str(first[0].range.start.line + 1)
+        edit.groups.append(
+            EditGroup(
+                DYNAMIC,
+                f"`{renamed.old}` reached through a workspace module that does not define "
+                "it (a module `__getattr__`, an import hook): maybe the renamed name, maybe "
+                "another package's",
+                dynamic,
+                needed=f"`{renamed.old}` is also reached at {where} through a module that "
+                "serves it without defining it (a dynamic re-export); whether that is the "
+                "renamed name is for you to confirm, and this editor cannot show edits to "
+                "confirm (change annotations)",
+            )
+        )
     if unknown:
         edit.groups.append(
             EditGroup(
@@ -128,6 +149,37 @@ def add_groups(
                 docs,
             )
         )
+
+
+def _served_dynamically(session: Session, text: str, occurrence: Occurrence) -> bool:
+    """Whether the occurrence is ``pkg.name`` or ``pkg.sub.name`` where the longest
+    importable prefix is a workspace module that does not bind what follows it (toolz's
+    ``tlz`` mirrors ``toolz`` through an import hook: ``tlz.curry``)."""
+    from rope.base import exceptions
+
+    match = re.search(r"((?:\w+\s*\.\s*)+)$", text[: occurrence.start])
+    if match is None:
+        return False
+    parts = [p.strip() for p in match.group(1).split(".") if p.strip()]
+    name = text[occurrence.start : occurrence.end]
+    for end in range(len(parts), 0, -1):
+        try:
+            resource = session.project.find_module(".".join(parts[:end]))
+        except (exceptions.RopeError, ValueError):
+            return False
+        if resource is None:
+            continue
+        if not session.workspace.contains(resource.real_path):
+            return False
+        try:
+            module = session.project.get_pymodule(
+                resource if not resource.is_folder() else resource.get_child("__init__.py")
+            )
+            attributes = module.get_attributes()
+        except (exceptions.RopeError, SyntaxError):
+            return False
+        return ([*parts[end:], name])[0] not in attributes
+    return False
 
 
 def _imports_ours(session: Session, renamed: Renamed, module: str) -> bool:
