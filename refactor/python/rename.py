@@ -22,10 +22,11 @@ from refactor.python.edits import (
     WorkspaceEdit,
     normalize_newlines,
     offset_at,
+    position_at,
     syntax_problem,
 )
 from refactor.python.rename_groups import Occurrence, Renamed, add_groups
-from refactor.text import Position, Range, utf8_prefix
+from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
@@ -151,10 +152,78 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
     if not refactoring.is_method():
         _rename_in_dunder_all(changes, old_name, new_name)
     edit = to_workspace_edit(session, changes, compiles=False)
-    if not is_module:
+    if is_module:
+        module = refactoring.old_pyname.get_object().get_resource()
+        rename_module_strings(session, edit, module, new_name)
+    else:
         renamed = _renamed(session, refactoring, offset, new_name)
         add_groups(session, edit, renamed, unsure, [session.path_of(r) for r in searched])
     return edit
+
+
+def rename_module_strings(session: Session, edit: WorkspaceEdit, module: Any, new: str) -> None:
+    """Strings that name the renamed module by its dotted path are references too:
+    ``importlib.import_module("pkg.mod")``, ``mock.patch("pkg.mod.f")``, lazy-import
+    tables (humanize's tests imported ``"humanize.i18n"`` by name). A string literal
+    whose value is the module's dotted path, or starts with it and a dot, is renamed
+    with the module (docstrings and f-strings are left alone)."""
+    from rope.base import libutils
+
+    dotted = libutils.modname(module)
+    if "." not in dotted:
+        return  # a top-level name alone ("json") is too likely to mean something else
+    renamed = dotted.rsplit(".", 1)[0] + "." + new
+    for resource in session.project.get_python_files():
+        path = session.path_of(resource)
+        try:
+            text = session.read(path)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if dotted not in text:
+            continue
+        found = module_string_offsets(text, dotted)
+        if found:
+            edits = edit.changes.setdefault(path, [])
+            edits += [
+                TextEdit(Range(position_at(text, o), position_at(text, o + len(dotted))), renamed)
+                for o in found
+            ]
+            edits.sort(key=lambda e: (e.range.start, e.range.end))
+
+
+def module_string_offsets(text: str, dotted: str) -> list[int]:
+    """Offsets of ``dotted`` at the start of string literals (not docstrings, not
+    f-strings or bytes) whose value is ``dotted`` or ``dotted.<more>``."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tree = ast.parse(text)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return []
+    docstrings = {
+        (node.value.lineno, node.value.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for token in tokens:
+        if token.type != tokenize.STRING:
+            continue
+        row, col = token.start
+        if (row, len(text.split("\n")[row - 1][:col].encode())) in docstrings:
+            continue
+        prefix = re.match(r"[rRuU]*", token.string)
+        assert prefix is not None
+        body = token.string[prefix.end() :]
+        quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+        if quote not in ('"', "'", '"""', "'''"):
+            continue  # bytes, f-strings
+        inner = body[len(quote) : len(body) - len(quote)]
+        if inner == dotted or inner.startswith(dotted + "."):
+            found.append(starts[row - 1] + col + prefix.end() + len(quote))
+    return found
 
 
 def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> Renamed:
@@ -278,7 +347,9 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
             new_name, resources=resources, task_handle=session.task_handle
         )
     )
-    return to_workspace_edit(session, changes, compiles=False)
+    edit = to_workspace_edit(session, changes, compiles=False)
+    rename_module_strings(session, edit, resource, new_name)
+    return edit
 
 
 def _mentioning(resources: list[Any], name: str) -> list[Any]:

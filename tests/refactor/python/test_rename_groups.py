@@ -279,3 +279,33 @@ def test_doctests_over_several_lines_and_doctest_imports(tmp_path: Path) -> None
     ]
     assert behaviour(root, run) == behaviour(before, run)
     assert behaviour(root, run)[0][2] == "[0, 0, 0]"
+
+
+def test_a_module_rename_renames_strings_that_name_the_module(tmp_path: Path) -> None:
+    """humanize's tests import ``"humanize.i18n"`` by name: a string whose value is
+    the module's dotted path (or starts with it and a dot) is a reference."""
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    use = (
+        '"""Uses pkg.i18n (a docstring: prose)."""\n'
+        "import importlib\n"
+        "from pkg import i18n\n\n"
+        'LAZY = {"pkg.i18n", "pkg.i18nx", "i18n"}\n'
+        'TARGET = "pkg.i18n.activate"\n'
+        "module = importlib.import_module('pkg.i18n')\n"
+        'print(module.activate(), i18n.activate(), TARGET, f"pkg.i18n{1}")\n'
+    )
+    files = {"pkg/__init__.py": "", "pkg/i18n.py": "def activate():\n    return 1\n", "use.py": use}
+    edit = _rename(root, files, "use.py", Position(2, 16), "locale")
+    after = _after(root, edit, "use.py")
+    assert after == (
+        use.replace("from pkg import i18n", "from pkg import locale")
+        .replace('{"pkg.i18n",', '{"pkg.locale",')
+        .replace('"pkg.i18n.activate"', '"pkg.locale.activate"')
+        .replace("'pkg.i18n'", "'pkg.locale'")
+        .replace("i18n.activate(), TARGET", "locale.activate(), TARGET")
+    )
+    apply_to_disk(edit)
+    assert (root / "pkg" / "locale.py").exists()
+    run = ["__import__('use') and None"]
+    assert behaviour(root, run)[0][1] == "1 1 pkg.locale.activate pkg.i18n1\n"
