@@ -21,6 +21,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from refactor.python.edits import EditGroup, WorkspaceEdit, position_at, syntax_problem
@@ -449,8 +450,12 @@ def _doctest_names(
         return {}, set()
     kinds: dict[tuple[int, int], str] = {}
     previous = ""
+    meaningful = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    following = {id(a): b.string for a, b in pairwise(meaningful)}
     for token in tokens:
-        if token.type == tokenize.NAME and token.string == renamed.old:
+        keyword = previous in ("(", ",") and following.get(id(token)) == "="
+        if token.type == tokenize.NAME and token.string == renamed.old and not keyword:
+            # (``f(first=...)`` names a parameter of f, not the renamed name)
             number, shift, _ = example[token.start[0] - 1]
             where = (number, shift + token.start[1])
             attribute = previous == "."

@@ -221,6 +221,10 @@ JOIN = '''def pick(pair):
     ...                   [(1, 2), (3, 4)]))
     >>> result
     [1, 3]
+    >>> sorted([2, 1], key=pick if False else None, reverse=False)
+    [1, 2]
+    >>> dict(pick=1)
+    {'pick': 1}
     """
     return pair[0]'''  # no final newline
 CLIENT = '''def pairs():
@@ -265,6 +269,8 @@ def test_doctests_over_several_lines_and_doctest_imports(tmp_path: Path) -> None
     edit = _rename(root, files, "user.py", Position(0, 20), "choose")
     core = _after(root, edit, "tools/core.py")
     assert ">>> result = list(map(choose," in core
+    assert ">>> sorted([2, 1], key=choose if False" in core
+    assert ">>> dict(pick=1)" in core  # a keyword argument, not the function
     assert "def choose(pair):" in core
     client = _after(root, edit, "client.py")
     assert ">>> from tools import choose" in client
