@@ -26,6 +26,7 @@ from refactor.python.edits import (
     syntax_problem,
 )
 from refactor.python.rename_groups import Occurrence, Renamed, add_groups
+from refactor.python.rename_hierarchy import changes_over, hierarchy_members
 from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 if TYPE_CHECKING:
@@ -138,16 +139,27 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         searched[:] = resources if is_module else _mentioning(resources, old_name)
         return searched
 
-    changes = session.over_python_files(
-        lambda resources: refactoring.get_changes(
+    def compute(resources: list[Any]) -> Any:
+        found = search(resources)
+        if not is_module:
+            pyname = defining(refactoring.old_pyname)
+            members = hierarchy_members(session.project, pyname, old_name, found)
+            if members:  # an override rope's in-hierarchy rename does not follow
+                names = [refactoring.old_pyname, *members]
+                return changes_over(
+                    session.project, old_name, new_name, names, found, unsure=record
+                )
+        return refactoring.get_changes(
             new_name,
             in_hierarchy=True,
             docs=False,
             unsure=None if is_module else record,
-            resources=search(resources),
+            resources=found,
             task_handle=session.task_handle,
         )
-    )
+
+    changes = session.over_python_files(compute)
+    unsure[:] = list(dict.fromkeys(unsure))  # several finders may report one occurrence
     session.check()
     if not refactoring.is_method():
         _rename_in_dunder_all(changes, old_name, new_name)

@@ -315,3 +315,60 @@ def test_a_module_rename_renames_strings_that_name_the_module(tmp_path: Path) ->
     assert (root / "pkg" / "locale.py").exists()
     run = ["__import__('use') and None"]
     assert behaviour(root, run)[0][1] == "1 1 pkg.locale.activate pkg.i18n1\n"
+
+
+PROPERTIES = '''from abc import ABC, abstractproperty
+
+
+class Stream(ABC):
+    @abstractproperty
+    def len(self):
+        """The length."""
+
+    def __len__(self):
+        return self.len
+
+
+class Memory(Stream):
+    @property
+    def len(self):
+        return 3
+
+    def twice(self):
+        return self.len * 2
+
+
+class Disk(Stream):
+    len = property(lambda self: 4)
+
+
+class Other:
+    def len(self):
+        return 0
+'''
+
+
+def test_overrides_that_are_properties_are_renamed(tmp_path: Path) -> None:
+    """boltons' ``SpooledIOBase.len``: rope's in-hierarchy rename skipped the
+    ``@property`` overrides (evaluated names to rope) and ``len(f)`` broke. From the
+    base or from an override, the whole hierarchy follows; an unrelated class keeps
+    its ``len``."""
+    use = (
+        "from streams import Disk, Memory, Other\n\n"
+        "print(len(Memory()), Memory().twice(), len(Disk()), Other().len())\n"
+    )
+    for start in (Position(5, 8), Position(14, 8)):
+        root = tmp_path / f"ws{start.line}"
+        root.mkdir()
+        edit = _rename(root, {"streams.py": PROPERTIES, "use.py": use}, "streams.py", start, "size")
+        after = _after(root, edit, "streams.py")
+        assert after.count("size") == 5, after
+        assert "    def len(self):\n        return 0" in after  # Other's own len
+        before = root / "before"
+        before.mkdir()
+        (before / "streams.py").write_text(PROPERTIES)
+        (before / "use.py").write_text(use)
+        apply_to_disk(edit)
+        run = ["__import__('use') and None"]
+        assert behaviour(root, run) == behaviour(before, run)
+        assert behaviour(root, run)[0][1] == "3 6 4 0\n"
