@@ -91,13 +91,11 @@ def _class_of(pyname: Any) -> Any:
     if module is None or line is None:
         return None
     scope = module.get_scope().get_inner_scope_for_line(line)
-    while scope is not None and scope.get_kind() != "Class":
-        if scope.get_kind() == "Module":
-            return None
-        if scope.get_kind() == "Function" and scope.get_start() != line:
-            return None  # a local of a function, not a class member
-        scope = scope.parent
-    return scope.pyobject if scope is not None else None
+    if scope.get_kind() in ("Function", "Class") and scope.get_start() == line:
+        scope = scope.parent  # a def or class statement: the scope that holds it
+    if scope is None or scope.get_kind() != "Class":
+        return None  # a module-level name, or a function's local
+    return scope.pyobject
 
 
 def _roots(pyclass: Any, name: str, depth: int = 0) -> set[Any]:
