@@ -340,6 +340,9 @@ def to_lsp_edit(
         doc = ls.documents.get(from_fs_path(path) or path)
         kept = keep_lone_cr(doc.text, edits) if doc is not None else edits
         text_edits[path] = [lsp.TextEdit(columns.range(e.range), e.new_text) for e in kept]
+    needed = [g.needed for g in edit.groups if g.needed]
+    if needed and not (features.document_changes and features.change_annotations):
+        raise RefactorError(f"{needed[0]}; nothing was changed")
     if not features.document_changes:
         if edit.groups:  # the editor cannot ask: only what is sure
             log.info("left out %d unsure edits", sum(g.count() for g in edit.groups))

@@ -133,8 +133,11 @@ def remove_unused_imports(
     ``import a, b`` loses just the unused alias; a statement left empty goes away
     with its line, or becomes ``pass`` when it is the only statement of a block.
     Without ``names`` (fix all, on save) re-exports stay: star imports, redundant
-    aliases (``import x as x``, PEP 484's explicit re-export) and, in a package's
-    ``__init__.py`` at ``path``, imports from the package itself. Availability probes
+    aliases (``import x as x``, PEP 484's explicit re-export) and every module-level
+    import of a package's ``__init__.py`` at ``path``: that namespace is the package's
+    API (``from functools import partial`` there is ``pkg.partial``, and the package's
+    own modules may use it; autoflake's ``--ignore-init-module-imports``, ruff's unsafe
+    F401 fix in ``__init__.py``). Availability probes
     always stay: an import inside a ``try`` whose handlers catch ``ImportError`` is
     there to be tried (``try: import readline`` / ``except ImportError:``).
     """
@@ -159,7 +162,8 @@ def remove_unused_imports(
         keep = [
             a
             for a in node.names
-            if _pyflakes_name(node, a) not in drop or (names is None and _reexport(node, a, path))
+            if _pyflakes_name(node, a) not in drop
+            or (names is None and _reexport(node, a, path, parents))
         ]
         if len(keep) < len(node.names):
             removals[node] = keep
@@ -230,20 +234,20 @@ def _pyflakes_name(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
     return f"{alias.name} as {alias.asname}" if renamed else alias.name
 
 
-def _reexport(node: ast.Import | ast.ImportFrom, alias: ast.alias, path: str) -> bool:
+def _reexport(
+    node: ast.Import | ast.ImportFrom, alias: ast.alias, path: str, parents: dict[ast.AST, ast.AST]
+) -> bool:
     """An import that is there for others to import: fix all must not remove it."""
     if alias.name in ("*", alias.asname):
         return True
     if os.path.basename(path) != "__init__.py":
         return False
-    if isinstance(node, ast.ImportFrom):
-        if node.level:
-            return True
-        module = node.module or ""
-    else:
-        module = alias.name
-    package = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return module.split(".")[0] == package
+    parent = parents.get(node)
+    while parent is not None:  # module level (under ``if``/``try`` too), not in a def
+        if isinstance(parent, _SCOPES):
+            return False
+        parent = parents.get(parent)
+    return True
 
 
 def _replace_statement(

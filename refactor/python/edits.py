@@ -35,6 +35,9 @@ class EditGroup:
     label: str
     description: str
     changes: dict[str, list[TextEdit]] = field(default_factory=dict)
+    # Why the sure edits alone may break the code: then an editor that cannot ask
+    # refuses the whole edit with this reason instead of leaving the group out.
+    needed: str = ""
 
     def count(self) -> int:
         return sum(len(edits) for edits in self.changes.values())

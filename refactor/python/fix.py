@@ -176,6 +176,10 @@ def rename_main(argv: list[str]) -> int:
         return 1
     finally:
         workspace.close()
+    needed = [g.needed for g in edit.groups if g.needed]
+    if needed:  # nobody to confirm the edits the rename needs
+        print(f"claude-lsp rename: {needed[0]}; nothing was changed", file=sys.stderr)
+        return 1
     for note in edit.notes:
         print(f"note: {note}", file=sys.stderr)
     for group in edit.groups:  # nobody to ask: only the sure edits are applied

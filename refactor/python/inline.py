@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from refactor.python.edits import RefactorError, syntax_problem
+from refactor.python.scopes import bound_names
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
@@ -18,16 +19,55 @@ if TYPE_CHECKING:
 def inline(session: Session, resource: Any, text: str, offset: int) -> Any:
     """rope's changes inlining what is at ``offset``: a variable (ours), a function
     (rope's, made safe) or a parameter (rope's)."""
+    from rope.base import pyobjects
     from rope.refactor.inline import create_inline
 
     refactoring = create_inline(session.project, resource, offset)
     if refactoring.get_kind() == "variable":
         return _inline_variable(session, resource, text, offset)
+    before: dict[str, str] = {}
     if refactoring.get_kind() == "method":
-        _make_inline_function_safe(session, refactoring)
-    return session.over_python_files(
+        before = _make_inline_function_safe(session, refactoring)
+    changes = session.over_python_files(
         lambda files: refactoring.get_changes(resources=files, task_handle=session.task_handle)
     )
+    if before and not isinstance(refactoring.pyfunction.parent, pyobjects.PyClass):
+        home = refactoring.resource.real_path
+        refuse_references_left(refactoring.name, home, before, changes)
+    return changes
+
+
+def refuse_references_left(name: str, home: str, before: dict[str, str], changes: Any) -> None:
+    """rope deletes the inlined function even where it left a call to it (idna's
+    ``_punycode``: both calls stayed, a NameError): refuse when a file that used the
+    name (``before``: path → text) still reads it after the changes, unless the file
+    binds that name itself (not by importing it from ``home``, the defining file)."""
+    from rope.base.change import ChangeContents
+
+    from refactor.python.changes import flatten
+
+    after = {
+        item.resource.real_path: str(item.new_contents)
+        for item in flatten(changes)
+        if isinstance(item, ChangeContents)
+    }
+    for path, old in before.items():
+        new = after.get(path, old)
+        try:
+            tree = ast.parse(new)
+        except (SyntaxError, ValueError):
+            continue  # the parse check of the edit refuses it, with the line
+        left = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        ]
+        if left and not any(_binds_other(n, name, home) for n in ast.walk(tree)):
+            raise RefactorError(
+                f"rope could not inline every use of `{name}` ({len(left)} left in "
+                f"{os.path.basename(path)}) and would delete the function: inline those "
+                "calls by hand first"
+            )
 
 
 def _inline_variable(session: Session, resource: Any, text: str, offset: int) -> Any:
@@ -66,8 +106,19 @@ def _refuse_outside_uses(session: Session, own: Any, name: str) -> None:
             )
 
 
-def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
-    """Refuse what rope's inline method gets wrong; build the bodies our way."""
+def _binds_other(node: ast.AST, name: str, home: str) -> bool:
+    """Whether ``node`` binds ``name`` to something else than the definition in
+    ``home`` (an import from the module of that file binds that definition)."""
+    if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) == name for a in node.names):
+        stem = os.path.splitext(os.path.basename(home))[0]
+        module = os.path.basename(os.path.dirname(home)) if stem == "__init__" else stem
+        return (node.module or "").rsplit(".", 1)[-1] != module
+    return not isinstance(node, ast.alias) and name in bound_names(node)
+
+
+def _make_inline_function_safe(session: Session, refactoring: Any) -> dict[str, str]:
+    """Refuse what rope's inline method gets wrong; build the bodies our way. Returns
+    the files that mention the name (real path → text)."""
     from refactor.python import inline_body, inline_function
 
     name = refactoring.name
@@ -75,6 +126,7 @@ def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
     text = str(definition.get_module().get_resource().read())
     function = inline_function.check_function(text, definition.get_ast().lineno, name)
     files = []
+    mentions: dict[str, str] = {}
     for resource in session.project.get_python_files():
         try:
             content = str(resource.read())
@@ -82,6 +134,7 @@ def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
             continue
         if name in content:
             files.append((resource.path, content))
+            mentions[resource.real_path] = content
     inline_function.check_calls(function, files)
     _refuse_two_calls_per_statement(session, name)
     if function.is_method:
@@ -89,6 +142,7 @@ def _make_inline_function_safe(session: Session, refactoring: Any) -> None:
     for attribute in ("normal_generator", "others_generator"):
         generator = getattr(refactoring, attribute)
         setattr(refactoring, attribute, inline_body.safe_generator(generator, function))
+    return mentions
 
 
 def _refuse_unsure_calls(session: Session, refactoring: Any, paths: list[str]) -> None:

@@ -118,7 +118,110 @@ def _extract_method(call: _Call) -> Any:
     name, similar = call.name_arg("name", "extracted"), bool(call.arg("similar", False))
     _extract_in_scope(call, start, end, name, method=True)
     refactoring = ExtractMethod(call.project, call.resource, start, end)
-    return refactoring.get_changes(name, similar=similar)
+    changes = refactoring.get_changes(name, similar=similar)
+    _refuse_unbound_in_extracted(call, changes, name)
+    return changes
+
+
+def _refuse_unbound_in_extracted(call: _Call, changes: Any, name: str) -> None:
+    """rope passes the new function the names its statements read, but not those only a
+    nested function in them reads (cachetools' ``cached``: ``_wrapper``, a local import,
+    read inside ``def decorator``: a NameError). Refuse when the new function reads a
+    name that nothing binds there: not itself, not the module, not a builtin."""
+    import ast
+    import builtins
+
+    from rope.base.change import ChangeContents
+
+    from refactor.python.changes import flatten
+    from refactor.python.scopes import bound_names
+
+    new = next(
+        (
+            str(c.new_contents)
+            for c in flatten(changes)
+            if isinstance(c, ChangeContents) and c.resource == call.resource
+        ),
+        None,
+    )
+    try:
+        before, after = ast.parse(call.text), ast.parse(new or "")
+    except (SyntaxError, ValueError):
+        return  # the parse check of `compute` reports it
+    old_count = sum(
+        1
+        for n in ast.walk(before)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    )
+    functions = [
+        n
+        for n in ast.walk(after)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    ]
+    if len(functions) != old_count + 1:
+        return
+    if any(
+        isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+        for n in ast.walk(after)
+    ):
+        return  # names from a star import cannot be told
+    module_names = _module_binds(after) | {
+        "__file__",
+        "__doc__",
+        "__spec__",
+        "__loader__",
+        "__package__",
+        "__path__",
+        "__builtins__",
+        "__annotations__",
+        "__dict__",
+        "__name__",
+        "__cached__",
+    }
+    for function in functions:
+        bound = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+        bound |= {b for n in ast.walk(function) if n is not function for b in bound_names(n)}
+        bound |= {a.arg for n in ast.walk(function) for a in _args_of(n)}
+        reads = [
+            n for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        ]
+        missing = sorted(
+            {
+                n.id
+                for n in reads
+                if n.id not in bound and n.id not in module_names and not hasattr(builtins, n.id)
+            }
+        )
+        if missing:
+            raise RefactorError(
+                f"the selection reads `{missing[0]}` inside a nested function or class, and "
+                "the extracted function would not receive it (a NameError): extract the "
+                "nested function too, or pass it by hand"
+            )
+
+
+def _module_binds(module: Any) -> set[str]:
+    """The names a module binds in its own scope (not inside its functions or classes)."""
+    import ast
+
+    from refactor.python.scopes import SCOPES, bound_names
+
+    names: set[str] = set()
+    stack = list(module.body)
+    while stack:
+        node = stack.pop()
+        names |= bound_names(node)
+        if not isinstance(node, (*SCOPES, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _args_of(node: Any) -> list[Any]:
+    import ast
+
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        return [a for a in ast.walk(node.args) if isinstance(a, ast.arg)]
+    return []
 
 
 def _extract_variable(call: _Call) -> Any:

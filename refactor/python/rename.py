@@ -22,10 +22,12 @@ from refactor.python.edits import (
     WorkspaceEdit,
     normalize_newlines,
     offset_at,
+    position_at,
     syntax_problem,
 )
 from refactor.python.rename_groups import Occurrence, Renamed, add_groups
-from refactor.text import Position, Range, utf8_prefix
+from refactor.python.rename_hierarchy import changes_over, hierarchy_members
+from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 if TYPE_CHECKING:
     from refactor.python.workspace import Session
@@ -137,24 +139,103 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         searched[:] = resources if is_module else _mentioning(resources, old_name)
         return searched
 
-    changes = session.over_python_files(
-        lambda resources: refactoring.get_changes(
+    def compute(resources: list[Any]) -> Any:
+        found = search(resources)
+        if not is_module:
+            pyname = defining(refactoring.old_pyname)
+            members = hierarchy_members(session.project, pyname, old_name, found)
+            if members:  # an override rope's in-hierarchy rename does not follow
+                names = [refactoring.old_pyname, *members]
+                return changes_over(
+                    session.project, old_name, new_name, names, found, unsure=record
+                )
+        return refactoring.get_changes(
             new_name,
             in_hierarchy=True,
             docs=False,
             unsure=None if is_module else record,
-            resources=search(resources),
+            resources=found,
             task_handle=session.task_handle,
         )
-    )
+
+    changes = session.over_python_files(compute)
+    unsure[:] = list(dict.fromkeys(unsure))  # several finders may report one occurrence
     session.check()
     if not refactoring.is_method():
         _rename_in_dunder_all(changes, old_name, new_name)
     edit = to_workspace_edit(session, changes, compiles=False)
-    if not is_module:
+    if is_module:
+        module = refactoring.old_pyname.get_object().get_resource()
+        rename_module_strings(session, edit, module, new_name)
+    else:
         renamed = _renamed(session, refactoring, offset, new_name)
         add_groups(session, edit, renamed, unsure, [session.path_of(r) for r in searched])
     return edit
+
+
+def rename_module_strings(session: Session, edit: WorkspaceEdit, module: Any, new: str) -> None:
+    """Strings that name the renamed module by its dotted path are references too:
+    ``importlib.import_module("pkg.mod")``, ``mock.patch("pkg.mod.f")``, lazy-import
+    tables (humanize's tests imported ``"humanize.i18n"`` by name). A string literal
+    whose value is the module's dotted path, or starts with it and a dot, is renamed
+    with the module (docstrings and f-strings are left alone)."""
+    from rope.base import libutils
+
+    dotted = libutils.modname(module)
+    if "." not in dotted:
+        return  # a top-level name alone ("json") is too likely to mean something else
+    renamed = dotted.rsplit(".", 1)[0] + "." + new
+    for resource in session.project.get_python_files():
+        path = session.path_of(resource)
+        try:
+            text = session.read(path)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if dotted not in text:
+            continue
+        found = module_string_offsets(text, dotted)
+        if found:
+            edits = edit.changes.setdefault(path, [])
+            edits += [
+                TextEdit(Range(position_at(text, o), position_at(text, o + len(dotted))), renamed)
+                for o in found
+            ]
+            edits.sort(key=lambda e: (e.range.start, e.range.end))
+
+
+def module_string_offsets(text: str, dotted: str) -> list[int]:
+    """Offsets of ``dotted`` at the start of string literals (not docstrings, not
+    f-strings or bytes) whose value is ``dotted`` or ``dotted.<more>``."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tree = ast.parse(text)
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return []
+    docstrings = {
+        (node.value.lineno, node.value.col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for token in tokens:
+        if token.type != tokenize.STRING:
+            continue
+        row, col = token.start
+        if (row, len(text.split("\n")[row - 1][:col].encode())) in docstrings:
+            continue
+        prefix = re.match(r"[rRuU]*", token.string)
+        assert prefix is not None
+        body = token.string[prefix.end() :]
+        quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+        if quote not in ('"', "'", '"""', "'''"):
+            continue  # bytes, f-strings
+        inner = body[len(quote) : len(body) - len(quote)]
+        if inner == dotted or inner.startswith(dotted + "."):
+            found.append(starts[row - 1] + col + prefix.end() + len(quote))
+    return found
 
 
 def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> Renamed:
@@ -162,7 +243,7 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
     from rope.base import pynames
     from rope.refactor.rename import _is_local
 
-    pyname = refactoring.old_pyname
+    pyname = defining(refactoring.old_pyname)
     text = str(refactoring.resource.read())
     start = offset
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
@@ -181,7 +262,20 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
         home = session.path_of(resource) if resource is not None else None
         if local and home is not None:
             span = (home, scope.get_start(), scope.get_end())
-    return Renamed(refactoring.old_name, new_name, attribute, local, span, home)
+    definition = (home, line) if home is not None and line is not None else None
+    return Renamed(refactoring.old_name, new_name, attribute, local, span, home, definition)
+
+
+def defining(pyname: Any) -> Any:
+    """The name where it is defined: ``from pkg import name`` followed (rope's imported
+    name says where the definition is, but not what kind of scope holds it)."""
+    from rope.base import pynames
+
+    for _ in range(50):  # re-exports of re-exports; a cycle ends here
+        if not isinstance(pyname, pynames.ImportedName):
+            break
+        pyname = pyname._get_imported_pyname()
+    return pyname
 
 
 def _rename_in_dunder_all(changes: Any, old_name: str, new_name: str) -> None:
@@ -265,7 +359,9 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
             new_name, resources=resources, task_handle=session.task_handle
         )
     )
-    return to_workspace_edit(session, changes, compiles=False)
+    edit = to_workspace_edit(session, changes, compiles=False)
+    rename_module_strings(session, edit, resource, new_name)
+    return edit
 
 
 def _mentioning(resources: list[Any], name: str) -> list[Any]:
@@ -301,7 +397,7 @@ def _check_module(session: Session, refactoring: Any) -> None:
 
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
     """Refuse builtins, outside definitions and names already bound where it lives."""
-    pyname = refactoring.old_pyname
+    pyname = defining(refactoring.old_pyname)
     if pyname is None:
         raise RefactorError(f"rope cannot resolve {refactoring.old_name!r}")
     module, line = pyname.get_definition_location()

@@ -21,6 +21,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from refactor.python.edits import EditGroup, WorkspaceEdit, position_at, syntax_problem
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 UNSURE = "Calls on objects of unknown type"
 UNRESOLVED = "Names rope cannot resolve"
+DYNAMIC = "Names a workspace module serves without defining them"
 DOCS = "Mentions in comments and docstrings"
 _BUILTIN_TYPES = (object, str, bytes, list, dict, set, frozenset, tuple, int, float, type)
 _SUPER = re.compile(r"\bsuper\s*\([^()]*\)\s*\.\s*$")
@@ -53,6 +55,7 @@ class Renamed:
     local: bool  # a function's local or parameter: docs only within ``span``
     span: tuple[str, int, int] | None = None  # (path, first line, last line), 1-based
     home: str | None = None  # the file that defines it
+    definition: tuple[str, int] | None = None  # (path, 1-based line) of its definition
 
 
 def add_groups(
@@ -74,6 +77,7 @@ def add_groups(
     sure = {(path, e.range.start) for path, edits in edit.changes.items() for e in edits}
     calls: dict[str, list[TextEdit]] = {}
     unknown: dict[str, list[TextEdit]] = {}  # never included without confirmation
+    dynamic: dict[str, list[TextEdit]] = {}  # ``pkg.name``: pkg ours, name not bound there
     for occurrence in unsure:
         text = text_of(occurrence.path)
         if text[occurrence.start : occurrence.end] != renamed.old:
@@ -83,6 +87,8 @@ def add_groups(
             edit.changes.setdefault(occurrence.path, []).append(change)
         elif renamed.attribute and _on_an_object(text, occurrence.start):
             calls.setdefault(occurrence.path, []).append(change)
+        elif _served_dynamically(session, text, occurrence):
+            dynamic.setdefault(occurrence.path, []).append(change)
         else:  # an unresolved import or module attribute: maybe another module's name
             unknown.setdefault(occurrence.path, []).append(change)
     docs: dict[str, list[TextEdit]] = {}
@@ -93,20 +99,39 @@ def add_groups(
         # A doctest runs in its module's globals: the name there is the renamed one
         # only in its own module, or in one that refers to it and defines no other.
         ours = path == renamed.home or (path in referring and not _defines(text, renamed.old))
-        for start, end, kind in _doc_mentions(text, renamed, path):
+        for start, end, kind, sources in _doc_mentions(text, renamed, path):
             change = _edit(text, start, end, renamed.new)
             if (path, change.range.start) in sure:
                 continue  # rope renamed it already (``__all__`` entries)
-            if kind == "code" and ours:
+            # A doctest that imports the name itself: ours when that module's is ours.
+            here = all(_imports_ours(session, renamed, m) for m in sources) if sources else ours
+            if kind == "code" and here:
                 edit.changes.setdefault(path, []).append(change)
             else:
                 (calls if kind == "attribute" else docs).setdefault(path, []).append(change)
-    for group in (edit.changes, calls, unknown, docs):
+    for group in (edit.changes, calls, unknown, dynamic, docs):
         for edits in group.values():
             edits.sort(key=lambda e: (e.range.start, e.range.end))
     if calls:
         other = _other_definer(session, renamed.old, sure, text_of, paths)
         _add_calls(edit, renamed, calls, other)
+    if dynamic:
+        first_path, first = next(iter(dynamic.items()))
+        where = f"{session.workspace.relative(first_path) or first_path}:"
+        where += str(first[0].range.start.line + 1)
+        edit.groups.append(
+            EditGroup(
+                DYNAMIC,
+                f"`{renamed.old}` reached through a workspace module that does not define "
+                "it (a module `__getattr__`, an import hook): maybe the renamed name, maybe "
+                "another package's",
+                dynamic,
+                needed=f"`{renamed.old}` is also reached at {where} through a module that "
+                "serves it without defining it (a dynamic re-export); whether that is the "
+                "renamed name is for you to confirm, and this editor cannot show edits to "
+                "confirm (change annotations)",
+            )
+        )
     if unknown:
         edit.groups.append(
             EditGroup(
@@ -125,6 +150,55 @@ def add_groups(
                 docs,
             )
         )
+
+
+def _served_dynamically(session: Session, text: str, occurrence: Occurrence) -> bool:
+    """Whether the occurrence is ``pkg.name`` or ``pkg.sub.name`` where the longest
+    importable prefix is a workspace module that does not bind what follows it (toolz's
+    ``tlz`` mirrors ``toolz`` through an import hook: ``tlz.curry``)."""
+    from rope.base import exceptions
+
+    match = re.search(r"((?:\w+\s*\.\s*)+)$", text[: occurrence.start])
+    if match is None:
+        return False
+    parts = [p.strip() for p in match.group(1).split(".") if p.strip()]
+    name = text[occurrence.start : occurrence.end]
+    for end in range(len(parts), 0, -1):
+        try:
+            resource = session.project.find_module(".".join(parts[:end]))
+        except (exceptions.RopeError, ValueError):
+            return False
+        if resource is None:
+            continue
+        if not session.workspace.contains(resource.real_path):
+            return False
+        try:
+            module = session.project.get_pymodule(
+                resource if not resource.is_folder() else resource.get_child("__init__.py")
+            )
+            attributes = module.get_attributes()
+        except (exceptions.RopeError, SyntaxError):
+            return False
+        return ([*parts[end:], name])[0] not in attributes
+    return False
+
+
+def _imports_ours(session: Session, renamed: Renamed, module: str) -> bool:
+    """Whether ``from module import <old>`` imports the renamed definition (rope
+    follows the module's own imports and star imports)."""
+    from rope.base import exceptions
+
+    from refactor.python.rename import defining
+
+    if renamed.definition is None:
+        return False
+    try:
+        pyname = defining(session.project.get_module(module).get_attribute(renamed.old))
+        where, line = pyname.get_definition_location()
+    except (exceptions.RopeError, AttributeError, SyntaxError):
+        return False
+    resource = where.get_resource() if where is not None else None
+    return resource is not None and (session.path_of(resource), line) == renamed.definition
 
 
 def _defines(text: str, name: str) -> bool:
@@ -276,10 +350,14 @@ def _definitions(node: ast.ClassDef, name: str, text: str) -> list[int]:
     return found
 
 
-def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of ``renamed.old`` in comments and docstrings: kind "code" (a
-    doctest's use of the renamed module-level name), "attribute" (a doctest's
-    ``x.name``) or "doc" (any other mention)."""
+Mention = tuple[int, int, str, frozenset[str]]
+
+
+def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[Mention]:
+    """(start, end, kind, sources) of ``renamed.old`` in comments and docstrings: kind
+    "code" (a doctest's use of the renamed module-level name), "attribute" (a doctest's
+    ``x.name``) or "doc" (any other mention); sources: the modules the docstring's
+    examples import the name from (``>>> from pkg import name``), if any."""
     word = re.compile(rf"(?<![\w]){re.escape(renamed.old)}(?!\w)")
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -295,15 +373,18 @@ def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[tuple[int, int
         and isinstance(node.value.value, str)
     }
     starts = line_starts(text)
-    found: list[tuple[int, int, str]] = []
+    found: list[Mention] = []
     for token in tokens:
         row, col = token.start
         if renamed.local and renamed.span and not renamed.span[1] <= row <= renamed.span[2]:
             continue
+        if token.type not in (tokenize.COMMENT, tokenize.STRING):
+            continue  # (the end marker of a file without a final newline is past its lines)
         base = starts[row - 1] + col
         if token.type == tokenize.COMMENT:
             found += [
-                (base + m.start(), base + m.end(), "doc") for m in word.finditer(token.string)
+                (base + m.start(), base + m.end(), "doc", frozenset())
+                for m in word.finditer(token.string)
             ]
         elif (
             token.type == tokenize.STRING
@@ -315,37 +396,82 @@ def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[tuple[int, int
 
 def _string_mentions(
     body: str, base: int, word: re.Pattern[str], renamed: Renamed
-) -> list[tuple[int, int, str]]:
-    found: list[tuple[int, int, str]] = []
+) -> list[Mention]:
+    lines = body.split("\n")
+    code_kinds: dict[tuple[int, int], str] = {}  # (line, column) -> kind
+    sources: set[str] = set()
+    for example in _examples(lines):
+        kinds, imported = _doctest_names(example, renamed)
+        code_kinds.update(kinds)
+        sources |= imported
+    found: list[Mention] = []
     offset = 0
-    for line in body.split("\n"):
-        stripped = line.lstrip()
-        code_kinds: dict[int, str] = {}
-        if stripped.startswith((">>> ", "... ")) or stripped in (">>>", "..."):
-            prompt = len(line) - len(stripped) + 4
-            code_kinds = _doctest_names(line[prompt:], prompt, renamed)
+    for number, line in enumerate(lines):
         for match in word.finditer(line):
-            kind = code_kinds.get(match.start(), "doc")
-            found.append((base + offset + match.start(), base + offset + match.end(), kind))
+            kind = code_kinds.get((number, match.start()), "doc")
+            where = base + offset
+            found.append((where + match.start(), where + match.end(), kind, frozenset(sources)))
         offset += len(line) + 1
     return found
 
 
-def _doctest_names(code: str, shift: int, renamed: Renamed) -> dict[int, str]:
-    """Columns (in the docstring line) of the doctest code's names ``renamed.old``."""
+def _examples(lines: list[str]) -> list[list[tuple[int, int, str]]]:
+    """A docstring's doctest examples: each a ``>>>`` line and its ``...`` lines, as
+    (line number, column where the code starts, code)."""
+    examples: list[list[tuple[int, int, str]]] = []
+    indent: int | None = None
+    for number, line in enumerate(lines):
+        stripped = line.lstrip()
+        margin = len(line) - len(stripped)
+        if stripped.startswith(">>> ") or stripped == ">>>":
+            examples.append([(number, margin + 4, line[margin + 4 :])])
+            indent = margin
+        elif (
+            indent == margin
+            and examples
+            and (stripped.startswith("... ") or stripped == "...")
+            and examples[-1][-1][0] == number - 1
+        ):
+            examples[-1].append((number, margin + 4, line[margin + 4 :]))
+        else:
+            indent = None
+    return examples
+
+
+def _doctest_names(
+    example: list[tuple[int, int, str]], renamed: Renamed
+) -> tuple[dict[tuple[int, int], str], set[str]]:
+    """The (line, column) of the example's names ``renamed.old`` with their kind, and
+    the modules it imports that name from."""
+    code = "\n".join(part for _, _, part in example) + "\n"
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError):
-        return {}
-    kinds: dict[int, str] = {}
+        return {}, set()
+    kinds: dict[tuple[int, int], str] = {}
     previous = ""
+    meaningful = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    following = {id(a): b.string for a, b in pairwise(meaningful)}
     for token in tokens:
-        if token.type == tokenize.NAME and token.string == renamed.old and token.start[0] == 1:
+        keyword = previous in ("(", ",") and following.get(id(token)) == "="
+        if token.type == tokenize.NAME and token.string == renamed.old and not keyword:
+            # (``f(first=...)`` names a parameter of f, not the renamed name)
+            number, shift, _ = example[token.start[0] - 1]
+            where = (number, shift + token.start[1])
             attribute = previous == "."
             if attribute and renamed.attribute:
-                kinds[shift + token.start[1]] = "attribute"
+                kinds[where] = "attribute"
             elif not attribute and not renamed.attribute and not renamed.local:
-                kinds[shift + token.start[1]] = "code"
+                kinds[where] = "code"
         if token.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
             previous = token.string
-    return kinds
+    imported: set[str] = set()
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return kinds, imported
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == renamed.old for a in node.names):
+            # A relative import in a doctest resolves against nothing: not ours.
+            imported.add(node.module if node.module and not node.level else "")
+    return kinds, imported

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 from tests.lsp_client import CLIENTS, config, initialize, open_document
@@ -29,6 +30,10 @@ FIELDS = (
     "    return param.get_default()\n"
 )
 SETTING = "class Setting:\n    def get_default(self):\n        return 0\n"
+# ``mirror`` serves lib's names through a module __getattr__ (as toolz's ``tlz``)
+MIRROR = "import lib\n\n\ndef __getattr__(name):\n    return getattr(lib, name)\n"
+LIB = "def helper():\n    return 1\n"
+USE = "import lib\nimport mirror\n\nprint(lib.helper(), mirror.helper())\n"
 SHAPES = (
     "class Shape:\n    def area_of(self):\n        return 0\n\n\n"
     "def total(s):\n    return s.area_of()\n"
@@ -38,7 +43,10 @@ SHAPES = (
 @pytest_lsp.fixture(scope="module", params=CLIENTS, config=config())
 async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient, tmp_path_factory):
     root = tmp_path_factory.mktemp("annotations")
-    for name, text in {"fields.py": FIELDS, "setting.py": SETTING, "shapes.py": SHAPES}.items():
+    files = {"fields.py": FIELDS, "setting.py": SETTING, "shapes.py": SHAPES}
+    files |= {"mirror/__init__.py": MIRROR, "lib.py": LIB, "use.py": USE}
+    for name, text in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text(text)
     lsp_client.root = root  # type: ignore[attr-defined]
     lsp_client.profile = request.param  # type: ignore[attr-defined]
@@ -115,3 +123,22 @@ async def test_unsure_calls_are_included_when_no_other_class_has_the_name(client
         ("shapes.py", 6, 13, "area", None),  # s.area_of(): no other class has area_of
     ]
     assert not edit.change_annotations
+
+
+async def test_a_dynamic_reexport_is_confirmed_or_the_rename_refused(client: LanguageClient):
+    """``mirror.helper`` may be lib's helper or not: VS Code asks; an editor that
+    cannot ask gets a refusal (the sure edits alone would break ``mirror.helper()``)."""
+    if client.profile != "visual-studio-code":  # type: ignore[attr-defined]
+        with pytest.raises(JsonRpcException, match=r"reached at use\.py:4 through a module"):
+            await _rename(client, "lib.py", 0, 5, "assist")
+        return
+    edit = await _rename(client, "lib.py", 0, 5, "assist")
+    assert edit is not None
+    (key, annotation), *_ = (edit.change_annotations or {}).items()
+    assert annotation.label == "Names a workspace module serves without defining them (1)"
+    assert annotation.needs_confirmation is True
+    assert _edits(edit) == [
+        ("lib.py", 0, 4, "assist", None),
+        ("use.py", 3, 10, "assist", None),
+        ("use.py", 3, 27, "assist", key),
+    ]

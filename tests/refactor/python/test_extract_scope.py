@@ -154,3 +154,58 @@ def test_an_assignment_expression_stays_out_of_a_clause(tmp_path: Path) -> None:
     with pytest.raises(RefactorError, match="assigns with `:=`"):
         _extract(tmp_path, text, "(d := x - m) * d", "Extract variable")
     assert (tmp_path / "m.py").read_text() == text
+
+
+NESTED = """import functools
+
+
+def cached(cache, info=False):
+    from json import dumps as _wrapper
+
+    if cache is None:
+        raise TypeError("no cache")
+
+    def decorator(func):
+        extra = 1 if info else 0
+        return functools.partial(_wrapper, func, extra)
+
+    return decorator
+
+
+def reads_only_outer(xs):
+    total = len(xs)
+    double = [x * 2 for x in xs]
+
+    def shift(v):
+        return v + total
+
+    return double, shift
+"""
+
+
+def test_method_whose_nested_function_reads_a_local_is_refused(tmp_path: Path) -> None:
+    """cachetools' ``cached``: the nested ``decorator`` reads ``_wrapper``, a local
+    import of the enclosing function; rope's extracted function did not receive it."""
+    selected = NESTED[
+        NESTED.index("    if cache is None") : NESTED.index("\n\n    return decorator")
+    ]
+    with pytest.raises(RefactorError, match=r"reads `_wrapper` inside a nested function"):
+        _extract(tmp_path, NESTED, selected.strip(), "Extract method")
+    assert (tmp_path / "m.py").read_text() == NESTED  # nothing written
+
+
+def test_method_whose_nested_function_reads_parameters_is_extracted(tmp_path: Path) -> None:
+    """Names the nested function reads that rope does pass (the enclosing function's
+    locals read by the selection too) and module names: extracted, runs the same."""
+    import importlib.util
+
+    selected = "double = [x * 2 for x in xs]\n\n    def shift(v):\n        return v + total"
+    edit = _extract(tmp_path, NESTED, selected, "Extract method")
+    after = apply_edits(NESTED, edit.changes[str(tmp_path / "m.py")])
+    (tmp_path / "after.py").write_text(after)
+    spec = importlib.util.spec_from_file_location("after", tmp_path / "after.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    double, shift = module.reads_only_outer([1, 2])
+    assert double == [2, 4] and shift(1) == 3

@@ -180,3 +180,43 @@ def test_inlined(tmp_path: Path, text: str, expected: str, runs: list[str]) -> N
     apply_to_disk(inline_at(tmp_path / "after", text, (line, column)))
     assert (tmp_path / "after" / "m.py").read_text() == expected
     assert behaviour(tmp_path / "after", runs) == behaviour(before, runs)
+
+
+def test_a_definition_is_never_deleted_while_a_call_to_it_remains(tmp_path: Path) -> None:
+    """rope deleted idna's ``_punycode`` and left both its calls (a NameError in 54
+    tests): whatever rope's changes, a file that read the name must not read it after,
+    unless the file binds that name itself."""
+    from rope.base.change import ChangeContents, ChangeSet
+
+    from refactor.python.inline import refuse_references_left
+    from refactor.python.workspace import PythonWorkspace
+
+    old = "def p(s):\n    return s.upper()\n\n\ndef f(x):\n    return 'a' + p(x)\n"
+    other = "from m import p\n\nprint(p('x'))\n"
+    own = "def p(s):\n    return s\n\n\nprint(p('x'))\n"
+    for name, text in {"m.py": old, "other.py": other, "own.py": own}.items():
+        (tmp_path / name).write_text(text)
+    before = {str(tmp_path / n): (tmp_path / n).read_text() for n in ("m.py", "other.py")}
+    before[str(tmp_path / "own.py")] = own
+    workspace = PythonWorkspace(str(tmp_path))
+    home = str(tmp_path / "m.py")
+
+    def changes_for(session, contents: dict[str, str]) -> ChangeSet:  # type: ignore[no-untyped-def]
+        changes = ChangeSet("inline")
+        for name, text in contents.items():
+            changes.add_change(ChangeContents(session.resource(str(tmp_path / name)), text))
+        return changes
+
+    try:
+        half = {"m.py": "def f(x):\n    return 'a' + p(x)\n", "other.py": "print('x'.upper())\n"}
+        with pytest.raises(RefactorError, match=r"every use of `p` \(1 left in m.py\)"):
+            workspace.run(lambda s: refuse_references_left("p", home, before, changes_for(s, half)))
+        import_left = {"m.py": "def f(x):\n    return 'a' + x.upper()\n"}
+        with pytest.raises(RefactorError, match=r"1 left in other.py"):
+            workspace.run(
+                lambda s: refuse_references_left("p", home, before, changes_for(s, import_left))
+            )
+        done = {**import_left, "other.py": "print('x'.upper())\n"}
+        workspace.run(lambda s: refuse_references_left("p", home, before, changes_for(s, done)))
+    finally:
+        workspace.close()

@@ -212,3 +212,163 @@ def test_doctests_elsewhere_are_code_only_where_the_name_is_ours(tmp_path: Path)
     assert ">>> assist() * 2" in _after(tmp_path, edit, "user.py")
     assert str(tmp_path / "own.py") not in edit.changes  # its own helper, not lib's
     assert _group(edit, DOCS, tmp_path) == {"own.py": [(2, 8)]}
+
+
+JOIN = '''def pick(pair):
+    """The first item.
+
+    >>> result = list(map(pick,
+    ...                   [(1, 2), (3, 4)]))
+    >>> result
+    [1, 3]
+    >>> sorted([2, 1], key=pick if False else None, reverse=False)
+    [1, 2]
+    >>> dict(pick=1)
+    {'pick': 1}
+    """
+    return pair[0]'''  # no final newline
+CLIENT = '''def pairs():
+    """
+    >>> from tools import pick
+    >>> [pick(p) for p in
+    ...  pairs()]
+    [1]
+    """
+    return [(1, 2)]
+'''
+FOREIGN = '''def pick(x):
+    return x
+
+
+def local():
+    """
+    >>> from foreign import pick
+    >>> pick(3)
+    3
+    """
+'''
+
+
+def test_doctests_over_several_lines_and_doctest_imports(tmp_path: Path) -> None:
+    """A name on a ``...`` line is code too (toolz's ``join`` doctest); a doctest's
+    ``from module import name`` decides whose name it is (toolz.sandbox's
+    ``>>> from toolz import curry``), and the rename may start from an import."""
+    root, before = tmp_path / "ws", tmp_path / "before"
+    (root / "tools").mkdir(parents=True)
+    files = {
+        "tools/core.py": JOIN,
+        "tools/__init__.py": "from .core import *\n",
+        "client.py": CLIENT,
+        "foreign.py": FOREIGN,
+        "user.py": "from tools import pick\n\nprint(pick((5, 6)))\n",
+    }
+    for name, text in files.items():
+        (before / name).parent.mkdir(parents=True, exist_ok=True)
+        (before / name).write_text(text)
+    # started at ``pick`` in user.py's import (rope gives an imported name there)
+    edit = _rename(root, files, "user.py", Position(0, 20), "choose")
+    core = _after(root, edit, "tools/core.py")
+    assert ">>> result = list(map(choose," in core
+    assert ">>> sorted([2, 1], key=choose if False" in core
+    assert ">>> dict(pick=1)" in core  # a keyword argument, not the function
+    assert "def choose(pair):" in core
+    client = _after(root, edit, "client.py")
+    assert ">>> from tools import choose" in client
+    assert ">>> [choose(p) for p in" in client
+    assert str(root / "foreign.py") not in edit.changes  # its doctest imports another
+    assert "foreign.py" in _group(edit, DOCS, root)
+    apply_to_disk(edit)
+    run = [
+        "[__import__('doctest').testmod(__import__(m)).failed for m in "
+        "('tools.core', 'client', 'foreign')]",
+        "__import__('user') and None",
+    ]
+    assert behaviour(root, run) == behaviour(before, run)
+    assert behaviour(root, run)[0][2] == "[0, 0, 0]"
+
+
+def test_a_module_rename_renames_strings_that_name_the_module(tmp_path: Path) -> None:
+    """humanize's tests import ``"humanize.i18n"`` by name: a string whose value is
+    the module's dotted path (or starts with it and a dot) is a reference."""
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    use = (
+        '"""Uses pkg.i18n (a docstring: prose)."""\n'
+        "import importlib\n"
+        "from pkg import i18n\n\n"
+        'LAZY = {"pkg.i18n", "pkg.i18nx", "i18n"}\n'
+        'TARGET = "pkg.i18n.activate"\n'
+        "module = importlib.import_module('pkg.i18n')\n"
+        'print(module.activate(), i18n.activate(), TARGET, f"pkg.i18n{1}")\n'
+    )
+    files = {"pkg/__init__.py": "", "pkg/i18n.py": "def activate():\n    return 1\n", "use.py": use}
+    edit = _rename(root, files, "use.py", Position(2, 16), "locale")
+    after = _after(root, edit, "use.py")
+    assert after == (
+        use.replace("from pkg import i18n", "from pkg import locale")
+        .replace('{"pkg.i18n",', '{"pkg.locale",')
+        .replace('"pkg.i18n.activate"', '"pkg.locale.activate"')
+        .replace("'pkg.i18n'", "'pkg.locale'")
+        .replace("i18n.activate(), TARGET", "locale.activate(), TARGET")
+    )
+    apply_to_disk(edit)
+    assert (root / "pkg" / "locale.py").exists()
+    run = ["__import__('use') and None"]
+    assert behaviour(root, run)[0][1] == "1 1 pkg.locale.activate pkg.i18n1\n"
+
+
+PROPERTIES = '''from abc import ABC, abstractproperty
+
+
+class Stream(ABC):
+    @abstractproperty
+    def len(self):
+        """The length."""
+
+    def __len__(self):
+        return self.len
+
+
+class Memory(Stream):
+    @property
+    def len(self):
+        return 3
+
+    def twice(self):
+        return self.len * 2
+
+
+class Disk(Stream):
+    len = property(lambda self: 4)
+
+
+class Other:
+    def len(self):
+        return 0
+'''
+
+
+def test_overrides_that_are_properties_are_renamed(tmp_path: Path) -> None:
+    """boltons' ``SpooledIOBase.len``: rope's in-hierarchy rename skipped the
+    ``@property`` overrides (evaluated names to rope) and ``len(f)`` broke. From the
+    base or from an override, the whole hierarchy follows; an unrelated class keeps
+    its ``len``."""
+    use = (
+        "from streams import Disk, Memory, Other\n\n"
+        "print(len(Memory()), Memory().twice(), len(Disk()), Other().len())\n"
+    )
+    for start in (Position(5, 8), Position(14, 8)):
+        root = tmp_path / f"ws{start.line}"
+        root.mkdir()
+        edit = _rename(root, {"streams.py": PROPERTIES, "use.py": use}, "streams.py", start, "size")
+        after = _after(root, edit, "streams.py")
+        assert after.count("size") == 5, after
+        assert "    def len(self):\n        return 0" in after  # Other's own len
+        before = root / "before"
+        before.mkdir()
+        (before / "streams.py").write_text(PROPERTIES)
+        (before / "use.py").write_text(use)
+        apply_to_disk(edit)
+        run = ["__import__('use') and None"]
+        assert behaviour(root, run) == behaviour(before, run)
+        assert behaviour(root, run)[0][1] == "3 6 4 0\n"
