@@ -1,0 +1,196 @@
+"""Permission rules and remembered answers, as a user sees them: the decision and its
+reason, and the rules an "always allow" writes to settings.local.json. Written to kill
+the mutants `scripts/mutation.sh permissions` found surviving."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.permissions import Permissions
+from agent.settings import Settings
+from tests.agent.test_permissions import TOOLS, McpTool, decide, policy
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = (tmp_path / "ws").resolve()
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.py").write_text("x = 1\n")
+    (root / ".env").write_text("KEY=1\n")
+    (tmp_path / "outside.txt").write_text("outside\n")
+    return root
+
+
+class WebFetch(McpTool):
+    name = "WebFetch"
+
+
+def saved(path: Path) -> list[Any]:
+    return json.loads(path.read_text())["permissions"]["allow"]
+
+
+def test_reasons_name_the_rule(ws: Path) -> None:
+    p = policy(ws, deny=["Read(**/*.lock)"], ask=["Edit(src/**)"], allow=["Bash(make:*)"])
+    assert p.decide(TOOLS["Read"], {"file_path": "x.lock"}) == (
+        "deny",
+        "denied by the permission rule Read(**/*.lock)",
+    )
+    edit = {"file_path": "src/a.py", "old_string": "1", "new_string": "2"}
+    assert p.decide(TOOLS["Edit"], edit) == ("ask", "the permission rule Edit(src/**) asks first")
+    assert p.decide(TOOLS["Bash"], {"command": "make all"}) == ("allow", "every command is allowed")
+
+
+def test_a_rule_may_span_lines(ws: Path) -> None:
+    p = policy(ws, allow=["Bash(npm\n  test:*)"])
+    assert p.warnings == []
+    assert decide(p, "Bash", command="npm test --watch=false") == "allow"
+
+
+def test_read_and_edit_rules_name_only_their_family(ws: Path) -> None:
+    assert decide(policy(ws, deny=["Write"]), "Read", file_path="src/a.py") == "allow"
+    edit = {"file_path": "src/a.py", "old_string": "1", "new_string": "2"}
+    assert decide(policy(ws, deny=["Read"]), "Edit", **edit) == "ask"
+    assert decide(policy(ws, deny=["Edit"]), "Grep", pattern="x", path="src") == "allow"
+
+
+def test_mcp_server_rules_with_a_wildcard(ws: Path) -> None:
+    mcp = McpTool()
+    assert decide(policy(ws, allow=["mcp__github__*"]), mcp) == "allow"
+    assert decide(policy(ws, allow=["mcp__github__"]), mcp) == "allow"
+    assert decide(policy(ws, allow=["mcp__git__*"]), mcp) == "ask"
+
+
+@pytest.mark.parametrize(
+    ("url", "decision"),
+    [
+        ("https://example.com/a", "allow"),
+        ("https://docs.EXAMPLE.com/a", "allow"),
+        ("https://example.com.evil.net/", "ask"),
+        ("https://notexample.com/", "ask"),
+        ("not a url", "ask"),
+    ],
+)
+def test_webfetch_domain_rules(ws: Path, url: str, decision: str) -> None:
+    p = policy(ws, allow=["WebFetch(domain:Example.com)"])
+    assert decide(p, WebFetch(), url=url) == decision
+    assert decide(policy(ws, allow=["WebFetch(example.com)"]), WebFetch(), url=url) == "ask"
+    assert decide(policy(ws, allow=["Read(domain:example.com)"]), WebFetch(), url=url) == "ask"
+
+
+def test_path_rule_anchors(ws: Path, tmp_path: Path) -> None:
+    home = (tmp_path / "home").resolve()
+    (home / "notes").mkdir(parents=True)
+    roots = [ws, home]
+    write = {"file_path": str(home / "notes" / "n.md"), "content": ""}
+
+    def p(*allow: str) -> Permissions:
+        return Permissions("default", Settings(allow=list(allow)), roots, home=home, cwd=ws / "src")
+
+    assert decide(p(f"Write(/{home.as_posix().lstrip('/')}/notes/*.md)"), "Write", **write) == "ask"
+    assert decide(p(f"Write(/{home.as_posix()}/notes/*.md)"), "Write", **write) == "allow"
+    assert decide(p("Write(~/notes/*.md)"), "Write", **write) == "allow"
+    assert decide(p("Write(~/other/*.md)"), "Write", **write) == "ask"
+    assert decide(p("Write(./b.py)"), "Write", file_path="b.py", content="") == "allow"
+    assert decide(p("Write(./b.py)"), "Write", file_path="../b.py", content="") == "ask"
+    assert decide(p("Write(b.py)"), "Write", file_path="deep/b.py", content="") == "allow"
+    # a folder rule covers the folder itself
+    assert decide(p("Read(./)", "Grep"), "Grep", pattern="x", path=".") == "allow"
+    assert decide(p("Edit(/x/)"), "Write", file_path="../x", content="") == "ask"
+
+
+def test_always_allow_is_saved_as_rules(ws: Path, tmp_path: Path) -> None:
+    local = tmp_path / "settings.local.json"
+    p = Permissions("default", Settings(), [ws], persist_to=local, cwd=ws / "src")
+    p.remember(TOOLS["Bash"], {})  # nothing to allow: nothing saved
+    assert not local.exists()
+    p.remember(TOOLS["Bash"], {"command": "ls && make test"})
+    assert saved(local) == ["Bash(make test)"]
+    assert decide(p, "Bash", command="make test") == "allow"
+    assert decide(p, "Bash", command="npm publish") == "ask"
+    p.remember(TOOLS["Write"], {"file_path": "new.py", "content": ""})
+    p.remember(TOOLS["Write"], {"file_path": "../docs/x[1].md", "content": ""})
+    p.remember(McpTool(), {})
+    assert saved(local) == [
+        "Bash(make test)",
+        "Write(/new.py)",
+        f"Write(/{ws}/docs/x\\[1\\].md)",
+        "mcp__github__create_issue",
+    ]
+    assert decide(p, "Write", file_path="../docs/x[1].md", content="") == "allow"
+    assert decide(p, "Write", file_path="../docs/x1.md", content="") == "ask"
+    assert decide(p, McpTool()) == "allow"
+
+
+def test_always_allow_that_cannot_be_saved_is_reported(
+    ws: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = tmp_path / "settings.local.json"
+    local.write_text("[]")
+    p = Permissions("default", Settings(), [ws], persist_to=local)
+    with caplog.at_level(logging.WARNING, logger="agent.permissions"):
+        p.remember(TOOLS["Bash"], {"command": "make"})
+    assert p.warnings == [
+        f"could not save the rule to {local}: {local} does not hold a JSON object; not changed"
+    ]
+    assert [r.getMessage() for r in caplog.records] == p.warnings
+    assert decide(p, "Bash", command="make") == "allow"  # still allowed for the session
+    assert local.read_text() == "[]"
+
+
+def test_a_broad_rule_does_not_cover_reaching_outside(ws: Path, tmp_path: Path) -> None:
+    local = tmp_path / "settings.local.json"
+    p = Permissions("default", Settings(allow=["Bash(cat:*)", "Bash(ls)"]), [ws], persist_to=local)
+    assert decide(p, "Bash", command="cat ../outside.txt") == "ask"
+    p.remember(TOOLS["Bash"], {"command": "cat ../outside.txt"})
+    assert saved(local) == ["Bash(cat ../outside.txt)"]
+
+
+def test_commands_the_policy_cannot_read(ws: Path) -> None:
+    assert policy(ws, "plan").decide(TOOLS["Bash"], {"command": "  "}) == ("deny", "empty command")
+    assert decide(policy(ws, "plan"), "Bash", command="echo 'open") == "deny"
+    assert decide(policy(ws, "bypassPermissions"), "Bash", command="echo 'open") == "allow"
+    assert decide(policy(ws), "Bash", command="echo 'open") == "ask"
+
+
+def test_secret_reads_need_an_exact_bash_rule(ws: Path) -> None:
+    assert decide(policy(ws, allow=["Bash"]), "Bash", command="cat .env") == "deny"
+    assert decide(policy(ws, allow=["Bash(cat:*)"]), "Bash", command="cat .env") == "deny"
+    assert decide(policy(ws, allow=["Bash(cat .env)"]), "Bash", command="cat .env") == "allow"
+    assert decide(policy(ws, allow=["Bash"]), "Bash", command="ls src") == "allow"
+
+
+def test_writing_a_secret_through_a_redirect(ws: Path) -> None:
+    p = policy(ws, "acceptEdits", allow=["Edit(.env)"])
+    assert decide(p, "Bash", command="echo K=2 > .env") == "ask"  # named: asked, not denied
+    assert decide(policy(ws, "acceptEdits"), "Bash", command="echo K=2 > .env") == "deny"
+
+
+def test_after_a_cd_that_cannot_be_followed_writes_ask(ws: Path) -> None:
+    p = policy(ws, "acceptEdits")
+    assert decide(p, "Bash", command="cd - && echo hi > out.txt") == "ask"
+    assert decide(p, "Bash", command="cd src && echo hi > out.txt") == "allow"
+    assert decide(policy(ws), "Bash", command="cd - && cat src/a.py") == "ask"
+    assert decide(policy(ws), "Bash", command="popd && cat src/a.py") == "ask"
+
+
+def test_a_write_rule_must_cover_every_directory_a_cd_may_leave(ws: Path) -> None:
+    p = policy(ws, allow=["Edit(/out.txt)", "Bash(echo:*)", "Bash(cd:*)"])
+    assert decide(p, "Bash", command="echo hi > out.txt") == "allow"
+    assert decide(p, "Bash", command="cd src && echo hi > out.txt") == "ask"
+
+
+def test_a_rule_for_one_command_does_not_widen_another(ws: Path) -> None:
+    p = policy(ws, allow=["Bash(cat:*)", "Bash(ls)", "Bash(cd:*)"])
+    assert decide(p, "Bash", command="cat ../outside.txt") == "ask"
+    assert decide(p, "Bash", command="cd .. && ls") == "ask"
+    assert decide(p, "Bash", command="ls") == "allow"
+
+
+def test_a_bare_redirection_is_a_write(ws: Path) -> None:
+    assert decide(policy(ws, "acceptEdits"), "Bash", command="> out.txt") == "allow"
+    assert decide(policy(ws), "Bash", command="> out.txt") == "ask"
