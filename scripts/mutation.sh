@@ -20,7 +20,7 @@ CHILDREN=${MUTATION_CHILDREN:-2}
 
 # module -> "file to mutate|tests that exercise it"
 declare -A MODULES=(
-    [permissions]="agent/permissions.py|tests/agent/test_permissions.py tests/agent/test_sandbox.py"
+    [permissions]="agent/permissions.py|tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_sandbox.py"
     [shell]="agent/shell.py|tests/agent/test_permissions.py"
     [paths]="agent/paths.py|tests/agent/test_paths.py tests/agent/test_permissions.py tests/agent/test_regression_guards.py tests/agent/test_tools_files.py"
     [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_tools_search.py"

@@ -194,3 +194,82 @@ def test_a_rule_for_one_command_does_not_widen_another(ws: Path) -> None:
 def test_a_bare_redirection_is_a_write(ws: Path) -> None:
     assert decide(policy(ws, "acceptEdits"), "Bash", command="> out.txt") == "allow"
     assert decide(policy(ws), "Bash", command="> out.txt") == "ask"
+
+
+def test_ask_rules_for_bash(ws: Path) -> None:
+    rules = {"allow": ["Bash(git push:*)", "Bash(git:*)"], "ask": ["Bash(git push:*)"]}
+    p = policy(ws, **rules)
+    assert p.decide(TOOLS["Bash"], {"command": "git status && git push origin"}) == (
+        "ask",
+        "the permission rule Bash(git push:*) asks first",
+    )
+    assert decide(p, "Bash", command="git log --oneline") == "allow"
+    assert decide(policy(ws, ask=["Read"]), "Bash", command="ls src") == "allow"
+    bypass = policy(ws, "bypassPermissions", **rules)
+    assert bypass.decide(TOOLS["Bash"], {"command": "git push origin"}) == (
+        "allow",
+        "bypassPermissions mode",
+    )
+
+
+def test_decisions_say_why(ws: Path) -> None:
+    edit = {"file_path": "src/a.py", "old_string": "1", "new_string": "2"}
+    bash = TOOLS["Bash"]
+    assert policy(ws).decide(TOOLS["Read"], {"file_path": "src/a.py"}) == (
+        "allow",
+        "read-only tool",
+    )
+    assert policy(ws, "acceptEdits").decide(TOOLS["Edit"], edit) == ("allow", "acceptEdits mode")
+    bypass = policy(ws, "bypassPermissions", ask=["Edit(src/**)", "Bash(ls:*)"])
+    assert bypass.decide(TOOLS["Edit"], edit) == ("allow", "bypassPermissions mode")
+    assert bypass.decide(bash, {"command": "ls"}) == ("allow", "bypassPermissions mode")
+    assert policy(ws, "plan").decide(bash, {"command": "ls src"}) == ("allow", "read-only command")
+    assert policy(ws).decide(bash, {"command": "ls src"}) == ("allow", "every command is allowed")
+    assert policy(ws).decide(bash, {}) == ("allow", "every command is allowed")  # runs nothing
+    assert policy(ws).decide(bash, {"command": "a; b; c; d"}) == (
+        "ask",
+        "not allowed yet: `a`, `b`, `c`",
+    )
+    assert policy(ws, "plan").decide(bash, {"command": "echo a > x; echo b > y"}) == (
+        "deny",
+        "plan mode writes nothing; `echo a` redirects into a file",
+    )
+    decision, reason = policy(ws).decide(TOOLS["Read"], {"file_path": "../x"})
+    assert decision == "deny" and "outside the workspace" in reason
+    assert policy(ws).decide(bash, "ls") == (  # type: ignore[arg-type]
+        "deny",
+        "the tool input must be a JSON object",
+    )
+
+
+def test_protected_paths_ask_for_every_tool_that_changes_things(ws: Path) -> None:
+    p = policy(ws, allow=["mcp__github"])
+    decision, reason = p.decide(McpTool(), {"path": ".git/hooks/pre-commit"})
+    assert decision == "ask" and "always ask" in reason
+    assert decide(p, McpTool(), path="src/a.py") == "allow"
+
+
+def test_redirects_into_protected_files(ws: Path) -> None:
+    named = policy(ws, "acceptEdits", allow=["Edit(/.git/config)"])
+    assert decide(named, "Bash", command="echo x >> .git/config") == "allow"
+    # bypassPermissions runs any command unasked: a redirect is no different
+    assert decide(policy(ws, "bypassPermissions"), "Bash", command="echo x >> .git/config") == (
+        "allow"
+    )
+
+
+def test_permissions_need_a_root_and_use_the_home_folder(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError, match=r"^Permissions needs at least one workspace root$"):
+        Permissions("default", Settings(), [])
+    monkeypatch.setenv("HOME", str(ws))
+    p = Permissions("default", Settings(allow=["Write(~/src/*.py)"]), [ws])
+    assert decide(p, "Write", file_path="src/b.py", content="") == "allow"
+
+
+def test_bad_rules_are_reported_and_logged(ws: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="agent.permissions"):
+        p = policy(ws, allow=["Bash(ls", "Read"])
+    assert p.warnings == ["ignoring permission rule 'Bash(ls': not Tool or Tool(…)"]
+    assert [r.getMessage() for r in caplog.records] == p.warnings
