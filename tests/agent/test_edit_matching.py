@@ -1,0 +1,102 @@
+"""The Edit tool's matching, as the model sees it: the text written, or the message
+that tells it what to fix. Written to kill the mutants `scripts/mutation.sh matching`
+found surviving."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.tools.matching import EditFailed, apply_edit
+
+TABS = "def f():\n\tif a:\n\t\tx = 1\n\t\ty = 2\n"
+TEN = "".join(f"line{i} = {i}\n" for i in range(1, 11))
+MISS = (
+    "old_string was not found in the file (even ignoring line endings, indentation style "
+    "and trailing whitespace). Nothing was changed.\n"
+)
+
+
+def refused(text: str, old: str, new: str = "zzz = 0\n") -> str:
+    with pytest.raises(EditFailed) as caught:
+        apply_edit(text, old, new)
+    return str(caught.value)
+
+
+def test_a_miss_shows_the_closest_lines_and_the_first_difference() -> None:
+    assert refused(TEN, "line5 = 5\nline6 = 60\n") == (
+        MISS + "The closest lines in the file are:\n"
+        "     3\tline3 = 3\n     4\tline4 = 4\n     5\tline5 = 5\n"
+        "     6\tline6 = 6\n     7\tline7 = 7\n     8\tline8 = 8\n"
+        "First difference at line 6: the file has `line6 = 6`, old_string has `line6 = 60`."
+    )
+
+
+def test_a_miss_past_the_end_of_the_file() -> None:
+    assert refused(TEN, "line9 = 9\nline10 = 10\nline11 = 11\n") == (
+        MISS + "The closest lines in the file are:\n"
+        "     7\tline7 = 7\n     8\tline8 = 8\n     9\tline9 = 9\n    10\tline10 = 10\n"
+        "First difference at line 11: the file has `(end of file)`, old_string has "
+        "`line11 = 11`."
+    )
+
+
+def test_a_miss_whose_old_string_starts_with_blank_lines() -> None:
+    assert refused(TEN, "\nline5 = 5\nline6 = 60\n") == (
+        MISS + "The closest lines in the file are:\n"
+        "     2\tline2 = 2\n     3\tline3 = 3\n     4\tline4 = 4\n     5\tline5 = 5\n"
+        "     6\tline6 = 6\n     7\tline7 = 7\n     8\tline8 = 8\n"
+        "First difference at line 4: the file has `line4 = 4`, old_string has ``."
+    )
+
+
+def test_a_miss_in_a_file_with_carriage_returns_shows_them_stripped() -> None:
+    text = TEN.replace("\n", "\r\n").replace("line3 = 3\r\n", "line3 = 3\n")
+    message = refused(text, "line5 = 5\nline6 = 60\n")
+    assert "\r" not in message
+    assert "     5\tline5 = 5\n     6\tline6 = 6\n" in message
+
+
+def test_a_miss_with_nothing_alike() -> None:
+    assert refused(TEN, "completely different\n") == (
+        MISS + "No similar lines were found; Read the file again and copy old_string from it."
+    )
+    assert refused("a = 1\n", "b = 2\n") == (
+        MISS + "The closest lines in the file are:\n     1\ta = 1\n"
+        "First difference at line 1: the file has `a = 1`, old_string has `b = 2`."
+    )
+
+
+def test_nesting_is_checked_past_a_blank_line() -> None:
+    text = "def f():\n    if a:\n        x = 1\n\n    y = 2\n"
+    assert refused(text, "if a:\n    x = 1\n\n    y = 2\n").startswith(MISS)
+
+
+def test_lines_the_model_nested_differently_do_not_match() -> None:
+    # two depths in old_string, one in the file
+    assert refused("def f():\n    a = 1\n    b = 2\n", "  a = 1 \n    b = 2\n").startswith(MISS)
+    # a tab and eight spaces are as deep, but the file nests them
+    assert refused("if a:\n    b = 1\n        c = 2\n", "\tb = 1\n        c = 2\n").startswith(MISS)
+
+
+def test_a_tab_and_eight_spaces_at_one_depth_match() -> None:
+    applied = apply_edit("if a:\n    b = 1\n    c = 2\n", "\tb = 1\n        c = 2\n", "\tb = 3\n")
+    assert applied.text == "if a:\n    b = 3\n"
+
+
+def test_new_blank_lines_stay_empty_and_names_keep_their_letters() -> None:
+    applied = apply_edit(TABS, "    x = 1\n", "    x = 1\n\n    XS = 2\n")
+    assert applied.text == "def f():\n\tif a:\n\t\tx = 1\n\n\t\tXS = 2\n\t\ty = 2\n"
+
+
+def test_deleting_lines_found_by_their_whitespace() -> None:
+    assert apply_edit(TABS, "  x = 1\n  y = 2\n", "").text == "def f():\n\tif a:\n"
+
+
+def test_inserting_before_the_last_line_of_a_file_without_a_final_newline() -> None:
+    applied = apply_edit("if a:\n\tb = 2\n\tc = 3", "    c = 3\n", "    a0 = 0\n    c = 3\n")
+    assert applied.text == "if a:\n\tb = 2\n\ta0 = 0\n\tc = 3\n"
+
+
+def test_alignment_spaces_beyond_whole_units_are_kept() -> None:
+    applied = apply_edit(TABS, "    x = 1\n", "    x = call(\n          1)\n")
+    assert applied.text == "def f():\n\tif a:\n\t\tx = call(\n\t\t\t  1)\n\t\ty = 2\n"
