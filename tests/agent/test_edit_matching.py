@@ -100,3 +100,50 @@ def test_inserting_before_the_last_line_of_a_file_without_a_final_newline() -> N
 def test_alignment_spaces_beyond_whole_units_are_kept() -> None:
     applied = apply_edit(TABS, "    x = 1\n", "    x = call(\n          1)\n")
     assert applied.text == "def f():\n\tif a:\n\t\tx = call(\n\t\t\t  1)\n\t\ty = 2\n"
+
+
+DOUBLE = "if a:\n\tx = 1\nif b:\n\tx = 1\n"
+
+
+def test_two_whitespace_matches_need_replace_all() -> None:
+    assert refused(DOUBLE, "    x = 1\n", "    x = 2\n") == (
+        "old_string matches 2 places (lines 2, 4). Nothing was changed. Include more "
+        "surrounding lines to make it unique, or set replace_all to change every occurrence."
+    )
+    applied = apply_edit(DOUBLE, "    x = 1\n", "    x = 2\n", replace_all=True)
+    assert (applied.text, applied.count, applied.first_line) == (
+        "if a:\n\tx = 2\nif b:\n\tx = 2\n",
+        2,
+        2,
+    )
+
+
+def test_a_whitespace_match_on_the_first_line() -> None:
+    applied = apply_edit("\tx = 1\ny = 2\n", "    x = 1\n", "    x = 3\n")
+    assert (applied.text, applied.first_line, applied.how) == ("\tx = 3\ny = 2\n", 1, "whitespace")
+
+
+def test_an_old_string_of_blanks_is_refused() -> None:
+    assert refused(DOUBLE, "   \n\t\n", "x\n") == (
+        "old_string is only whitespace; include the text around the change."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a:\r\n\tb = 1\n", "a:\r\n\tb = 1\n\tc = 2\n"),  # half CRLF: LF
+        ("a:\r\n\tb = 1\r\n\tb2 = 1\n", "a:\r\n\tb = 1\r\n\tc = 2\r\n\tb2 = 1\n"),  # most
+    ],
+)
+def test_new_lines_take_the_most_common_line_ending(text: str, expected: str) -> None:
+    assert apply_edit(text, "    b = 1\n", "    b = 1\n    c = 2\n").text == expected
+
+
+def test_blank_lines_shared_by_old_and_new_are_not_matched() -> None:
+    applied = apply_edit(TABS, "\n        x = 1\n\n", "\n        x = 5\n\n")
+    assert applied.text == "def f():\n\tif a:\n\t\tx = 5\n\t\ty = 2\n"
+
+
+def test_a_blank_line_past_the_end_of_the_file_does_not_match() -> None:
+    assert refused(TABS, "        y = 2\n\n", "        y = 3\n").startswith(MISS)
