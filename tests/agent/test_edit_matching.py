@@ -147,3 +147,49 @@ def test_blank_lines_shared_by_old_and_new_are_not_matched() -> None:
 
 def test_a_blank_line_past_the_end_of_the_file_does_not_match() -> None:
     assert refused(TABS, "        y = 2\n\n", "        y = 3\n").startswith(MISS)
+
+
+def ambiguous(places: int, lines: str) -> str:
+    return (
+        f"old_string matches {places} places (lines {lines}). Nothing was changed. Include "
+        "more surrounding lines to make it unique, or set replace_all to change every "
+        "occurrence."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "expected"),
+    [
+        ("a = 1\r\nb = 2\r\nc = 3\r\n", "a = 1\nb = 2\n", "a = 1\nb = 20\n",
+         "a = 1\r\nb = 20\r\nc = 3\r\n"),
+        ("a = 1\nb = 2\n", "a = 1\r\nb = 2\r\n", "a = 1\r\nb = 3\r\n", "a = 1\nb = 3\n"),
+    ],
+)  # fmt: skip
+def test_line_endings_are_read_as_the_files(text: str, old: str, new: str, expected: str) -> None:
+    applied = apply_edit(text, old, new)
+    assert (applied.text, applied.how) == (expected, "line endings")
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "expected"),
+    [
+        ("x\r\ny\r\nx\r\ny\r\n", "x\ny\n", "z\n", "z\r\nz\r\n"),
+        ("x\ny\nx\ny\n", "x\r\ny\r\n", "z\r\n", "z\nz\n"),
+    ],
+)
+def test_line_ending_matches_in_two_places(text: str, old: str, new: str, expected: str) -> None:
+    assert refused(text, old, new) == ambiguous(2, "1, 3")
+    applied = apply_edit(text, old, new, replace_all=True)
+    assert (applied.text, applied.count, applied.how) == (expected, 2, "line endings")
+
+
+def test_a_file_with_mixed_line_endings_keeps_them() -> None:
+    applied = apply_edit("a = 1\r\nb = 2\n", "a = 1\nb = 2\n", "a = 1\nb = 3\n")
+    assert (applied.text, applied.how) == ("a = 1\r\nb = 3\n", "whitespace")
+    applied = apply_edit("a = 1\rb = 2\r\n", "a = 1\rb = 2\n", "a = 1\rb = 3\n")
+    assert (applied.text, applied.how) == ("a = 1\rb = 3\r\n", "whitespace")
+
+
+def test_ten_places_are_listed_and_more_are_cut() -> None:
+    assert refused("x\n" * 10, "x", "y") == ambiguous(10, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10")
+    assert refused("x\n" * 11, "x", "y") == ambiguous(11, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 …")
