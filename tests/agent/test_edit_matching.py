@@ -193,3 +193,58 @@ def test_a_file_with_mixed_line_endings_keeps_them() -> None:
 def test_ten_places_are_listed_and_more_are_cut() -> None:
     assert refused("x\n" * 10, "x", "y") == ambiguous(10, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10")
     assert refused("x\n" * 11, "x", "y") == ambiguous(11, "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 …")
+
+
+def test_new_lines_less_indented_than_old_step_out_by_whole_units() -> None:
+    applied = apply_edit(TABS, "        x = 1\n", "        x = 1\n    z = 0\n")
+    assert applied.text == "def f():\n\tif a:\n\t\tx = 1\n\tz = 0\n\t\ty = 2\n"
+    nested = "def f():\n\tif a:\n\t\tx = 1\n"
+    applied = apply_edit(nested, "    if a:\n        x = 1\n", "    if a:\n        x = 1\nz = 0\n")
+    assert applied.text == "def f():\n\tif a:\n\t\tx = 1\nz = 0\n"
+
+
+def test_a_new_line_that_cannot_be_stepped_out_is_refused() -> None:
+    spaces = "def f():\n  if a:\n    x = 1\n"
+    old, new = "    if a:\n        x = 1\n", "    if a:\n        x = 1\n z = 0\n"
+    assert refused(spaces, old, new) == (
+        "new_string has a line indented less than all of old_string, and it cannot be "
+        "placed in this file's indentation style; copy old_string and new_string with "
+        "the file's exact indentation."
+    )
+
+
+def test_the_first_changed_line_and_the_stage_are_reported() -> None:
+    applied = apply_edit(TEN, "line3 = 3", "line3 = 30")
+    assert (applied.first_line, applied.how) == (3, "exact")
+    assert applied.text == TEN.replace("line3 = 3\n", "line3 = 30\n")
+    applied = apply_edit("a\r\nb\r\nc\r\n", "b\nc\n", "B\nc\n")
+    assert (applied.text, applied.first_line, applied.how) == ("a\r\nB\r\nc\r\n", 2, "line endings")
+    applied = apply_edit("a\nb\nc\n", "b\r\nc\r\n", "B\r\nc\r\n")
+    assert (applied.text, applied.first_line) == ("a\nB\nc\n", 2)
+
+
+def test_nothing_to_change_is_refused() -> None:
+    assert refused(TEN, "line1", "line1") == (
+        "old_string and new_string are identical: there is nothing to change."
+    )
+    assert refused(TEN, "", "x") == "old_string is empty. Give the text to replace, or use Write."
+
+
+def test_the_last_matched_line_keeps_its_own_ending() -> None:
+    applied = apply_edit("a:\r\n\tb = 1\n\tc = 2\r\n", "    b = 1", "    b = 5")
+    assert applied.text == "a:\r\n\tb = 5\n\tc = 2\r\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "expected"),
+    [
+        ("a = 1\nb = 2\n", "b = 2", "b = 3\r\nc = 4", "a = 1\nb = 3\nc = 4\n"),
+        ("a = 1\r\nb = 2\r\n", "b = 2", "b = 3\nc = 4", "a = 1\r\nb = 3\r\nc = 4\r\n"),
+        ("a\r\nb\n", "b", "c\r\nd", "a\r\nc\r\nd\n"),  # mixed: as given
+        ("x", "x", "y\r\nz", "y\r\nz"),  # no line yet: as given
+    ],
+)
+def test_new_text_takes_the_files_line_endings(
+    text: str, old: str, new: str, expected: str
+) -> None:
+    assert apply_edit(text, old, new).text == expected
