@@ -273,3 +273,13 @@ def test_bad_rules_are_reported_and_logged(ws: Path, caplog: pytest.LogCaptureFi
         p = policy(ws, allow=["Bash(ls", "Read"])
     assert p.warnings == ["ignoring permission rule 'Bash(ls': not Tool or Tool(…)"]
     assert [r.getMessage() for r in caplog.records] == p.warnings
+
+
+def test_protected_folders_anywhere_and_in_every_root(ws: Path, tmp_path: Path) -> None:
+    other = (tmp_path / "other").resolve()
+    other.mkdir()
+    p = Permissions("acceptEdits", Settings(), [ws, other])
+    for path in ("sub/.claude/settings.json", "vendor/lib/.git/config", str(other / "CLAUDE.md")):
+        decision, reason = p.decide(TOOLS["Write"], {"file_path": path, "content": ""})
+        assert (decision, "always ask" in reason) == ("ask", True), path
+    assert decide(p, "Write", file_path=str(other / "notes.md"), content="") == "allow"
