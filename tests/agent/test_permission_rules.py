@@ -283,3 +283,12 @@ def test_protected_folders_anywhere_and_in_every_root(ws: Path, tmp_path: Path) 
         decision, reason = p.decide(TOOLS["Write"], {"file_path": path, "content": ""})
         assert (decision, "always ask" in reason) == ("ask", True), path
     assert decide(p, "Write", file_path=str(other / "notes.md"), content="") == "allow"
+
+
+def test_folder_rules_and_odd_inputs(ws: Path) -> None:
+    assert decide(policy(ws, deny=["Read(build/)"]), "Grep", pattern="x", path="src") == "allow"
+    assert decide(policy(ws, deny=["Read(src/)"]), "Grep", pattern="x", path="src") == "deny"
+    assert decide(policy(ws), "Read", file_path=5) == "allow"  # not a path: the tool refuses it
+    relative = Permissions("default", Settings(allow=["Write(./b.py)"]), [ws], cwd=Path("src"))
+    assert decide(relative, "Write", file_path="b.py", content="") == "allow"
+    assert relative.decide(TOOLS["Write"], {"file_path": "../b.py", "content": ""})[0] == "ask"
