@@ -83,3 +83,60 @@ def test_npmrc_is_secret_only_with_a_token(tmp_path: Path) -> None:
     npmrc.write_text("//registry.npmjs.org/:_authToken=abc\n")
     assert secret_reason(npmrc) is not None
     assert os.path.exists(npmrc)
+
+
+def test_refusals_say_why(ws: Path) -> None:
+    """The model reads these messages to correct itself: they name the problem and the
+    workspace roots."""
+    with pytest.raises(PathError, match=r"^empty path$"):
+        confine("", ws, [ws])
+    with pytest.raises(PathError, match=r"^path contains a NUL byte$"):
+        confine("a\x00b", ws, [ws])
+    other = ws.parent / "outside"
+    with pytest.raises(PathError) as caught:
+        confine("/etc/passwd", ws, [ws, other])
+    assert str(caught.value) == (
+        f"/etc/passwd resolves to {Path('/etc/passwd').resolve()}, outside the workspace "
+        f"({ws}, {other}); the agent only reads and writes files inside it"
+    )
+    with pytest.raises(PathError, match=r"outside the workspace \(\(none\)\)"):
+        confine("src/a.py", ws, [])
+
+
+def test_roots_that_do_not_exist_yet_still_confine(tmp_path: Path) -> None:
+    from agent.paths import resolve_roots
+
+    (root,) = resolve_roots([tmp_path / "later"])
+    assert root == tmp_path.resolve() / "later"
+    assert confine("new.py", root, [root]) == root / "new.py"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "secret"),
+    [
+        (".npmrc", "_auth=dXNlcjpwYXNz\n", True),
+        (".npmrc", "//registry.example.com/:_password=cGFzcw==\n", True),
+        (".npmrc", "//registry.example.com/:token=abc\n", True),
+        (".yarnrc", "//registry.example.com/:_authToken abc\n", True),
+        (".yarnrc.yml", 'npmRegistries:\n  "//registry.example.com":\n    npmAuthIdent: u\n', True),
+        (".npmrc", "registry=https://registry.npmjs.org/\n", False),
+        (".npmrc", "//registry.example.com/:email=me@example.com\n", False),
+        (".npmrc", "# token and auth come from the CI\n", False),
+        (".yarnrc.yml", "nodeLinker: node-modules\n", False),
+    ],
+)
+def test_registry_files_are_secret_by_their_tokens(
+    tmp_path: Path, name: str, text: str, secret: bool
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    assert (secret_reason(path) is not None) is secret
+
+
+def test_registry_file_in_another_encoding_or_unreadable(tmp_path: Path) -> None:
+    npmrc = tmp_path / ".npmrc"
+    npmrc.write_bytes(b"# caf\xe9\n//registry.example.com/:_authToken=abc\n")
+    assert secret_reason(npmrc) == ".npmrc holds a registry token"
+    folder = tmp_path / "d" / ".npmrc"
+    folder.mkdir(parents=True)  # a folder by that name cannot be read: not a token file
+    assert secret_reason(folder) is None

@@ -127,3 +127,56 @@ async def test_closed_document_gets_no_late_background_result():
     finally:
         store.close()
     assert [p[0] for p in server.published] == [MARKER]
+
+
+async def test_sources_are_merged_and_replaced_per_source():
+    store, server = _store(debounce_ms=0)
+    store.set(URI, "syntax", [_diagnostic("s1")], 4)
+    store.set(URI, "pyflakes", [_diagnostic("p1"), _diagnostic("p2")], 4)
+    store.set(URI, "syntax", [], 5)
+    assert server.published == [
+        (URI, 4, ["s1"]),
+        (URI, 4, ["s1", "p1", "p2"]),
+        (URI, 5, ["p1", "p2"]),
+    ]
+    assert [d.message for d in store.get(URI)] == ["p1", "p2"]
+    assert store.get(MARKER) == []
+
+
+async def test_closing_a_document_clears_what_the_editor_shows():
+    store, server = _store(debounce_ms=0)
+    store.clear(URI)  # nothing shown: nothing to clear
+    assert server.published == []
+    store.set(URI, "syntax", [_diagnostic("s1")], 1)
+    store.set(MARKER, "syntax", [_diagnostic("m")], 1)
+    store.clear(URI)
+    assert server.published[-1] == (URI, None, [])
+    assert store.get(URI) == [] and [d.message for d in store.get(MARKER)] == ["m"]
+
+
+async def test_a_close_cancels_pending_checks_of_that_document_only():
+    store, server = _store(debounce_ms=20)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("late")], 1)
+    store.clear(URI)
+    marker = server.next_publish(MARKER)
+    store.schedule(MARKER, "syntax", lambda: [_diagnostic("m")], 1)
+    await asyncio.wait_for(marker, 10)
+    assert server.published == [(MARKER, 1, ["m"])]
+
+
+async def test_immediate_checks_publish_at_once_and_failures_publish_nothing():
+    store, server = _store(debounce_ms=10_000)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("now")], 7, immediate=True)
+    assert server.published == [(URI, 7, ["now"])]
+    store.schedule(URI, "syntax", lambda: 1 / 0, 8, immediate=True)
+    store.schedule(URI, "syntax", lambda: None, 9, immediate=True)
+    assert server.published == [(URI, 7, ["now"])]
+
+
+async def test_after_shutdown_nothing_is_published():
+    store, server = _store(debounce_ms=20)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("late")], 1)
+    store.close()
+    store.set(MARKER, "syntax", [_diagnostic("m")], 1)
+    store.schedule(MARKER, "syntax", lambda: [_diagnostic("m")], 1, immediate=True)
+    assert server.published == []

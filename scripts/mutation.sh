@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut 3) over the security- and correctness-critical modules, one
+# module at a time, each against only the tests that exercise it. Slow: not part of
+# scripts/test.sh. Usage:
+#
+#   scripts/mutation.sh MODULE...            # MODULE: one of the names below, or "all"
+#   scripts/mutation.sh --recheck MODULE...  # after adding tests: rerun only the survivors
+#
+# Each module runs in its own scratch copy of the work tree (.mutation/MODULE, ignored
+# by git) whose pyproject.toml gets a [tool.mutmut] section naming the file to mutate
+# and the tests to run; mutmut's own cache lives there too, so a second run only redoes
+# what changed. --recheck keeps every earlier verdict but "survived" (more tests cannot bring a
+# killed mutant back to life) and runs the survivors again against the current tests
+# (mutmut itself would rerun everything, as the test selection changed). The last line
+# per module is "MODULE killed/total (score %)";
+# `cd .mutation/MODULE && ../../.venv/bin/mutmut results` lists the survivors and
+# `mutmut show NAME` prints one as a diff. Runs under nice with 2 workers
+# (MUTATION_CHILDREN to change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MUTMUT=$ROOT/.venv/bin/mutmut
+CHILDREN=${MUTATION_CHILDREN:-2}
+
+# module -> "file to mutate|tests that exercise it"
+declare -A MODULES=(
+    [permissions]="agent/permissions.py|tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_sandbox.py"
+    [shell]="agent/shell.py|tests/agent/test_permissions.py"
+    [paths]="agent/paths.py|tests/agent/test_paths.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_regression_guards.py tests/agent/test_tools_files.py"
+    [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_tools_search.py"
+    [sandbox]="agent/sandbox.py|tests/agent/test_sandbox.py tests/agent/test_tools_bash.py"
+    [matching]="agent/tools/matching.py|tests/agent/test_edit_matching.py tests/agent/test_tools_files.py tests/agent/test_edit_corpus.py tests/agent/test_regression_guards.py"
+    [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py"
+    [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py"
+)
+ORDER=(permissions shell paths secrets sandbox matching diagnostics rename)
+
+RECHECK=0
+if [ "${1:-}" = --recheck ]; then
+    RECHECK=1
+    shift
+fi
+if [ $# -eq 0 ]; then
+    echo "usage: $0 MODULE... (${ORDER[*]} | all)" >&2
+    exit 2
+fi
+if [ "$1" = all ]; then
+    set -- "${ORDER[@]}"
+fi
+
+for name in "$@"; do
+    entry=${MODULES[$name]:-}
+    if [ -z "$entry" ]; then
+        echo "unknown module: $name (known: ${ORDER[*]})" >&2
+        exit 2
+    fi
+    target=${entry%%|*}
+    read -r -a tests <<<"${entry#*|}"
+    work=$ROOT/.mutation/$name
+    mkdir -p "$work"
+    # Fresh copy of the sources and tests (tracked and new files), keeping mutants/.
+    git ls-files -z --cached --others --exclude-standard -- agent server refactor tests pyproject.toml \
+        | tar --null -T - -cf - | tar -xf - -C "$work"
+    {
+        echo
+        echo "[tool.mutmut]"
+        echo 'source_paths = ["agent", "server", "refactor"]'
+        echo "only_mutate = [\"$target\"]"
+        printf 'pytest_add_cli_args_test_selection = ['
+        printf '"%s", ' "${tests[@]}"
+        echo ']'
+        echo 'pytest_add_cli_args = ["-p", "no:cacheprovider"]'
+    } >>"$work/pyproject.toml"
+    names=()
+    meta="$work/mutants/$target.meta"
+    if [ "$RECHECK" = 1 ]; then
+        [ -f "$meta" ] || { echo "$name: no earlier run to recheck" >&2; exit 1; }
+        cp "$meta" "$work/before.meta"
+        mapfile -t names < <("$ROOT/.venv/bin/python" -c '
+import json, sys
+codes = json.load(open(sys.argv[1]))["exit_code_by_key"]
+print("\n".join(k for k, v in codes.items() if v == 0))' "$meta")
+        [ ${#names[@]} -gt 0 ] || { echo "$name: no survivors"; continue; }
+    fi
+    (cd "$work" && nice -n 10 "$MUTMUT" run --max-children "$CHILDREN" "${names[@]}" >"$work/run.log" 2>&1) || {
+        echo "$name: mutmut failed, see $work/run.log" >&2
+        tail -20 "$work/run.log" >&2
+        exit 1
+    }
+    if [ "$RECHECK" = 1 ]; then
+        "$ROOT/.venv/bin/python" - "$work/before.meta" "$meta" <<'EOF'
+import json, sys
+before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+old, new = before["exit_code_by_key"], after["exit_code_by_key"]
+after["exit_code_by_key"] = {k: new.get(k) if v == 0 else v for k, v in old.items()}
+json.dump(after, open(sys.argv[2], "w"))
+EOF
+    fi
+    (cd "$work" && "$MUTMUT" export-cicd-stats >/dev/null)
+    "$ROOT/.venv/bin/python" - "$name" "$work/mutants/mutmut-cicd-stats.json" <<'EOF'
+import json, sys
+name, path = sys.argv[1], sys.argv[2]
+s = json.load(open(path))
+killed = s["killed"] + s["timeout"] + s["segfault"]
+total = s["total"] - s["skipped"]
+print(f"{name} {killed}/{total} ({100 * killed / max(total, 1):.1f} %) "
+      f"survived {s['survived']}, no tests {s['no_tests']}, suspicious {s['suspicious']}")
+EOF
+done
