@@ -216,15 +216,16 @@ def module_string_offsets(text: str, dotted: str) -> list[int]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     }
+    lines = text.split("\n")
     starts = [0]
-    for line in text.split("\n"):
+    for line in lines:
         starts.append(starts[-1] + len(line) + 1)
     found = []
     for token in tokens:
         if token.type != tokenize.STRING:
             continue
         row, col = token.start
-        if (row, len(text.split("\n")[row - 1][:col].encode())) in docstrings:
+        if (row, len(lines[row - 1][:col].encode())) in docstrings:
             continue
         prefix = re.match(r"[rRuU]*", token.string)
         assert prefix is not None
