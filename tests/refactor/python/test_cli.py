@@ -59,3 +59,21 @@ def test_rename_across_files(tmp_path: Path):
     refused = _run("rename", "main.py:3:1", "len", cwd=tmp_path)
     assert refused.returncode == 1
     assert "claude-lsp rename:" in refused.stderr
+
+
+def test_rename_that_needs_a_confirmation_is_refused(tmp_path: Path):
+    """``mirror.helper`` reaches lib's helper through a module ``__getattr__``: the
+    command has nobody to ask, so it refuses and writes nothing."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    files = {
+        "lib.py": "def helper():\n    return 1\n",
+        "mirror.py": "import lib\n\n\ndef __getattr__(name):\n    return getattr(lib, name)\n",
+        "use.py": "import mirror\n\nprint(mirror.helper())\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    refused = _run("rename", "lib.py:1:5", "assist", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "reached at use.py:3 through a module" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    assert {n: (tmp_path / n).read_text() for n in files} == files
