@@ -360,18 +360,25 @@ def _doc_mentions(text: str, renamed: Renamed, path: str) -> list[Mention]:
     examples import the name from (``>>> from pkg import name``), if any."""
     word = re.compile(rf"(?<![\w]){re.escape(renamed.old)}(?!\w)")
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
         tree = ast.parse(text)
-    except (tokenize.TokenError, SyntaxError, ValueError):
+    except (SyntaxError, ValueError):
         return []
     lines = text.split("\n")
-    docstrings = {
-        (node.lineno, node.col_offset)
+    strings = [
+        node
         for node in ast.walk(tree)
         if isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
-    }
+    ]
+    in_comment = any("#" in line and word.search(line) for line in lines)
+    if not in_comment and not any(word.search(node.value.value) for node in strings):  # type: ignore[attr-defined]
+        return []  # (tokenizing is the slow part of a first rename: only when needed)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return []
+    docstrings = {(node.lineno, node.col_offset) for node in strings}
     starts = line_starts(text)
     found: list[Mention] = []
     for token in tokens:
