@@ -180,3 +180,15 @@ async def test_after_shutdown_nothing_is_published():
     store.set(MARKER, "syntax", [_diagnostic("m")], 1)
     store.schedule(MARKER, "syntax", lambda: [_diagnostic("m")], 1, immediate=True)
     assert server.published == []
+
+
+async def test_a_check_replaces_its_own_sources_diagnostics_and_failures_are_logged(caplog):
+    store, server = _store(debounce_ms=0)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("old")], 1, immediate=True)
+    store.schedule(URI, "syntax", lambda: [], 2, immediate=True)
+    assert server.published[-1] == (URI, 2, [])
+    with caplog.at_level("ERROR", logger="server.diagnostics"):
+        store.schedule(URI, "syntax", lambda: 1 / 0, 3, immediate=True)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"computing syntax diagnostics for {URI} failed"
+    ]
