@@ -248,3 +248,23 @@ def test_new_text_takes_the_files_line_endings(
     text: str, old: str, new: str, expected: str
 ) -> None:
     assert apply_edit(text, old, new).text == expected
+
+
+FIVE = TABS.replace("x = 1", "x = 5")
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "expected", "how"),
+    [
+        ("a\r\nb\r\n", "b", "c\r\nd", "a\r\nc\r\nd\r\n", "exact"),
+        ("a\r\nb\n", "b", "c\nd", "a\r\nc\nd\n", "exact"),  # mixed: as given
+        ("a\r\nb\nc\n", "b\r\nc\r\n", "B\r\nc\r\n", "a\r\nB\nc\n", "whitespace"),
+        (TABS, "\n        x = 1", "\n        x = 5", FIVE, "whitespace"),
+        (TABS, "        x = 1\n\n", "        x = 5\n\n", FIVE, "whitespace"),
+    ],
+)  # fmt: skip
+def test_line_endings_and_blank_edges_more(
+    text: str, old: str, new: str, expected: str, how: str
+) -> None:
+    applied = apply_edit(text, old, new)
+    assert (applied.text, applied.how) == (expected, how)

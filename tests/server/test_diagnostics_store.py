@@ -180,3 +180,41 @@ async def test_after_shutdown_nothing_is_published():
     store.set(MARKER, "syntax", [_diagnostic("m")], 1)
     store.schedule(MARKER, "syntax", lambda: [_diagnostic("m")], 1, immediate=True)
     assert server.published == []
+
+
+async def test_a_check_replaces_its_own_sources_diagnostics_and_failures_are_logged(caplog):
+    store, server = _store(debounce_ms=0)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("old")], 1, immediate=True)
+    store.schedule(URI, "syntax", lambda: [], 2, immediate=True)
+    assert server.published[-1] == (URI, 2, [])
+    with caplog.at_level("ERROR", logger="server.diagnostics"):
+        store.schedule(URI, "syntax", lambda: 1 / 0, 3, immediate=True)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"computing syntax diagnostics for {URI} failed"
+    ]
+
+
+async def test_background_checks_that_answer_at_once_or_fail(caplog):
+    store, server = _store(debounce_ms=0)
+    server.docs[URI] = Doc(2)
+    server.docs[MARKER] = Doc(1)
+
+    def boom() -> Any:
+        raise RuntimeError("no snapshot")
+
+    with caplog.at_level("ERROR", logger="server.diagnostics"):
+        store.schedule(
+            URI, "pyflakes", lambda: [_diagnostic("now")], 2, immediate=True, background=True
+        )
+        store.schedule(
+            URI, "other", lambda: [_diagnostic("stale")], 1, immediate=True, background=True
+        )
+        store.schedule(URI, "third", boom, 2, immediate=True, background=True)
+        marker = server.next_publish(MARKER)
+        store.schedule(MARKER, "pyflakes", lambda: [], 1, immediate=True, background=True)
+        await asyncio.wait_for(marker, 10)
+    store.close()
+    assert server.published == [(URI, 2, ["now"]), (MARKER, 1, [])]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"preparing third diagnostics for {URI} failed"
+    ]
