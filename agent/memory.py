@@ -64,11 +64,26 @@ def load_memory_report(cwd: Path, home: Path | None = None) -> tuple[list[Memory
         (cwd / ".claude" / "CLAUDE.md", "project"),
         (cwd / "CLAUDE.local.md", "local"),
     ]
-    loader = _Loader(home, cwd, external_imports_approved(cwd, home))
+    repository = _repository_top(cwd)
+    # what came with the clone may read the clone, nothing else
+    loader = _Loader(home, repository or cwd, external_imports_approved(cwd, home))
     for path, scope in candidates:
-        # What lives in the workspace came with it (a clone may hold CLAUDE.local.md too).
-        loader.load(path, scope, None, 0, trusted=scope in ("user", "parent"))
+        # What lives in the workspace came with it (a clone may hold CLAUDE.local.md too),
+        # and so does a parent folder's memory inside the same repository (a monorepo's
+        # root CLAUDE.md when a package folder is opened).
+        own = scope == "user" or (
+            scope == "parent" and (repository is None or not path.is_relative_to(repository))
+        )
+        loader.load(path, scope, None, 0, trusted=own)
     return loader.files, loader.skipped
+
+
+def _repository_top(cwd: Path) -> Path | None:
+    """The top of the git work tree holding ``cwd`` (a ``.git`` folder or file), if any."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def external_imports_approved(cwd: Path, home: Path) -> bool:
@@ -106,9 +121,9 @@ def memory_prompt(files: list[MemoryFile]) -> str:
 
 
 class _Loader:
-    def __init__(self, home: Path, cwd: Path, approved: bool) -> None:
+    def __init__(self, home: Path, boundary: Path, approved: bool) -> None:
         self.home = home
-        self.cwd = cwd
+        self.boundary = boundary
         self.approved = approved
         self.seen: set[Path] = set()
         self.files: list[MemoryFile] = []
@@ -120,7 +135,7 @@ class _Loader:
         resolved = path.resolve(strict=False)
         if resolved in self.seen or not resolved.is_file():
             return
-        if not trusted and not self.approved and not resolved.is_relative_to(self.cwd):
+        if not trusted and not self.approved and not resolved.is_relative_to(self.boundary):
             log.warning(
                 "memory: %s imports %s, outside the workspace; not loaded (approve with "
                 '"hasClaudeMdExternalIncludesApproved": true in this project\'s entry of '

@@ -90,6 +90,8 @@ SECRET_NAME_PATTERNS = (
     "secrets.yaml",
     "secrets.yml",
     "*.tfstate",
+    ".*_history",  # shell, Python, database histories: pasted tokens and passwords
+    ".histfile",
 )
 SECRET_PARENT_PATTERNS = (
     ".aws/credentials",
@@ -116,9 +118,11 @@ def secret_reason(path: Path) -> str | None:
     for pattern in SECRET_NAME_PATTERNS:
         if fnmatchcase(lower, pattern):
             return f"{name} looks like a secret ({pattern})"
-    tail = f"{path.parent.name}/{name}".lower()
+    parts = [p.lower() for p in path.parts]
     for pattern in SECRET_PARENT_PATTERNS:
-        if fnmatchcase(tail, pattern):
+        depth = pattern.count("/") + 1  # (".config/gh/hosts.yml" is three names deep)
+        tail = "/".join(parts[-depth:])
+        if len(parts) >= depth and fnmatchcase(tail, pattern):
             return f"{tail} looks like a secret ({pattern})"
     if lower in (".npmrc", ".yarnrc", ".yarnrc.yml") and _has_registry_token(path):
         return f"{name} holds a registry token"

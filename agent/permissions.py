@@ -135,6 +135,7 @@ class Permissions:
         self.session: list[Rule] = []
         # "Always allow" answers are also saved there (.claude/settings.local.json).
         self.persist_to = persist_to
+        self._trusted: bool | None = None  # the folder's trust, looked up when saving
 
     def _rules(self, texts: Iterable[str]) -> list[Rule]:
         rules = []
@@ -209,6 +210,18 @@ class Permissions:
             except (OSError, ValueError) as exc:
                 self.warnings.append(f"could not save the rule to {self.persist_to}: {exc}")
                 log.warning("%s", self.warnings[-1])
+            else:
+                if self._trusted is None:
+                    from agent.trust import is_trusted
+
+                    self._trusted = is_trusted(self.cwd, self.home)
+                if not self._trusted:
+                    self.warnings.append(
+                        f"saved the rule to {self.persist_to}; this folder is not trusted, "
+                        "so its allow rules apply in later sessions only once you run "
+                        "`claude-lsp trust`"
+                    )
+                    log.warning("%s", self.warnings[-1])
 
     def _session_rules(self, tool: Tool, input: dict[str, Any]) -> list[Rule]:
         """The rules that allow calls like this one."""

@@ -124,7 +124,7 @@ def _read(path: Path, warnings: list[str]) -> dict[str, Any] | None:
 def _guarded(data: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
     """A workspace file's settings without what needs a trusted folder."""
     kept = dict(data)
-    for key in ("hooks", "env", "enableAllProjectMcpServers", "enabledMcpjsonServers"):
+    for key in ("hooks", "env", "model", "enableAllProjectMcpServers", "enabledMcpjsonServers"):
         if kept.pop(key, None):
             ignored.append(key)
     if isinstance(sandbox := kept.get("sandbox"), dict) and strict_sandbox(sandbox) != sandbox:
@@ -134,9 +134,14 @@ def _guarded(data: dict[str, Any], ignored: list[str]) -> dict[str, Any]:
         permissions = dict(permissions)
         if permissions.pop("additionalDirectories", None):
             ignored.append("additionalDirectories")
-        if permissions.get("defaultMode") == "bypassPermissions":
+        # allow rules skip questions (WebFetch, MCP tools, and Bash when there is no
+        # sandbox run outside it); deny and ask rules only add questions and refusals
+        if permissions.pop("allow", None):
+            ignored.append("allow rules")
+        mode = permissions.get("defaultMode")
+        if mode is not None and mode not in ("default", "plan"):
             del permissions["defaultMode"]
-            ignored.append("defaultMode bypassPermissions")
+            ignored.append(f"defaultMode {mode}")
         kept["permissions"] = permissions
     return kept
 

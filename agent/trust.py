@@ -3,11 +3,12 @@ entry in ``~/.claude.json`` holds ``"hasTrustDialogAccepted": true`` (a trusted 
 also trusts the folders inside it).
 
 A workspace's own settings files (``.claude/settings.json``, ``.claude/settings.local.json``)
-come with the repository. Until the folder is trusted, what in them would run code or
-loosen the guards without a question is ignored (``agent.settings``): hooks, ``env``,
-``additionalDirectories``, ``defaultMode: bypassPermissions``, the approval of project
-MCP servers and the ``sandbox`` section. Permission rules still apply: they only decide
-which questions are asked, inside the workspace confinement and the sandbox.
+come with the repository. Until the folder is trusted, what in them would run code,
+skip a question or loosen the guards is ignored (``agent.settings``): hooks, ``env``,
+``model``, ``allow`` rules, ``additionalDirectories``, a ``defaultMode`` other than
+``default`` or ``plan``, the approval of project MCP servers and the parts of the
+``sandbox`` section that loosen it. ``deny`` and ``ask`` rules apply: they only add
+refusals and questions.
 """
 
 from __future__ import annotations

@@ -118,3 +118,24 @@ def test_secrets_are_not_imported(layout: tuple[Path, Path]) -> None:
 def test_no_memory(layout: tuple[Path, Path]) -> None:
     assert load_memory(*layout) == []
     assert memory_prompt([]) == ""
+
+
+def test_a_monorepo_root_memory_is_the_repository_s_not_the_user_s(
+    layout: tuple[Path, Path],
+) -> None:
+    """Opening a package folder of a clone: the clone's root CLAUDE.md is a parent, but it
+    came with the repository, so it may read the repository and nothing outside it."""
+    project, home = layout
+    repo = project.parent
+    (repo / ".git").mkdir()
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / ".config" / "gh" / "hosts.yml").write_text("oauth_token: gho_abc")
+    (home / "notes.md").write_text("private notes")
+    (repo / "STYLE.md").write_text("repository style")
+    (repo / "CLAUDE.md").write_text("root rules @STYLE.md @~/notes.md @~/.config/gh/hosts.yml")
+    files, skipped = load_memory_report(project, home)
+    assert [f.content for f in files] == [
+        "root rules @STYLE.md @~/notes.md @~/.config/gh/hosts.yml",
+        "repository style",
+    ]
+    assert [p.name for p in skipped] == ["notes.md", "hosts.yml"]
