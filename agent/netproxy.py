@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 HEAD_LIMIT = 64 * 1024
+HEAD_TIMEOUT = 30.0  # seconds for a client to send its request head
 CONNECT_TIMEOUT = 10.0
 SOCKET_NAME = "proxy.sock"
 
@@ -90,9 +91,15 @@ class DomainProxy:
 
     def _handle(self, client: socket.socket) -> None:
         try:
+            client.settimeout(HEAD_TIMEOUT)
             head, rest = _read_head(client)
+            client.settimeout(None)
+            if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
+                raise ValueError("a bare CR or LF in the request head")  # header smuggling
             request_line, _, headers = head.partition(b"\r\n")
             method, target, version = request_line.decode("latin-1").split(" ", 2)
+            if version not in ("HTTP/1.0", "HTTP/1.1") or not method.isalpha():
+                raise ValueError(f"not an HTTP/1 request line: {request_line[:80]!r}")
             if method.upper() == "CONNECT":
                 host, port = _host_port(target, 443)
             else:

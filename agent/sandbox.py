@@ -34,6 +34,7 @@ sandbox off, which is how the fallback is tested).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
 from refactor.files import within
 
 __all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
+
+log = logging.getLogger(__name__)
 
 SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -115,6 +118,7 @@ class Sandbox:
         self._tools: dict[str, list[Path]] = {}
         self._git_dirs: list[tuple[Path, Path]] | None = None
         self._proxy: DomainProxy | None = None
+        self._proxy_problem: str | None = None
 
     @property
     def active(self) -> bool:
@@ -126,6 +130,8 @@ class Sandbox:
             return f"no OS sandbox for Bash ({self.reason})"
         if self.settings.network:
             net = "network on"
+        elif self.filtering and self._proxy_problem is not None:
+            net = f"no network: {self._proxy_problem}"
         elif self.filtering:
             net = "network only to " + ", ".join(self.settings.allowed_domains)
         else:
@@ -185,15 +191,20 @@ class Sandbox:
             return Prepared(["sandbox-exec", "-p", text, shell, "-c", command], clean, missing)
         argv = [self.bwrap, *self._bwrap_args(clean, writable)]
         run = [shell, "-c", command]
-        if self.filtering:
+        if self.filtering and self._proxy_problem is None:
             from agent.netproxy import RELAY, SOCKET_NAME, DomainProxy
 
             if self._proxy is None:
-                self._proxy = DomainProxy(self.settings.allowed_domains)
+                try:
+                    self._proxy = DomainProxy(self.settings.allowed_domains)
+                except OSError as exc:  # e.g. a socket path too long: no network, said once
+                    self._proxy_problem = f"the network proxy did not start ({exc})"
+                    log.warning("sandbox: %s; commands run without network", self._proxy_problem)
+                    return Prepared([*argv, "--chdir", str(cwd), "--", *run], clean, missing)
             python = _relay_python()
             assert python is not None
             argv += ["--ro-bind", str(python.prefix), str(python.prefix)]
-            argv += ["--bind", str(self._proxy.folder), NET_FOLDER]
+            argv += ["--ro-bind", str(self._proxy.folder), NET_FOLDER]  # (connect works)
             run = [str(python.executable), "-I", "-S", "-c", RELAY,
                    f"{NET_FOLDER}/{SOCKET_NAME}", *run]  # fmt: skip
         argv += ["--chdir", str(cwd), "--", *run]

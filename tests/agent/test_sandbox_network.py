@@ -193,3 +193,24 @@ print(s.recv(4096).decode().split("\\r\\n")[0])
     )
     assert out == "HTTP/1.0 200 OK"
     assert origin.hosts == [[f"localhost:{origin.port}"]]
+
+
+async def test_smuggled_headers_and_a_removed_socket_change_nothing(
+    box: Sandbox, ws: Path, origin: Origin
+) -> None:
+    """A bare LF would let a command hide its own Host header inside another line, and
+    the proxy's socket is the network of every later command of the session."""
+    smuggle = """
+import os, socket, sys
+port = int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+head = "GET http://localhost:%s/x HTTP/1.1\\nHost: evil.example\\nX: y\\r\\n\\r\\n"
+s.sendall((head % sys.argv[1]).encode())
+print(s.recv(4096).decode().split("\\r\\n")[0])
+"""
+    ctx = make_ctx(ws)
+    out = text_of(await call(BashTool(box), ctx, command=f"{python(smuggle)} {origin.port}"))
+    assert out == "HTTP/1.1 400 Bad Request" and origin.paths == []
+    removed = text_of(await call(BashTool(box), ctx, command="rm -f /.claude-lsp-net/*; echo"))
+    assert "Read-only file system" in removed
+    assert await fetch(box, ctx, f"http://localhost:{origin.port}/still") == "hello from /still"
