@@ -30,7 +30,7 @@ from pathlib import Path
 
 try:
     import fcntl
-except ImportError:  # Windows: no journal locking; recovery then skips live journals by pid
+except ImportError:  # Windows: no journal locking, so recovery leaves journals alone
     fcntl = None  # type: ignore[assignment]
 
 STOP_AFTER_ENV = "CLAUDE_LSP_TEST_STOP_AFTER_WRITES"
@@ -106,15 +106,26 @@ def _open_journal(path: Path, data: object) -> int:
 @contextlib.contextmanager
 def _locked(path: Path, blocking: bool) -> Iterator[bool]:
     """Hold an exclusive lock on ``path``; yields False when ``blocking`` is False and
-    another process holds it."""
-    fd = os.open(path, os.O_RDWR)
+    another process holds it, when the journal is gone, or when it was deleted between
+    our open and our lock (its change completed: never roll that back). Without
+    ``flock`` (Windows) a journal is never taken: its process may be alive."""
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        yield False  # completed and removed since it was listed
+        return
+    try:
+        if fcntl is None:
+            yield False
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        if os.fstat(fd).st_nlink == 0:
+            yield False  # unlinked by its process as it finished, before we locked
+            return
         yield True
     finally:
         os.close(fd)
@@ -192,7 +203,7 @@ def recover(roots: list[str], folder: Path | None = None) -> list[str]:
             if not mine:
                 continue  # the change is being applied right now by a live process
             report.extend(_roll_back(record))
-            journal.unlink()
+            journal.unlink(missing_ok=True)
     return report
 
 

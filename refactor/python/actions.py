@@ -37,11 +37,12 @@ def list_refactors(path: str, text: str, selection: Range) -> list[Refactoring]:
 
 
 _TREES: dict[str, ast.Module | None] = {}
-_CACHED_CHARS = 2_000_000  # larger modules are parsed per listing, not kept
+_CACHED_CHARS = 200_000  # larger modules are parsed per listing, not kept (an AST is
+# about 100 times its source: four 200 KB modules hold some 80 MB)
 
 
 def _parse(text: str) -> ast.Module | None:
-    """The module's tree, kept for the next listings (the last four modules under 2 MB):
+    """The module's tree, kept for the next listings (the last four under 200 KB):
     editors ask on every cursor move, and parsing a 1,500-line module takes about 30 ms.
     Trees are only read."""
     if text in _TREES:
