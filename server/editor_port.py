@@ -82,6 +82,17 @@ class LspEditorPort:
             return pending
         return await read_disk_text(path, self.roots)
 
+    def writes_to_disk(self, path: Path) -> bool:
+        """Whether ``write_text(path, …)`` writes the file itself (not an editor buffer)."""
+        features = self.ls.client_features
+        if self.ls.documents.find(path) is not None:
+            return False
+        if not features.apply_edit or self.ls.settings.agent.closed_files == "disk":
+            return True
+        return not path.exists() and not (
+            "create" in features.resource_operations and features.document_changes
+        )
+
     async def write_text(self, path: Path, text: str) -> None:
         features = self.ls.client_features
         doc = self.ls.documents.find(path)

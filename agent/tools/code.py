@@ -279,8 +279,11 @@ async def _apply(edit: WorkspaceEdit, ctx: ToolContext) -> list[tuple[Path, int]
         planned.append((path, result, len(edits)))
     from refactor import journal
 
-    # A crash half-way leaves a journal the next start rolls back (files on disk).
-    texts: dict[str, str | None] = {str(p): r for p, r, _ in planned}
+    # A crash half-way leaves a journal the next start rolls back: for the files written
+    # to disk only (an edit sent to an editor buffer is the editor's; rolling its file
+    # back after the user saved it would undo the user's save).
+    on_disk = getattr(ctx.port, "writes_to_disk", lambda path: True)
+    texts: dict[str, str | None] = {str(p): r for p, r, _ in planned if on_disk(p)}
     with journal.pending(journal.Change(texts, label="Rename")):
         for written, (path, result, _) in enumerate(planned, 1):
             await ctx.port.write_text(path, result)

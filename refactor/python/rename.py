@@ -234,7 +234,7 @@ def module_string_offsets(text: str, dotted: str) -> list[int]:
         if quote not in ('"', "'", '"""', "'''"):
             continue  # bytes, f-strings
         inner = body[len(quote) : len(body) - len(quote)]
-        if inner == dotted or inner.startswith(dotted + "."):
+        if inner == dotted or inner.startswith((dotted + ".", dotted + ":")):  # pkg.mod:app
             found.append(starts[row - 1] + col + prefix.end() + len(quote))
     return found
 

@@ -298,6 +298,7 @@ def test_a_module_rename_renames_strings_that_name_the_module(tmp_path: Path) ->
         "from pkg import i18n\n\n"
         'LAZY = {"pkg.i18n", "pkg.i18nx", "i18n"}\n'
         'TARGET = "pkg.i18n.activate"\n'
+        'APP = "pkg.i18n:activate"  # uvicorn, entry points\n'
         "module = importlib.import_module('pkg.i18n')\n"
         'print(module.activate(), i18n.activate(), TARGET, f"pkg.i18n{1}")\n'
     )
@@ -308,6 +309,7 @@ def test_a_module_rename_renames_strings_that_name_the_module(tmp_path: Path) ->
         use.replace("from pkg import i18n", "from pkg import locale")
         .replace('{"pkg.i18n",', '{"pkg.locale",')
         .replace('"pkg.i18n.activate"', '"pkg.locale.activate"')
+        .replace('"pkg.i18n:activate"', '"pkg.locale:activate"')
         .replace("'pkg.i18n'", "'pkg.locale'")
         .replace("i18n.activate(), TARGET", "locale.activate(), TARGET")
     )
