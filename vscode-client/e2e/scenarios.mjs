@@ -23,9 +23,21 @@ export async function syntaxErrorInProblems(page, timeout) {
 
 /** Opens the light bulb menu (Ctrl+.) at the cursor and runs the entry with this title (or starting with it). */
 export async function pickCodeAction(page, title, { prefix = false } = {}) {
-  await page.keyboard.press("Control+.");
+  // Right after an edit or a save VS Code may answer Ctrl+. from its stale light-bulb
+  // state ("No code actions available") without asking the server: ask again.
+  const row = page.locator(".action-widget .monaco-list-row", { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Control+.");
+    try {
+      await row.waitFor({ timeout: 8_000 });
+      break;
+    } catch (error) {
+      if (attempt === 4) throw error;
+      await page.keyboard.press("Escape");
+      await page.waitForTimeout(1_000);
+    }
+  }
   // The menu's pointer block swallows clicks in headless Chromium: pick with the keyboard.
-  await page.locator(".action-widget .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15_000 });
   await waitFor(`${title} to be the focused menu entry`, async () => {
     const focused = await page.locator(".action-widget .monaco-list-row.focused").getAttribute("aria-label", { timeout: 1_000 });
     if (focused === title || (prefix && focused?.startsWith(title))) return true;
