@@ -20,7 +20,6 @@ limited.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -88,12 +87,9 @@ def _repository_top(cwd: Path) -> Path | None:
 
 def external_imports_approved(cwd: Path, home: Path) -> bool:
     """Claude Code's per-project approval of CLAUDE.md imports from outside it."""
-    try:
-        data = json.loads((home / ".claude.json").read_text(encoding="utf-8"))
-        project = data["projects"][str(cwd)]
-        return project.get("hasClaudeMdExternalIncludesApproved") is True
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
+    from agent.trust import project_entry
+
+    return project_entry(cwd, home).get("hasClaudeMdExternalIncludesApproved") is True
 
 
 def memory_prompt(files: list[MemoryFile]) -> str:

@@ -59,7 +59,7 @@ from agent.paths import (
     resolve_roots,
     secret_reason,
 )
-from agent.settings import Settings, save_allow_rules
+from agent.settings import Settings, save_always_allow
 from agent.shell import ShellSyntaxError, SimpleCommand, split_commands
 from agent.types import PermissionMode, Tool
 from refactor.files import within
@@ -135,7 +135,6 @@ class Permissions:
         self.session: list[Rule] = []
         # "Always allow" answers are also saved there (.claude/settings.local.json).
         self.persist_to = persist_to
-        self._trusted: bool | None = None  # the folder's trust, looked up when saving
 
     def _rules(self, texts: Iterable[str]) -> list[Rule]:
         rules = []
@@ -205,23 +204,10 @@ class Permissions:
         added = self._session_rules(tool, input)
         self.session.extend(added)
         if self.persist_to is not None and added:
-            try:
-                save_allow_rules(self.persist_to, [rule.text for rule in added])
-            except (OSError, ValueError) as exc:
-                self.warnings.append(f"could not save the rule to {self.persist_to}: {exc}")
-                log.warning("%s", self.warnings[-1])
-            else:
-                if self._trusted is None:
-                    from agent.trust import is_trusted
-
-                    self._trusted = is_trusted(self.cwd, self.home)
-                if not self._trusted:
-                    self.warnings.append(
-                        f"saved the rule to {self.persist_to}; this folder is not trusted, "
-                        "so its allow rules apply in later sessions only once you run "
-                        "`claude-lsp trust`"
-                    )
-                    log.warning("%s", self.warnings[-1])
+            rules = [rule.text for rule in added]
+            if warning := save_always_allow(self.persist_to, rules, self.cwd, self.home):
+                self.warnings.append(warning)
+                log.warning("%s", warning)
 
     def _session_rules(self, tool: Tool, input: dict[str, Any]) -> list[Rule]:
         """The rules that allow calls like this one."""

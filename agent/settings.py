@@ -220,6 +220,23 @@ def save_allow_rules(path: Path, rules: list[str]) -> None:
     save_to_list(path, ("permissions", "allow"), rules)
 
 
+def save_always_allow(path: Path, rules: list[str], folder: Path, home: Path) -> str | None:
+    """Save an "Always allow" answer's rules to ``path``; a warning for the user when it
+    could not be saved, or when it will not apply in later sessions (untrusted folder)."""
+    from agent.trust import is_trusted
+
+    try:
+        save_allow_rules(path, rules)
+    except (OSError, ValueError) as exc:
+        return f"could not save the rule to {path}: {exc}"
+    if is_trusted(folder, home):
+        return None
+    return (
+        f"saved the rule to {path}; this folder is not trusted, so its allow rules apply "
+        "in later sessions only once you run `claude-lsp trust`"
+    )
+
+
 def save_to_list(path: Path, keys: tuple[str, ...], values: list[str]) -> None:
     """Add ``values`` to the list at ``keys`` (e.g. ``("enabledMcpjsonServers",)``) in
     the settings file at ``path``, keeping everything else in it."""

@@ -29,6 +29,13 @@ def _config(home: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def project_entry(folder: Path, home: Path) -> dict[str, Any]:
+    """``folder``'s entry in ``~/.claude.json`` (empty when there is none)."""
+    projects = _config(home).get("projects")
+    entry = projects.get(str(folder)) if isinstance(projects, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def is_trusted(folder: Path, home: Path | None = None) -> bool:
     home = Path.home() if home is None else home
     projects = _config(home).get("projects")

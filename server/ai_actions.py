@@ -166,9 +166,23 @@ def _lazy(
     data: dict[str, Any],
     diagnostics: list[lsp.Diagnostic] | None = None,
 ) -> lsp.CodeAction:
+    return lazy_action(ls, title, kind, data, command=COMMAND, diagnostics=diagnostics)
+
+
+def lazy_action(
+    ls: ClaudeLanguageServer,
+    title: str,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    command: str,
+    diagnostics: list[lsp.Diagnostic] | None = None,
+) -> lsp.CodeAction:
+    """An action computed later: on resolve, or through ``command`` for clients
+    without resolve."""
     action = lsp.CodeAction(title=title, kind=kind, diagnostics=diagnostics, data=data)
     if not ls.client_features.code_action_resolve:
-        action.command = lsp.Command(title=title, command=COMMAND, arguments=[data])
+        action.command = lsp.Command(title=title, command=command, arguments=[data])
     return action
 
 

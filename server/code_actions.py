@@ -110,10 +110,7 @@ def _lazy(
     diagnostics: list[lsp.Diagnostic] | None = None,
 ) -> lsp.CodeAction:
     """An action computed later: on resolve, or through the command for other clients."""
-    action = lsp.CodeAction(title=title, kind=kind, diagnostics=diagnostics, data=data)
-    if not ls.client_features.code_action_resolve:
-        action.command = lsp.Command(title=title, command=COMMAND, arguments=[data])
-    return action
+    return ai_actions.lazy_action(ls, title, kind, data, command=COMMAND, diagnostics=diagnostics)
 
 
 async def _quick_fixes(
