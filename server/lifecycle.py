@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
 
+from server import python
 from server.config import SECTION, parse_settings
 
 if TYPE_CHECKING:
@@ -91,22 +93,27 @@ async def initialized(ls: ClaudeLanguageServer, params: lsp.InitializedParams) -
         from agent.client import warm_up
 
         warm_up()  # a client with a chat view will chat: import the SDK now, off the loop
+    python.warm_up(workspace_roots(ls))
     if ls.client_features.watched_files_dynamic:
         await register_watched_files(ls)
     await pull_configuration(ls)
     await recover_interrupted_changes(ls)
 
 
-async def recover_interrupted_changes(ls: ClaudeLanguageServer) -> None:
-    """Roll back a multi-file change a killed process left half-applied in these
-    folders (``refactor.journal``), and tell the user what was done."""
-    from pygls.uris import to_fs_path
-
-    from refactor import journal
-
+def workspace_roots(ls: ClaudeLanguageServer) -> list[str]:
+    """The workspace folders' paths (the root path when the client sent no folders)."""
     roots = [p for f in ls.workspace.folders.values() if (p := to_fs_path(f.uri))]
     if not roots and ls.workspace.root_path:
         roots = [ls.workspace.root_path]
+    return roots
+
+
+async def recover_interrupted_changes(ls: ClaudeLanguageServer) -> None:
+    """Roll back a multi-file change a killed process left half-applied in these
+    folders (``refactor.journal``), and tell the user what was done."""
+    from refactor import journal
+
+    roots = workspace_roots(ls)
     if not roots:
         return
     try:

@@ -19,6 +19,7 @@ import asyncio
 import importlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -89,9 +90,48 @@ def workspace_for(ls: ClaudeLanguageServer, path: str) -> PythonWorkspace:
         asyncio.get_running_loop().run_in_executor(
             None, importlib.import_module, "refactor.python.actions"
         )
+        # Open the rope project now, on the worker (importing rope and asking the
+        # project's interpreter for its paths: about 200 ms), while the document's
+        # first diagnostics are computed, instead of in the first request after them;
+        # the index job below waits for the client to accept its progress token first.
+        python_workspace.submit(_opened, background=True)
         _tasks.add(task := asyncio.ensure_future(_build_index(ls, python_workspace)))
         task.add_done_callback(_tasks.discard)
     return python_workspace
+
+
+# A folder with one of these at its top is a Python project.
+PROJECT_MARKERS = frozenset(
+    ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Pipfile", "tox.ini")
+)
+
+
+def warm_up(roots: list[str]) -> threading.Thread | None:
+    """In a Python project, import rope (about 110 ms) on a daemon thread right after
+    start, so the first document's rope project (and the first rename) need not wait
+    for it; None elsewhere (a non-Python folder pays nothing)."""
+
+    def python_project(root: str) -> bool:
+        try:
+            with os.scandir(root) as entries:
+                return any(e.name in PROJECT_MARKERS or e.name.endswith(".py") for e in entries)
+        except OSError:
+            return False
+
+    if not any(python_project(root) for root in roots):
+        return None
+
+    def load() -> None:
+        for name in ("rope.base.project", "rope.refactor.rename", "refactor.python.actions"):
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=load, name="import-rope", daemon=True)
+    thread.start()
+    return thread
+
+
+def _opened(session: Session) -> None:
+    """A job with nothing to do: the worker opens the project before any job runs."""
 
 
 async def run(
