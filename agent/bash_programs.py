@@ -8,8 +8,9 @@ import os
 import re
 from pathlib import Path
 
-from agent.paths import PathError, resolve
+from agent.paths import PathError, resolve, secret_reason
 from agent.shell import SimpleCommand
+from refactor.files import within
 
 # Programs that only read, allowed without asking when their path arguments stay inside
 # the workspace and away from secrets, and they redirect into no file.
@@ -50,16 +51,69 @@ UNSAFE_OPTIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def option_matches(arg: str, option: str) -> bool:
+    """Whether the command-line word ``arg`` uses ``option``: as is, with a value
+    (``--output=x``, ``-ox``), bundled with other short options (``-ro``), or
+    abbreviated — GNU getopt and git take any unambiguous prefix of a long option, so
+    ``sort --compress-prog=sh`` is ``--compress-program``. Single-dash long options
+    (``find -exec``) match only whole. Errs towards a match: a word that could be the
+    option is taken for it."""
+    if arg == option:
+        return True
+    if option.startswith("--"):
+        name = arg.split("=", 1)[0]
+        abbreviated = name.startswith("--") and len(name) > 2 and option.startswith(name)
+        return abbreviated or arg.startswith(option)
+    if len(option) == 2 and arg.startswith("-") and not arg.startswith("--"):
+        return option[1] in arg[1:]
+    return arg.startswith(option + "=")
+
+
 def runs_or_writes(program: str, args: list[str]) -> bool:
     """True when these arguments make a read-only program run or write something."""
     unsafe = UNSAFE_OPTIONS.get(program, ())
-    if any(a == o or a.startswith(o + "=") or (o.startswith("--") and a.startswith(o))
-           for a in args for o in unsafe):  # fmt: skip
-        return True
-    if any(a.startswith("-c") and len(a) > 2 for a in args) and program == "git":
+    if any(option_matches(a, o) for a in args if a.startswith("-") for o in unsafe):
         return True
     positional = [a for a in args if not a.startswith("-")]
     return program == "uniq" and len(positional) > 1  # uniq IN OUT writes OUT
+
+
+def listed_read_only(part: SimpleCommand, cwds: list[Path], roots: list[Path]) -> bool:
+    """The program list's judgement of one command, the second line of defence behind
+    ``agent.bash_strict.plainly_read_only`` (both must agree): a listed read-only
+    program (git: a reading subcommand), none of its options that run or write
+    something, no substitution in an argument, and no argument that names a path
+    outside ``roots`` or a secret, from any of ``cwds``."""
+    program = part.program
+    if program not in READ_ONLY_PROGRAMS or part.open_ended:
+        return False
+    args = part.words[1:]
+    if program == "git":
+        sub = next((a for a in args if not a.startswith("-")), "")
+        if sub not in GIT_READ_ONLY:
+            return False
+    if program == "find" and any(a in FIND_ACTIONS for a in args):
+        return False
+    if program in ("sort", "tree") and any(
+        option_matches(a, o) for a in args if a.startswith("-") for o in WRITE_OPTIONS
+    ):
+        return False
+    if runs_or_writes(program, args):
+        return False
+    for arg in args:
+        if "$" in arg or "`" in arg:
+            return False
+        if arg.startswith("-") or not arg:
+            continue
+        for cwd in cwds:
+            try:
+                path = resolve(arg, cwd)
+            except PathError:
+                return False
+            looks_like_path = "/" in arg or arg.startswith(("~", ".")) or path.exists()
+            if looks_like_path and (not within(path, roots) or secret_reason(path)):
+                return False
+    return True
 
 
 def bash_matches(spec: str | None, part: SimpleCommand) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from agent.bash_programs import option_matches
 from agent.paths import PathError, resolve, secret_reason
 from agent.shell import SimpleCommand
 from refactor.files import within
@@ -76,15 +77,7 @@ def unplain(command: str, parts: list[SimpleCommand]) -> str | None:
 
 
 def _banned(program: str, arg: str) -> bool:
-    for option in (*_BANNED["*"], *_BANNED.get(program, ())):
-        if arg == option or arg.startswith(option + "="):
-            return True
-        if option.startswith("--") and len(option) > 3 and arg.startswith(option):
-            return True  # abbreviations of long options are taken by GNU tools
-        short = not option.startswith("--") and len(option) == 2
-        if short and arg.startswith("-") and not arg.startswith("--") and option[1] in arg[1:]:
-            return True  # bundled short options: -rn
-    return False
+    return any(option_matches(arg, o) for o in (*_BANNED["*"], *_BANNED.get(program, ())))
 
 
 def plainly_read_only(
@@ -121,7 +114,7 @@ def _plain_git(args: list[str]) -> bool:
     sub, rest = args[0], args[1:]
     if sub not in _GIT_PLAIN:
         return False
-    if any(a == o or a.startswith(o) for a in rest for o in _GIT_BANNED if a.startswith("-")):
+    if any(option_matches(a, o) for a in rest if a.startswith("-") for o in _GIT_BANNED):
         return False
     if sub == "branch":
         return all(a in _BRANCH_LISTING for a in rest)
@@ -191,8 +184,7 @@ def rule_reach_ok(part: SimpleCommand, cwds: list[Path], roots: list[Path], exac
     if any(_banned(program, a) for a in args if a.startswith("-")):
         return False
     if program == "git":
-        if any(a == o or a.startswith(o + "=") or (o == "-c" and a.startswith("-c"))
-               for a in args for o in _GIT_RUNS):  # fmt: skip
+        if any(option_matches(a, o) for a in args if a.startswith("-") for o in _GIT_RUNS):
             return False
         sub = next((a for a in args if not a.startswith("-")), "")
         reading = ("--get", "--list", "-l", "--get-all", "--get-regexp", "--show-origin")

@@ -39,15 +39,11 @@ import pathspec
 
 from agent.bash_programs import (
     CHDIR,
-    FIND_ACTIONS,
-    GIT_READ_ONLY,
     NAME_ONLY_PROGRAMS,
-    READ_ONLY_PROGRAMS,
-    WRITE_OPTIONS,
     bash_matches,
     escape_glob,
     expand_arg,
-    runs_or_writes,
+    listed_read_only,
     show_part,
 )
 from agent.bash_strict import plainly_read_only, rule_reach_ok, unplain
@@ -404,33 +400,11 @@ class Permissions:
             return True
         if cwds is None:  # after a `cd` we cannot follow
             return False
-        if not plainly_read_only(part, cwds, self.roots, writes_checked):
-            return False
-        program = part.program
-        if program not in READ_ONLY_PROGRAMS or part.open_ended:
-            return False
-        args = part.words[1:]
-        if program == "git":
-            sub = next((a for a in args if not a.startswith("-")), "")
-            if sub not in GIT_READ_ONLY:
-                return False
-        if program == "find" and any(a in FIND_ACTIONS for a in args):
-            return False
-        if program in ("sort", "tree") and any(a.startswith(WRITE_OPTIONS) for a in args):
-            return False
-        if runs_or_writes(program, args):
-            return False
-        for arg in args:
-            if arg.startswith("-") or not arg or "$" in arg or "`" in arg:
-                if "$" in arg or "`" in arg:
-                    return False
-                continue
-            for cwd in cwds:
-                path = resolve(arg, cwd)
-                looks_like_path = "/" in arg or arg.startswith(("~", ".")) or path.exists()
-                if looks_like_path and (not within(path, self.roots) or secret_reason(path)):
-                    return False
-        return True
+        # Two independent judgements must agree (defence in depth): the strict one, and
+        # the list of read-only programs with their unsafe options.
+        return plainly_read_only(part, cwds, self.roots, writes_checked) and listed_read_only(
+            part, cwds, self.roots
+        )
 
     # -- files ---------------------------------------------------------------------------
 

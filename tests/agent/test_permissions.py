@@ -399,7 +399,11 @@ def test_allow_rules_decide_asking_not_reach(ws: Path, tmp_path: Path, command: 
      "env -C .. cat outside.txt", "time -o ../x ls", "grep -r TOKEN .", "rg TOKEN",
      "git show HEAD:.env", "git log -p", "git grep token", "git blame --contents=x a.py",
      "wc --files0-from=list", "diff --from-file=../x src/a.py", "git branch new-branch",
-     "cd / && ls"],
+     "cd / && ls",
+     # GNU getopt and git take any unambiguous prefix of a long option
+     "sort --compress-prog=sh src/a.py", "sort --outp=x src/a.py", "wc --files0=list",
+     "tail --fol src/a.py", "git diff --ext", "git log --outp=x", "git diff --textc",
+     "file --comp src/a.py", "date --fil=x", "diff --from=x src/a.py", "sort -rox src/a.py"],
 )  # fmt: skip
 def test_without_a_sandbox_only_plainly_read_only_commands_run(ws: Path, command: str) -> None:
     assert decide(policy(ws), "Bash", command=command) in ("ask", "deny"), command
@@ -408,7 +412,11 @@ def test_without_a_sandbox_only_plainly_read_only_commands_run(ws: Path, command
 
 @pytest.mark.parametrize(
     "command", ["git branch", "git branch -a", "git stash list", "git status", "ls -la src",
-                "cat src/a.py | wc -l", "grep -n x src/a.py", "git log --oneline -3"],
+                "cat src/a.py | wc -l", "grep -n x src/a.py", "git log --oneline -3",
+                "git log --pretty=oneline --no-merges", "git diff --stat --cached",
+                "git status --porcelain", "grep --count --color=never x src/a.py",
+                "sort --reverse -u src/a.py", "head --lines=3 src/a.py", "ls --all src",
+                "git diff --no-color --word-diff"],
 )  # fmt: skip
 def test_plain_read_only_commands_run_without_a_sandbox(ws: Path, command: str) -> None:
     assert decide(policy(ws), "Bash", command=command) == "allow", command
