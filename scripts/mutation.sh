@@ -22,9 +22,10 @@ ROOT=$PWD
 MUTMUT=$ROOT/.venv/bin/mutmut
 CHILDREN=${MUTATION_CHILDREN:-2}
 
-# module -> "file to mutate|tests that exercise it"
+# module -> "files to mutate|tests that exercise them"
 declare -A MODULES=(
     [permissions]="agent/permissions.py|tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_sandbox.py"
+    [bash-policy]="agent/bash_strict.py agent/bash_programs.py|tests/agent/test_bash_programs.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py"
     [shell]="agent/shell.py|tests/agent/test_permissions.py"
     [paths]="agent/paths.py|tests/agent/test_paths.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_regression_guards.py tests/agent/test_tools_files.py"
     [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_tools_search.py"
@@ -33,7 +34,7 @@ declare -A MODULES=(
     [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py"
     [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py"
 )
-ORDER=(permissions shell paths secrets sandbox matching diagnostics rename)
+ORDER=(permissions bash-policy shell paths secrets sandbox matching diagnostics rename)
 
 RECHECK=0
 if [ "${1:-}" = --recheck ]; then
@@ -54,7 +55,7 @@ for name in "$@"; do
         echo "unknown module: $name (known: ${ORDER[*]})" >&2
         exit 2
     fi
-    target=${entry%%|*}
+    read -r -a targets <<<"${entry%%|*}"
     read -r -a tests <<<"${entry#*|}"
     work=$ROOT/.mutation/$name
     mkdir -p "$work"
@@ -65,21 +66,29 @@ for name in "$@"; do
         echo
         echo "[tool.mutmut]"
         echo 'source_paths = ["agent", "server", "refactor"]'
-        echo "only_mutate = [\"$target\"]"
+        printf 'only_mutate = ['
+        printf '"%s", ' "${targets[@]}"
+        echo ']'
         printf 'pytest_add_cli_args_test_selection = ['
         printf '"%s", ' "${tests[@]}"
         echo ']'
         echo 'pytest_add_cli_args = ["-p", "no:cacheprovider"]'
     } >>"$work/pyproject.toml"
     names=()
-    meta="$work/mutants/$target.meta"
+    metas=()
+    for target in "${targets[@]}"; do
+        metas+=("$work/mutants/$target.meta")
+    done
     if [ "$RECHECK" = 1 ]; then
-        [ -f "$meta" ] || { echo "$name: no earlier run to recheck" >&2; exit 1; }
-        cp "$meta" "$work/before.meta"
+        for meta in "${metas[@]}"; do
+            [ -f "$meta" ] || { echo "$name: no earlier run to recheck" >&2; exit 1; }
+            cp "$meta" "$meta.before"
+        done
         mapfile -t names < <("$ROOT/.venv/bin/python" -c '
 import json, sys
-codes = json.load(open(sys.argv[1]))["exit_code_by_key"]
-print("\n".join(k for k, v in codes.items() if v == 0))' "$meta")
+for path in sys.argv[1:]:
+    codes = json.load(open(path))["exit_code_by_key"]
+    print("\n".join(k for k, v in codes.items() if v == 0))' "${metas[@]}" | grep .)
         [ ${#names[@]} -gt 0 ] || { echo "$name: no survivors"; continue; }
     fi
     (cd "$work" && nice -n 10 "$MUTMUT" run --max-children "$CHILDREN" "${names[@]}" >"$work/run.log" 2>&1) || {
@@ -88,13 +97,15 @@ print("\n".join(k for k, v in codes.items() if v == 0))' "$meta")
         exit 1
     }
     if [ "$RECHECK" = 1 ]; then
-        "$ROOT/.venv/bin/python" - "$work/before.meta" "$meta" <<'EOF'
+        for meta in "${metas[@]}"; do
+            "$ROOT/.venv/bin/python" - "$meta.before" "$meta" <<'EOF'
 import json, sys
 before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 old, new = before["exit_code_by_key"], after["exit_code_by_key"]
 after["exit_code_by_key"] = {k: new.get(k) if v == 0 else v for k, v in old.items()}
 json.dump(after, open(sys.argv[2], "w"))
 EOF
+        done
     fi
     (cd "$work" && "$MUTMUT" export-cicd-stats >/dev/null)
     "$ROOT/.venv/bin/python" - "$name" "$work/mutants/mutmut-cicd-stats.json" <<'EOF'
