@@ -14,6 +14,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from agent.checkpoints import UNKNOWN
+from refactor import journal
 
 if TYPE_CHECKING:
     from agent.loop import Agent
@@ -66,6 +67,9 @@ async def _restore_files(agent: Agent, count: int, force: bool) -> list[str]:
             first = plan[rel][0] if rel in plan else entry["before"]
             plan[rel] = (first, entry["after"])
     restored, removed, conflicts, lost = [], [], [], []
+    # Not journaled, and needs not be: the turns are forgotten only after every file is
+    # back, and a file already back (it holds the text to restore) is skipped, so a
+    # /rewind interrupted half-way (killed, say) is finished by the next /rewind.
     for rel, (target, expected) in sorted(plan.items()):
         path = checkpoints.root / rel
         current = await checkpoints.content(path)
@@ -82,6 +86,7 @@ async def _restore_files(agent: Agent, count: int, force: bool) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 await asyncio.to_thread(path.unlink)
             removed.append(rel)
+            journal.stop_point(len(restored) + len(removed))  # (fault injection, tests)
             continue
         data = await asyncio.to_thread(checkpoints.get, target)
         try:
@@ -91,6 +96,7 @@ async def _restore_files(agent: Agent, count: int, force: bool) -> list[str]:
 
             await asyncio.to_thread(write_atomic, path, data)
         restored.append(rel)
+        journal.stop_point(len(restored) + len(removed))
     lines = []
     if restored:
         lines.append("Restored: " + ", ".join(restored))

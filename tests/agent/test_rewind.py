@@ -4,6 +4,11 @@ Bash, a file deleted by Bash, a file the user changed since, and the conversatio
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,8 +119,6 @@ def test_rewind_two_turns_code_only_then_force(
 def test_in_a_git_repository_clean_files_are_not_copied(
     ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import subprocess
-
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     for command in (["init", "-q"], ["add", "app.py", "old.txt", ".gitignore"],
                     ["commit", "-qm", "start"]):  # fmt: skip
@@ -140,6 +143,36 @@ def test_in_a_git_repository_clean_files_are_not_copied(
 
 
 def git_out(ws: Path, *args: str) -> str:
-    import subprocess
-
     return subprocess.run(["git", *args], cwd=ws, capture_output=True, text=True, check=True).stdout
+
+
+def test_a_rewind_killed_half_way_is_finished_by_the_next(
+    ws: Path, fake: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_turn(ws, fake) == 0
+    env = dict(os.environ, CLAUDE_LSP_TEST_STOP_AFTER_WRITES="1")
+    argv = [sys.executable, "-m", "server", "chat", "--cwd", str(ws), "--continue", "-p"]
+    process = subprocess.Popen([*argv, "/rewind"], env=env, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 120  # a hang guard, not a speed goal
+    state = ""
+    while state != "T" and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        stat = Path(f"/proc/{process.pid}/stat").read_text()
+        state = stat.rsplit(")", 1)[1].split()[0]
+    assert state == "T", "the rewind never reached its first file"
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    # Killed after its first file: app.py is back, made.txt and old.txt are not yet.
+    assert (ws / "app.py").read_text() == "VALUE = 1\n"
+    assert (ws / "made.txt").exists() and not (ws / "old.txt").exists()
+    capsys.readouterr()
+
+    assert chat(ws, "--continue", "-p", "/rewind") == 0
+
+    out = capsys.readouterr().out
+    assert "Restored: old.txt" in out and "Removed (created by the turn): made.txt" in out
+    assert "Left alone" not in out
+    assert (ws / "app.py").read_text() == "VALUE = 1\n"
+    assert (ws / "old.txt").read_text() == "to be deleted\n"
+    assert not (ws / "made.txt").exists()
+    assert chat(ws, "--continue", "-p", "/rewind") == 1  # that turn is gone now
