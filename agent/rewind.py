@@ -66,7 +66,10 @@ async def _restore_files(agent: Agent, count: int, force: bool) -> list[str]:
         for rel, entry in turn.files.items():
             first = plan[rel][0] if rel in plan else entry["before"]
             plan[rel] = (first, entry["after"])
-    restored, removed, conflicts, lost = [], [], [], []
+    restored: list[str] = []
+    removed: list[str] = []
+    conflicts: list[str] = []
+    lost: list[str] = []
     # Not journaled, and needs not be: the turns are forgotten only after every file is
     # back, and a file already back (it holds the text to restore) is skipped, so a
     # /rewind interrupted half-way (killed, say) is finished by the next /rewind.
