@@ -474,17 +474,10 @@ class Agent:
     ) -> None:
         result = ToolResult(redact_content(result.content, self.redact), result.is_error)
         results[call["id"]] = _result_block(call["id"], result.content, result.is_error)
-        self.port.emit(
-            Event(
-                "tool_result",
-                {
-                    "id": call["id"],
-                    "name": call["name"],
-                    "content": result.content,
-                    "is_error": result.is_error,
-                },
-            )
-        )
+        if self.session is not None:
+            self.session.record_result(results[call["id"]])
+        data = {"id": call["id"], "name": call["name"], "content": result.content}
+        self.port.emit(Event("tool_result", {**data, "is_error": result.is_error}))
 
     def _append(self, message: Message) -> None:
         if self.session is not None:

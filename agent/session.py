@@ -27,7 +27,11 @@ from agent.errors import SessionNotFound
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-INTERRUPTED = "Interrupted: the tool did not finish (the session was stopped or crashed)."
+INTERRUPTED = (
+    "Interrupted: the session stopped (it was killed or crashed) before this tool's result "
+    "was recorded; the tool may have run in part or in full. Check the current state (read "
+    "the file again, say) before you retry it."
+)
 
 
 def default_root() -> Path:
@@ -56,6 +60,12 @@ class Session:
     def record_usage(self, model: str, usage: dict[str, int], cost_usd: float) -> None:
         self.cost_usd += cost_usd
         self._write({"type": "usage", "model": model, "usage": usage, "cost_usd": cost_usd})
+
+    def record_result(self, block: Message) -> None:
+        """One tool's result as soon as it is known, before the message that will carry
+        the results of all the calls of its turn: a session stopped between two tools
+        resumes with the results of the ones that ran (see `repair`)."""
+        self._write({"type": "tool_result", "block": block})
 
     def set_model(self, model: str) -> None:
         """Continue with another model (recorded, so a resume keeps it)."""
@@ -89,16 +99,19 @@ class Session:
             self._sync = self._syncer.submit(os.fsync, self._file.fileno())
 
 
-def repair(messages: list[Message]) -> list[Message]:
+def repair(messages: list[Message], recorded: dict[str, Message] | None = None) -> list[Message]:
     """Make a transcript sendable: every tool_use of the last assistant message gets a
-    tool_result (is_error) if the process stopped before the results were written."""
+    tool_result if the process stopped before the results were written — the one
+    ``recorded`` for it (`Session.record_result`: the tool ran), else `INTERRUPTED`."""
     if not messages or messages[-1].get("role") != "assistant":
         return messages
     content = messages[-1].get("content")
     ids = [b["id"] for b in content or [] if isinstance(b, dict) and b.get("type") == "tool_use"]
     if ids:
+        recorded = recorded or {}
         results = [
-            {"type": "tool_result", "tool_use_id": i, "content": INTERRUPTED, "is_error": True}
+            recorded.get(i)
+            or {"type": "tool_result", "tool_use_id": i, "content": INTERRUPTED, "is_error": True}
             for i in ids
         ]
         messages.append({"role": "user", "content": results})
@@ -130,6 +143,7 @@ class SessionStore:
                 raise SessionNotFound(f"no session {sid!r} in {self.root}")
             path = matches[0]
         session = Session(id=path.stem, path=path)
+        recorded: dict[str, Message] = {}  # tool results by tool_use id
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             try:
                 record = json.loads(line)
@@ -147,8 +161,10 @@ class SessionStore:
                 session.cost_usd += float(record.get("cost_usd", 0.0))
             elif kind == "model" and isinstance(record.get("model"), str):
                 session.model = record["model"]
+            elif kind == "tool_result" and isinstance(block := record.get("block"), dict):
+                recorded[str(block.get("tool_use_id"))] = block
         before = len(session.messages)
-        repair(session.messages)
+        repair(session.messages, recorded)
         for message in session.messages[before:]:
             session._write({"type": "message", "message": message})
         return session

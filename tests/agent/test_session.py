@@ -88,6 +88,28 @@ def test_a_torn_last_line_is_skipped_and_the_repair_persisted(tmp_path: Path) ->
     assert store.load(session.id).messages == loaded.messages  # repair written once
 
 
+def test_the_results_of_tools_that_ran_survive_a_kill_between_tools(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    session = store.create(tmp_path, "m")
+    session.append(user("go"))
+    calls = [{"type": "tool_use", "id": t, "name": "Edit", "input": {}} for t in ("t1", "t2")]
+    session.append({"role": "assistant", "content": calls})
+    edited = {"type": "tool_result", "tool_use_id": "t1", "content": "Edited a.py"}
+    session.record_result(edited)  # t1 ran; the process dies while t2 runs
+    session.close()
+
+    loaded = store.load(session.id)
+
+    interrupted = {"type": "tool_result", "tool_use_id": "t2", "content": INTERRUPTED}
+    assert loaded.messages[-1] == {
+        "role": "user",
+        "content": [edited, {**interrupted, "is_error": True}],
+    }
+    assert "may have run" in INTERRUPTED  # the model is told to look before retrying
+    loaded.close()
+    assert store.load(session.id).messages == loaded.messages
+
+
 def test_latest_list_and_fork(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "s")
     assert store.latest() is None and store.list() == []
@@ -185,7 +207,10 @@ async def test_resume_after_kill_9(
     session = store.load(session_id)
     if where == "mid-tool":
         assert [m["role"] for m in session.messages] == ["user", "assistant", "user"]
-        assert [b["is_error"] for b in session.messages[-1]["content"]] == [True, True]
+        # The Read finished before the kill: its result; the Block did not: interrupted.
+        read_result, block_result = session.messages[-1]["content"]
+        assert not read_result.get("is_error") and "A" in str(read_result["content"])
+        assert block_result["is_error"] and block_result["content"] == INTERRUPTED
     else:
         assert [m["role"] for m in session.messages] == ["user"]
     fake.script(Reply([Text("Resumed and finished.")]))

@@ -292,7 +292,10 @@ async def test_chat_killed_mid_turn_resumes_with_its_session(
         assert sent[-1]["content"][-1]["text"] == "please continue"
         if where == "between-tools":
             results = [b for b in sent[4]["content"] if b["type"] == "tool_result"]
-            assert [r["is_error"] for r in results] == [True, True]
+            # The Edit ran: its own result; the Bash was killed: "interrupted".
+            assert [r.get("is_error", False) for r in results] == [False, True]
+            assert results[0]["content"] == edited["data"]["content"]
+            assert "Interrupted" in results[1]["content"]
             assert target.read_text() == "A = 2\n"  # applied once, kept, not redone
         else:
             assert target.read_text() == "A = 1\n"

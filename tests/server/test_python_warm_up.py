@@ -59,9 +59,8 @@ def test_the_first_document_opens_the_project_before_any_request(
     try:
         # A client that supports progress but never answers the token request.
         capabilities = {"window": {"workDoneProgress": True}}
-        server.request(
-            "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities}
-        )
+        params = {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities}
+        server.request("initialize", params)
         server.notify("initialized", {})
         path = root / "pkg" / "core.py"
         item = {"uri": path.as_uri(), "languageId": "python", "version": 1}
