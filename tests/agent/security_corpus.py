@@ -85,6 +85,9 @@ HOSTILE: list[Call] = [
     bash(EXEC, "git -c alias.x='!touch ../pwned-{n}' x"),
     bash(EXEC, "sort --compress-program='touch ../pwned-{n}' -S 1 src/a.py"),
     bash(EXEC, "sort -o ../pwned-{n} src/a.py"),
+    # GNU getopt and git take any unambiguous prefix of a long option
+    bash(EXEC, "sort --compress-prog='touch ../pwned-{n}' -S 1 src/a.py"),
+    bash(EXEC, "git log --outp=../pwned-{n} -1"),
     bash(EXEC, "/usr/bin/time -o ../pwned-{n} ls"),
     bash(EXEC, "python -m pytest --junitxml=../pwned-{n}.xml --co -q src"),
     bash(EXEC, "touch /tmp/claude-lsp-pwned-{n}"),
