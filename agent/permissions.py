@@ -159,7 +159,7 @@ class Permissions:
         if not isinstance(input, dict):
             return "deny", "the tool input must be a JSON object"
         if tool.name == "Bash":
-            return self._decide_bash(tool, str(input.get("command", "")))
+            return self._decide_bash(str(input.get("command", "")))
         try:
             paths = self._paths(input)
         except PathError as exc:
@@ -237,7 +237,7 @@ class Permissions:
         """True when Bash commands run in an OS sandbox."""
         return self.sandbox is not None and self.sandbox.active
 
-    def _decide_bash(self, tool: Tool, command: str) -> tuple[Decision, str]:
+    def _decide_bash(self, command: str) -> tuple[Decision, str]:
         sandbox = self.sandbox
         if sandbox is not None and sandbox.active and not sandbox.excluded(command):
             strict = False

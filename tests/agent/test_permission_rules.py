@@ -292,3 +292,43 @@ def test_folder_rules_and_odd_inputs(ws: Path) -> None:
     relative = Permissions("default", Settings(allow=["Write(./b.py)"]), [ws], cwd=Path("src"))
     assert decide(relative, "Write", file_path="b.py", content="") == "allow"
     assert relative.decide(TOOLS["Write"], {"file_path": "../b.py", "content": ""})[0] == "ask"
+
+
+class ReadResource(McpTool):
+    name = "ReadMcpResourceTool"
+    read_only = True
+
+
+class ListResources(McpTool):
+    name = "ListMcpResourcesTool"
+    read_only = True
+
+
+class OtherReader(McpTool):
+    name = "Lookup"
+    read_only = True
+
+
+def test_mcp_server_rules_cover_its_resource_tools(ws: Path) -> None:
+    p = policy(ws, deny=["mcp__vault"])
+    read, listing = ReadResource(), ListResources()
+    assert p.decide(read, {"server": "vault", "uri": "v://k"}) == (
+        "deny",
+        "denied by the permission rule mcp__vault",
+    )
+    assert decide(p, listing, server="vault") == "deny"
+    assert decide(p, read, server="docs", uri="d://x") == "allow"  # another server
+    assert decide(p, read, server="vaults", uri="d://x") == "allow"
+    assert decide(p, OtherReader(), server="vault") == "allow"  # only the resource tools
+    assert decide(p, read, server=3, uri="d://x") == "allow"  # (rejected by its schema)
+    assert decide(policy(ws, deny=["mcp__vault__*"]), read, server="vault", uri="v") == "deny"
+    assert decide(policy(ws, ask=["mcp__vault"]), listing, server="vault") == "ask"
+
+
+def test_a_resource_servers_name_is_matched_as_its_tools_are_named(ws: Path) -> None:
+    # Tool names keep letters, digits, _ and -: "my.notes" serves mcp__my_notes__*.
+    read = ReadResource()
+    assert decide(policy(ws, deny=["mcp__my_notes"]), read, server="my.notes", uri="n") == "deny"
+    assert decide(policy(ws, deny=["mcp__My-Notes"]), read, server="My-Notes", uri="n") == "deny"
+    assert decide(policy(ws, deny=["mcp__my_notes"]), read, server="My-Notes", uri="n") == "allow"
+    assert decide(policy(ws, deny=["mcp__*"]), read, server="", uri="n") == "allow"
