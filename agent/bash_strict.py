@@ -86,12 +86,12 @@ def plainly_read_only(
     """True when this part reads only inside the workspace, writes nothing (but into
     the files its redirections name, when the caller allowed those) and runs nothing
     else."""
-    program = part.program
+    if part.write_targets() and not writes_checked:
+        return False  # (`> file` alone too: it creates the file)
     if not part.words:
         return True
+    program = part.program
     if program not in PLAIN_PROGRAMS or part.open_ended:
-        return False
-    if part.write_targets() and not writes_checked:
         return False
     args = part.words[1:]
     if any(_banned(program, arg) for arg in args if arg.startswith("-")):

@@ -25,7 +25,7 @@ CHILDREN=${MUTATION_CHILDREN:-2}
 # module -> "files to mutate|tests that exercise them"
 declare -A MODULES=(
     [permissions]="agent/permissions.py|tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_permission_edges.py tests/agent/test_sandbox.py"
-    [bash-policy]="agent/bash_strict.py agent/bash_programs.py|tests/agent/test_bash_programs.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py"
+    [bash-policy]="agent/bash_strict.py agent/bash_programs.py|tests/agent/test_bash_strict.py tests/agent/test_bash_programs.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py"
     [shell]="agent/shell.py|tests/agent/test_permissions.py"
     [paths]="agent/paths.py|tests/agent/test_paths.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_regression_guards.py tests/agent/test_tools_files.py"
     [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_tools_search.py"
