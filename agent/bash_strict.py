@@ -186,8 +186,18 @@ def rule_reach_ok(part: SimpleCommand, cwds: list[Path], roots: list[Path], exac
     if program == "git":
         if any(option_matches(a, o) for a in args if a.startswith("-") for o in _GIT_RUNS):
             return False
-        sub = next((a for a in args if not a.startswith("-")), "")
-        reading = ("--get", "--list", "-l", "--get-all", "--get-regexp", "--show-origin")
-        if sub == "config" and not any(a.startswith(reading) for a in args):
-            return False  # writes .git/config: a protected file
+        positional = [a for a in args if not a.startswith("-")]
+        # `git config --get…`/`--list`/`-l`, or git 2.46's `git config get`/`list`, read;
+        # anything else writes .git/config: a protected file
+        reading = any(a.startswith(("--get", "--list", "-l")) for a in args)
+        if (
+            positional[:1] == ["config"]
+            and not reading
+            and positional[1:2]
+            not in (
+                ["get"],
+                ["list"],
+            )
+        ):
+            return False
     return reaches_only_workspace(part, cwds, roots, secrets_ok=exact)

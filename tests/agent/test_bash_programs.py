@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from agent.bash_programs import listed_read_only, option_matches, runs_or_writes
+from agent.permissions import Permissions
+from agent.settings import Settings
 from agent.shell import SimpleCommand, split_commands
+from tests.agent.test_permissions import TOOLS
 
 
 @pytest.fixture
@@ -56,6 +59,7 @@ def judge(command: str, root: Path, cwd: Path | None = None) -> bool:
         "echo hello",
         "date",
         "cd src",
+        "git --no-pager log",  # (the strict judgement refuses global options)
     ],
 )
 def test_reading_inside_the_workspace_is_read_only(ws: Path, command: str) -> None:
@@ -102,6 +106,9 @@ def test_reading_inside_the_workspace_is_read_only(ws: Path, command: str) -> No
         "cat link",  # a symlink in the workspace pointing outside
         "cat .env",
         "head ./.env",
+        "cat -n ../outside.txt",
+        "cat /etc/no-such-file",
+        "cat 'a\x01b'",  # a control character: no path at all
     ],
 )
 def test_what_runs_writes_or_reaches_out_is_not(ws: Path, command: str) -> None:
@@ -171,3 +178,10 @@ def test_options_that_run_or_write(program: str, args: list[str], expected: bool
 )
 def test_option_matches(arg: str, option: str, expected: bool) -> None:
     assert option_matches(arg, option) is expected
+
+
+def test_a_glob_that_matches_a_secret_reads_it(ws: Path) -> None:
+    p = Permissions("default", Settings(), [ws])
+    # bash without dotglob would not match .env, with it would: the policy assumes it may
+    assert p.decide(TOOLS["Bash"], {"command": "cat *env"})[0] == "deny"
+    assert p.decide(TOOLS["Bash"], {"command": "cat src/*.py"})[0] == "allow"

@@ -99,6 +99,7 @@ def test_grep_over_a_folder_is_recursive_enough_to_refuse(ws: Path, grep: str) -
 def test_outside_the_workspace_even_bare_commands_list_outside(ws: Path) -> None:
     outside = ws.parent
     assert not plain("ls", ws, cwd=outside)
+    assert not plain("ls -la", ws, cwd=outside)  # options name nothing
     assert not plain("git status", ws, cwd=outside)  # git reads the repository it is in
     assert plain("ls", ws) and plain("git status", ws)
     assert plain("cat ws/src/a.py", ws, cwd=outside)  # named paths are judged by where they are
@@ -129,6 +130,7 @@ def test_git_subcommands(ws: Path, command: str, expected: bool) -> None:
      ("cat word ../outside.txt", False), ("cat /etc/no-such-file", False),
      ("date --file=../outside.txt", False), ("date --file=src/a.py", True),
      ("cat .env", False), ("cat './a;b'", False), ("cat './a (b)'", False),
+     ("cat 'a\x01b'", False),  # a control character: no path at all
      ("wc -l src/a.py", True), ("ls", True)],
 )  # fmt: skip
 def test_what_words_reach(ws: Path, command: str, expected: bool) -> None:
@@ -154,6 +156,8 @@ def test_secrets_may_be_allowed_and_unknown_words_never(ws: Path) -> None:
      ("git config --get user.name", True), ("git config --list", True),
      ("git config -l", True), ("git config --get-all x", True),
      ("git config --get-regexp x", True), ("git config --show-origin -l", True),
+     ("git config get user.name", True), ("git config list", True),
+     ("git config set user.name x", False), ("git config user.get x", False),
      ("git config user.name x", False), ("git --no-pager config user.email x", False),
      ("git -c core.pager=sh log", False), ("git log", True), ("cat ../outside.txt", False)],
 )  # fmt: skip
