@@ -3,6 +3,7 @@ pipeline produces cheaply (the commands run for real, so the forms are real)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -248,3 +249,18 @@ def test_a_hung_git_is_given_up_on(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     (ws / ".git").mkdir(parents=True)
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     assert history_secrets(ws, timeout=0.2) == []
+
+
+def test_a_folder_that_cannot_be_opened_does_not_end_the_walk(tmp_path: Path) -> None:
+    # Past PATH_MAX (4096 bytes) a folder cannot be opened by its path, even by root.
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".env").write_text("A=some-secret-value\n")
+        fd = os.open(tmp_path / name, os.O_RDONLY)
+        for _ in range(18):
+            os.mkdir("d" * 250, dir_fd=fd)
+            fd, parent = os.open("d" * 250, os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+        os.close(fd)
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in secret_files([tmp_path]))
+    assert files == ["a/.env", "b/.env"]
