@@ -239,11 +239,15 @@ def test_a_broken_repository_gives_what_it_can(tmp_path: Path) -> None:
     assert collect_secrets([ws], env={}) == ["old-token-value-1"]
 
 
-def test_a_hung_git_is_given_up_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("hangs", ["ls-files", "log"])
+def test_a_hung_git_is_given_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hangs: str
+) -> None:
     # As when the repository sits on a stalled network drive.
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "git").write_text("#!/bin/sh\nexec sleep 600\n")
+    script = f'case "$*" in *{hangs}*) exec sleep 600;; *ls-files*) printf ".env\\0";; esac\n'
+    (bin_dir / "git").write_text("#!/bin/sh\n" + script)
     (bin_dir / "git").chmod(0o755)
     ws = tmp_path / "ws"
     (ws / ".git").mkdir(parents=True)
