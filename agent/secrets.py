@@ -41,10 +41,12 @@ SKIP_DIRS = frozenset(
 MAX_ENTRIES = 50_000  # directory entries looked at per walk
 
 # Environment variables that hold credentials: removed from the tools' environment and
-# their values redacted. Matched on name parts (GIT_AUTHOR_NAME is not AUTH).
+# their values redacted. Matched on name parts (GIT_AUTHOR_NAME is not AUTH), except
+# PASSWORD and PASSWD, also glued to a prefix (PGPASSWORD), and sshpass's SSHPASS.
 _CREDENTIAL_PART = re.compile(
-    r"(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|SECRETS|PASSWORD|PASSWD|PASS|CREDENTIALS?"
-    r"|AUTH|PRIVATE|SESSION|COOKIE|ACCESS_KEY_ID|DSN|CONNECTION_STRING)(?:_|$)",
+    r"(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|SECRETS|PASS|PWD|JWT|CREDENTIALS?"
+    r"|AUTH|PRIVATE|SESSION|COOKIE|ACCESS_KEY_ID|DSN|CONNECTION_STRING)(?:_|$)"
+    r"|PASSW(?:OR)?D(?:_|$)|^SSHPASS$",
     re.IGNORECASE,
 )
 # Removed too, but their values are paths, not secrets: nothing to redact.

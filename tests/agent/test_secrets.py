@@ -268,3 +268,28 @@ def test_a_folder_that_cannot_be_opened_does_not_end_the_walk(tmp_path: Path) ->
         os.close(fd)
     files = sorted(p.relative_to(tmp_path).as_posix() for p in secret_files([tmp_path]))
     assert files == ["a/.env", "b/.env"]
+
+
+def test_credentials_named_the_ways_tools_read_them() -> None:
+    # psql reads PGPASSWORD, mysql MYSQL_PWD, sshpass -e SSHPASS.
+    env = {
+        "PGPASSWORD": "pg-password-1",
+        "MYSQL_PWD": "mysql-password-1",
+        "SSHPASS": "ssh-password-1",
+        "CI_JOB_JWT": "eyJhbGciOiJIUzI1NiJ9",
+        "DBPASSWD": "db-password-1",
+        "PWD": "/work",
+        "OLDPWD": "/home/user",
+        "PROXY_BYPASS": "localhost,127.0.0.1",
+        "COMPASS_HOME": "/opt/compass",
+        "PASSENGER_ROOT": "/opt/passenger",
+    }
+    clean, values = scrub_environment(env)
+    assert clean == {
+        "PWD": "/work", "OLDPWD": "/home/user", "PROXY_BYPASS": "localhost,127.0.0.1",
+        "COMPASS_HOME": "/opt/compass", "PASSENGER_ROOT": "/opt/passenger",
+    }  # fmt: skip
+    assert sorted(values) == [
+        "db-password-1", "eyJhbGciOiJIUzI1NiJ9", "mysql-password-1", "pg-password-1",
+        "ssh-password-1",
+    ]  # fmt: skip
