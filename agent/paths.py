@@ -151,7 +151,7 @@ def protected_reason(path: Path, roots: Iterable[Path]) -> str | None:
     rel = relative_to_roots(path, roots)
     if rel is None:
         return None
-    for part in rel.parts[:-1] if rel.parts else ():
+    for part in rel.parts[:-1]:
         if part in PROTECTED_DIRS:
             return f"{rel} is inside {part}/, a protected folder"
     if rel.name in PROTECTED_DIRS:

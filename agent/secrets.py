@@ -41,10 +41,12 @@ SKIP_DIRS = frozenset(
 MAX_ENTRIES = 50_000  # directory entries looked at per walk
 
 # Environment variables that hold credentials: removed from the tools' environment and
-# their values redacted. Matched on name parts (GIT_AUTHOR_NAME is not AUTH).
+# their values redacted. Matched on name parts (GIT_AUTHOR_NAME is not AUTH), except
+# PASSWORD and PASSWD, also glued to a prefix (PGPASSWORD), and sshpass's SSHPASS.
 _CREDENTIAL_PART = re.compile(
-    r"(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|SECRETS|PASSWORD|PASSWD|PASS|CREDENTIALS?"
-    r"|AUTH|PRIVATE|SESSION|COOKIE|ACCESS_KEY_ID|DSN|CONNECTION_STRING)(?:_|$)",
+    r"(?:^|_)(?:API_?KEY|KEY|TOKEN|SECRET|SECRETS|PASS|PWD|JWT|CREDENTIALS?"
+    r"|AUTH|PRIVATE|SESSION|COOKIE|ACCESS_KEY_ID|DSN|CONNECTION_STRING)(?:_|$)"
+    r"|PASSW(?:OR)?D(?:_|$)|^SSHPASS$",
     re.IGNORECASE,
 )
 # Removed too, but their values are paths, not secrets: nothing to redact.
@@ -142,7 +144,7 @@ def text_secrets(text: str) -> list[str]:
     values: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped or stripped.startswith(("#", "-----")):
+        if not stripped or stripped.startswith("#"):
             continue
         match = _ASSIGNMENT.match(line)
         if match and match.group("v"):
@@ -213,11 +215,14 @@ def _variants(secret: str) -> Iterator[str]:
     for start in (0, 1):  # od -x: little-endian 16-bit words, at either alignment
         part = raw[start:]
         yield b"".join(part[i : i + 2][::-1] for i in range(0, len(part) - 1, 2)).hex()
-    for skip in range(5):  # base64 groups 3 bytes, base32 5: every alignment
-        encoded = [base64.b32encode(raw[skip:])] + ([base64.b64encode(raw[skip:])] * (skip < 3))
-        for text in encoded:
-            core = text.decode("ascii").rstrip("=")
-            yield _normalise(core[: max(0, len(core) - 8)])  # the tail depends on what follows
+    # base64 groups 3 bytes, base32 5: every alignment. Only the characters made of the
+    # secret's bits alone (6 bits each for base64, 5 for base32) are kept: the next one
+    # also holds bits of whatever follows the secret.
+    for skip in range(5):
+        part = raw[skip:]
+        yield _normalise(base64.b32encode(part)[: len(part) * 8 // 5].decode("ascii"))
+        if skip < 3:
+            yield _normalise(base64.b64encode(part)[: len(part) * 8 // 6].decode("ascii"))
 
 
 class Redactor:
@@ -234,7 +239,6 @@ class Redactor:
         if len(secret) < MIN_SECRET or secret in self.exact:
             return
         self.exact.append(secret)
-        self.exact.sort(key=len, reverse=True)
         for variant in _variants(secret):
             if len(variant) >= WINDOW:
                 self.windows.update(
@@ -256,11 +260,10 @@ class Redactor:
                 start = text.find(secret, start + 1)
         index = [i for i, c in enumerate(text) if c.isalnum()]
         norm = "".join(text[i] for i in index).lower()
-        if self.windows and len(norm) >= WINDOW:
-            windows = self.windows
-            for i in range(len(norm) - WINDOW + 1):
-                if norm[i : i + WINDOW] in windows:
-                    found.append((index[i], index[i + WINDOW - 1] + 1))
+        windows = self.windows
+        for i in range(len(norm) - WINDOW + 1):
+            if norm[i : i + WINDOW] in windows:
+                found.append((index[i], index[i + WINDOW - 1] + 1))
         for secret in self.whole:
             start = norm.find(secret)
             while start != -1:
@@ -276,7 +279,7 @@ class Redactor:
         return merged
 
     def __call__(self, text: str) -> str:
-        if not self.exact or not text:
+        if not self.exact:
             return text
         return _apply(text, self.spans(text))
 

@@ -140,3 +140,19 @@ def test_registry_file_in_another_encoding_or_unreadable(tmp_path: Path) -> None
     folder = tmp_path / "d" / ".npmrc"
     folder.mkdir(parents=True)  # a folder by that name cannot be read: not a token file
     assert secret_reason(folder) is None
+
+
+@pytest.mark.parametrize("name", [".aws/credentials", ".ssh/deploy", ".config/gh/hosts.yml"])
+def test_secret_folders_count_in_relative_paths_too(name: str) -> None:
+    # Grep judges the paths ripgrep prints, relative to where it searched.
+    assert secret_reason(Path(name)) is not None
+    assert secret_reason(Path(name).parent / "other" / Path(name).name) is None
+
+
+def test_spaces_are_allowed_and_control_characters_refused_with_the_path(ws: Path) -> None:
+    assert confine("my notes.txt", ws, [ws]) == ws / "my notes.txt"
+    with pytest.raises(PathError) as caught:
+        confine("a" * 300 + "\tb", ws, [ws])
+    assert str(caught.value) == f"path contains a control character: {'a' * 200!r}"
+    with pytest.raises(PathError, match=r"^path contains a control character: 'a\\nb'$"):
+        confine("a\nb", ws, [ws])

@@ -3,6 +3,7 @@ pipeline produces cheaply (the commands run for real, so the forms are real)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from agent.secrets import (
     StreamRedactor,
     collect_secrets,
     credential_names,
+    file_secrets,
+    history_secrets,
     scrub_environment,
     secret_files,
 )
@@ -105,3 +108,188 @@ def test_session_secrets_from_files_and_git_history(tmp_path: Path) -> None:
             "env-token-value-42"} <= set(values)  # fmt: skip
     assert "placeholder-value" not in values and "collected-from-deps-1" not in values
     assert "1" not in values and "/root" not in values
+
+
+def test_an_eight_character_credential_is_scrubbed_and_collected() -> None:
+    clean, values = scrub_environment({"DB_PASSWORD": "8charpw!", "PIN_SECRET": "7charpw"})
+    assert clean == {}
+    assert values == ["8charpw!"]  # shorter values are not worth hiding
+
+
+def test_values_of_a_secret_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(
+        b"# comment first\n"
+        b"\n"
+        b"FIRST_TOKEN=first-token-value\n"
+        b"SECOND: 'second-value-here'  # and a comment\n"
+        b'{"client_secret": "json-value-1234", "x": "short"}\n'
+        b"EIGHT=8charval\n"
+        b"SEVEN=7charva\n"
+        b"LATIN=caf\xe9-au-lait-1\n"
+    )
+    assert file_secrets(env) == [
+        "first-token-value",
+        "second-value-here",
+        "json-value-1234",
+        "8charval",
+        "caf\ufffd-au-lait-1",
+    ]
+    assert file_secrets(tmp_path / "missing.env") == []
+
+
+def test_values_of_a_private_key_are_its_body_lines(tmp_path: Path) -> None:
+    body = ["MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun", "Vd0Zt7X+/ab="]
+    key = tmp_path / "id_rsa"
+    key.write_text(
+        "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"])
+    )
+    assert file_secrets(key) == body[:1]  # the short last line is not worth hiding
+    body[1] = "Vd0Zt7X+/abcdefgh=="
+    key.write_text("\n".join(body))
+    assert file_secrets(key) == body
+
+
+def test_secret_files_found_by_their_folder_and_not_through_links(tmp_path: Path) -> None:
+    ws, outside = tmp_path / "ws", tmp_path / "outside"
+    for folder in (ws / ".ssh", ws / ".aws", ws / "src", outside):
+        folder.mkdir(parents=True)
+    (ws / ".ssh" / "deploy").write_text("key\n")
+    (ws / ".aws" / "credentials").write_text("[default]\n")
+    (ws / "src" / "deploy").write_text("not a key\n")
+    (outside / ".env").write_text("A=outside-secret\n")
+    (ws / "linked").symlink_to(outside, target_is_directory=True)
+    (ws / "loop").symlink_to(ws, target_is_directory=True)
+    files = sorted(p.relative_to(ws).as_posix() for p in secret_files([ws]))
+    assert files == [".aws/credentials", ".ssh/deploy"]
+
+
+def test_secret_files_stop_after_the_entry_limit(tmp_path: Path) -> None:
+    # The walk looks at the root's 4 entries, then goes on into sub/ only while it has
+    # looked at fewer than `limit` entries.
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "sub" / ".env").write_text("A=some-secret-value\n")
+    assert secret_files([tmp_path], limit=4) == []
+    assert secret_files([tmp_path], limit=5) == [tmp_path / "sub" / ".env"]
+
+
+def test_session_secrets_default_to_the_process_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_LSP_TEST_TOKEN", "from-the-process-env-1")
+    assert "from-the-process-env-1" in collect_secrets([tmp_path])
+
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+
+
+def commit_all(ws: Path) -> None:
+    subprocess.run([*GIT, "add", "-A"], cwd=ws, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "x"], cwd=ws, check=True)
+
+
+def test_history_values_only_from_secret_files(tmp_path: Path) -> None:
+    ws = tmp_path
+    subprocess.run([*GIT, "init", "-q"], cwd=ws, check=True)
+    (ws / ".env").write_bytes(b"OLD_TOKEN=old-token-value-1\nNEXT=caf\xe9-old-value\n")
+    (ws / "credentials.json").write_text('{\n"client_secret": "old-json-secret-1"\n}\n')
+    (ws / "settings.py").write_text('VERSION = "release-2024-01"\n')
+    (ws / b"caf\xe9.txt".decode("utf-8", "surrogateescape")).write_text("A=not-a-secret-file\n")
+    commit_all(ws)
+    for name in (".env", "credentials.json", "settings.py"):
+        (ws / name).write_text("\n")
+    commit_all(ws)
+    assert sorted(set(history_secrets(ws))) == [
+        "caf\ufffd-old-value", "old-json-secret-1", "old-token-value-1",
+    ]  # fmt: skip
+
+
+def test_history_runs_nothing_the_repository_configures(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run([*GIT, "init", "-q"], cwd=ws, check=True)
+    (ws / ".env").write_text("OLD_TOKEN=old-token-value-1\n")
+    commit_all(ws)
+    marker = tmp_path / "ran"
+    hook = tmp_path / "fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    subprocess.run(["git", "config", "core.fsmonitor", str(hook)], cwd=ws, check=True)
+    assert history_secrets(ws) == ["old-token-value-1"]
+    assert not marker.exists()
+
+
+def test_a_broken_repository_gives_what_it_can(tmp_path: Path) -> None:
+    (tmp_path / ".git").write_text("gitdir: /nonexistent/repository\n")
+    (tmp_path / ".env").write_text("TOKEN=current-token-value\n")
+    assert history_secrets(tmp_path) == []
+    assert collect_secrets([tmp_path], env={}) == ["current-token-value"]
+    # A repository whose old blob is gone: git log fails part way.
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run([*GIT, "init", "-q"], cwd=ws, check=True)
+    (ws / ".env").write_text("OLD_TOKEN=old-token-value-1\n")
+    commit_all(ws)
+    blob = subprocess.run(
+        ["git", "rev-parse", "HEAD:.env"], cwd=ws, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (ws / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    assert collect_secrets([ws], env={}) == ["old-token-value-1"]
+
+
+@pytest.mark.parametrize("hangs", ["ls-files", "log"])
+def test_a_hung_git_is_given_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hangs: str
+) -> None:
+    # As when the repository sits on a stalled network drive.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = f'case "$*" in *{hangs}*) exec sleep 600;; *ls-files*) printf ".env\\0";; esac\n'
+    (bin_dir / "git").write_text("#!/bin/sh\n" + script)
+    (bin_dir / "git").chmod(0o755)
+    ws = tmp_path / "ws"
+    (ws / ".git").mkdir(parents=True)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    assert history_secrets(ws, timeout=0.2) == []
+
+
+def test_a_folder_that_cannot_be_opened_does_not_end_the_walk(tmp_path: Path) -> None:
+    # Past PATH_MAX (4096 bytes) a folder cannot be opened by its path, even by root.
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".env").write_text("A=some-secret-value\n")
+        fd = os.open(tmp_path / name, os.O_RDONLY)
+        for _ in range(18):
+            os.mkdir("d" * 250, dir_fd=fd)
+            fd, parent = os.open("d" * 250, os.O_RDONLY, dir_fd=fd), fd
+            os.close(parent)
+        os.close(fd)
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in secret_files([tmp_path]))
+    assert files == ["a/.env", "b/.env"]
+
+
+def test_credentials_named_the_ways_tools_read_them() -> None:
+    # psql reads PGPASSWORD, mysql MYSQL_PWD, sshpass -e SSHPASS.
+    env = {
+        "PGPASSWORD": "pg-password-1",
+        "MYSQL_PWD": "mysql-password-1",
+        "SSHPASS": "ssh-password-1",
+        "CI_JOB_JWT": "eyJhbGciOiJIUzI1NiJ9",
+        "DBPASSWD": "db-password-1",
+        "PWD": "/work",
+        "OLDPWD": "/home/user",
+        "PROXY_BYPASS": "localhost,127.0.0.1",
+        "COMPASS_HOME": "/opt/compass",
+        "PASSENGER_ROOT": "/opt/passenger",
+    }
+    clean, values = scrub_environment(env)
+    assert clean == {
+        "PWD": "/work", "OLDPWD": "/home/user", "PROXY_BYPASS": "localhost,127.0.0.1",
+        "COMPASS_HOME": "/opt/compass", "PASSENGER_ROOT": "/opt/passenger",
+    }  # fmt: skip
+    assert sorted(values) == [
+        "db-password-1", "eyJhbGciOiJIUzI1NiJ9", "mysql-password-1", "pg-password-1",
+        "ssh-password-1",
+    ]  # fmt: skip
