@@ -10,9 +10,11 @@ What a command sees inside (Linux, ``bwrap``):
   read-only in plan mode —, plus ``sandbox.filesystem.allowWrite`` read-write and
   ``allowRead`` read-only (say a cache in the home folder);
 - inside the roots, every secret file (``agent.paths.secret_reason``) replaced by an
-  empty read-only file, and ``.git/config``, ``.git/hooks``, ``.claude/``, ``.mcp.json``,
-  ``CLAUDE.md`` read-only; one of these that does not exist yet and is created by the
-  command is removed afterwards (``Prepared.restore``), so it cannot appear either;
+  empty read-only file, and ``.git/config``, ``.git/commondir``, ``.git/hooks``, a linked
+  worktree's ``.git`` file, ``.claude/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git runs
+  outside with what they name: ``core.fsmonitor``, hooks); one of these that does not
+  exist yet and is created by the command is removed afterwards (``Prepared.restore``),
+  so it cannot appear either — a ``.git`` folder made by ``git init`` stays, without them;
 - a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
   network (a new network namespace) unless ``sandbox.network.allowedDomains`` holds
   ``"*"``; when it lists domains, an HTTP proxy that reaches only those
@@ -65,10 +67,11 @@ SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
               "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
-# Relative to each root: what later runs outside the sandbox, so never written inside.
 RESCAN_SECONDS = 5.0
 NET_FOLDER = "/.claude-lsp-net"  # where the domain proxy's socket appears inside
-PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
+# Relative to each root: what later runs outside the sandbox, so never written inside.
+PROTECTED = (".git", ".git/config", ".git/commondir", ".git/hooks", ".claude", ".mcp.json",
+             "CLAUDE.md", "CLAUDE.local.md")  # fmt: skip
 
 
 @dataclass
@@ -86,6 +89,8 @@ class Prepared:
             if not os.path.lexists(path):
                 continue
             if path.is_dir() and not path.is_symlink():
+                if path.name == ".git":
+                    continue  # made by git init: kept, less its config, commondir and hooks
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
@@ -245,6 +250,8 @@ class Sandbox:
             self._git_dirs = self._linked_git_dirs()
         for common, own in self._git_dirs:
             args += ["--ro-bind", str(common), str(common), bind, str(own), str(own)]
+            pointer = str(own / "commondir")  # names the folder of git's config and hooks
+            args += ["--ro-bind", pointer, pointer]
         if writable:
             for raw in self.settings.allow_write:
                 args += ["--bind-try", *(2 * [str(self._setting_path(raw))])]
@@ -297,7 +304,11 @@ class Sandbox:
             except (OSError, UnicodeDecodeError):
                 continue
             common = (own / common_rel).resolve()
-            if own.is_dir() and common.is_dir() and own.is_relative_to(common):
+            if not (own.is_dir() and common.is_dir() and own.is_relative_to(common)):
+                continue
+            # Both files can be written by a command: a folder that holds a root would
+            # show the root's siblings (the home folder, ~/.ssh) to every later command.
+            if not any(r.is_relative_to(common) for r in self.roots):
                 found.append((common, own))
         return found
 
@@ -306,8 +317,8 @@ class Sandbox:
         for root in self.roots:
             for rel in PROTECTED:
                 path = root / rel
-                if rel.startswith(".git/") and not (root / ".git").is_dir():
-                    continue
+                if not missing and rel == ".git" and path.is_dir():
+                    continue  # git's folder stays writable; a worktree's .git file does not
                 if os.path.lexists(path) != missing:
                     # An existing symlink is bound as itself only if it stays inside.
                     if not missing and not within(path.resolve(), self.roots):
