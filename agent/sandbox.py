@@ -5,7 +5,7 @@ What a command sees inside (Linux, ``bwrap``):
 - the system read-only: ``/usr`` (and Debian's ``/bin``, ``/lib*``, ``/sbin`` links into
   it), ``/etc`` (``shadow`` and host keys masked), ``/opt``; the folders of the tools on
   ``PATH`` that live elsewhere (a virtual environment: its whole root, and the Python it
-  was made from) read-only;
+  was made from, if that holds a standard library) read-only;
 - the workspace roots (the project and ``additionalDirectories``) read-write — or
   read-only in plan mode —, plus ``sandbox.filesystem.allowWrite`` read-write and
   ``allowRead`` read-only (say a cache in the home folder);
@@ -347,8 +347,9 @@ class Sandbox:
             elif cfg.is_file():
                 found.append(folder.parent)
                 base = _venv_home(cfg)
-                if base is not None:
-                    found.append(base.parent if base.name == "bin" else base)
+                install = None if base is None else base.parent if base.name == "bin" else base
+                if install is not None and _python_installation(install):
+                    found.append(install)
             else:
                 found.append(folder)
         out: list[Path] = []
@@ -396,6 +397,15 @@ class Sandbox:
         if self._empty_dir is not None:
             os.rmdir(self._empty_dir)
             self._empty_dir = None
+
+
+def _python_installation(folder: Path) -> bool:
+    """True when ``folder`` holds a Python's standard library. A venv's ``home`` is only
+    followed to one: a venv inside the workspace is written by commands, and its
+    ``pyvenv.cfg`` could otherwise show any folder (``~/.ssh``) to the next session."""
+    return any(folder.glob("lib/py*/os.py")) or any(
+        folder.glob("Frameworks/Python.framework/Versions/*/lib/py*/os.py")  # Homebrew
+    )
 
 
 def _venv_home(cfg: Path) -> Path | None:
