@@ -81,21 +81,33 @@ class Prepared:
     argv: list[str]
     env: dict[str, str]
     missing: list[Path] = field(default_factory=list)  # protected paths absent before
+    links: dict[Path, str] = field(default_factory=dict)  # protected symlinks: their text
 
     def restore(self) -> list[str]:
-        """Remove protected paths the command created; their names."""
+        """Remove protected paths the command created, and what it put in place of a
+        protected symlink (the link is made again); their names."""
         removed = []
         for path in self.missing:
             if not os.path.lexists(path):
                 continue
-            if path.is_dir() and not path.is_symlink():
-                if path.name == ".git":
-                    continue  # made by git init: kept, less its config, commondir and hooks
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink() and path.name == ".git":
+                continue  # made by git init: kept, less its config, commondir and hooks
+            _remove(path)
+            removed.append(path.name)
+        for path, text in self.links.items():
+            if os.path.islink(path) and os.readlink(path) == text:
+                continue
+            _remove(path)
+            os.symlink(text, path)
             removed.append(path.name)
         return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class Sandbox:
@@ -188,12 +200,14 @@ class Sandbox:
         clean, _ = scrub_environment(env)
         clean["TMPDIR"] = "/tmp"
         writable = self.mode != "plan"
-        missing = [p for p in self._protected(missing=True)] if writable else []
+        missing = self._protected(missing=True) if writable else []
+        links = {p: os.readlink(p) for p in self._protected_links()} if writable else {}
         if self.kind == "seatbelt":
             from agent.seatbelt import profile
 
             text = profile(self.roots, writable, self.settings, self._tool_dirs(clean))
-            return Prepared(["sandbox-exec", "-p", text, shell, "-c", command], clean, missing)
+            argv = ["sandbox-exec", "-p", text, shell, "-c", command]
+            return Prepared(argv, clean, missing, links)
         argv = [self.bwrap, *self._bwrap_args(clean, writable)]
         run = [shell, "-c", command]
         if self.filtering and self._proxy_problem is None:
@@ -205,7 +219,8 @@ class Sandbox:
                 except OSError as exc:  # e.g. a socket path too long: no network, said once
                     self._proxy_problem = f"the network proxy did not start ({exc})"
                     log.warning("sandbox: %s; commands run without network", self._proxy_problem)
-                    return Prepared([*argv, "--chdir", str(cwd), "--", *run], clean, missing)
+                    argv += ["--chdir", str(cwd), "--", *run]
+                    return Prepared(argv, clean, missing, links)
             python = _relay_python()
             assert python is not None
             argv += ["--ro-bind", str(python.prefix), str(python.prefix)]
@@ -213,7 +228,7 @@ class Sandbox:
             run = [str(python.executable), "-I", "-S", "-c", RELAY,
                    f"{NET_FOLDER}/{SOCKET_NAME}", *run]  # fmt: skip
         argv += ["--chdir", str(cwd), "--", *run]
-        return Prepared(argv, clean, missing)
+        return Prepared(argv, clean, missing, links)
 
     def refused_hosts(self) -> list[str]:
         """Hosts the domain proxy refused so far, oldest first."""
@@ -319,12 +334,20 @@ class Sandbox:
                 path = root / rel
                 if not missing and rel == ".git" and path.is_dir():
                     continue  # git's folder stays writable; a worktree's .git file does not
-                if os.path.lexists(path) != missing:
-                    # An existing symlink is bound as itself only if it stays inside.
-                    if not missing and not within(path.resolve(), self.roots):
-                        continue
-                    found.append(path)
+                if not path.is_symlink():
+                    if os.path.lexists(path) != missing:
+                        found.append(path)
+                    continue
+                # A link: what it leads to inside (bwrap cannot bind onto an absolute
+                # link), if there; if not, the target is what must not appear.
+                target = path.resolve()
+                if within(target, self.roots) and target.exists() != missing:
+                    found.append(target)
         return found
+
+    def _protected_links(self) -> list[Path]:
+        """The protected paths that are symlinks: a command could replace the link."""
+        return [root / rel for root in self.roots for rel in PROTECTED if (root / rel).is_symlink()]
 
     def _tool_dirs(self, env: Mapping[str, str]) -> list[Path]:
         """Folders of the tools on PATH outside the system folders (a virtual

@@ -1,0 +1,223 @@
+"""The sandbox as the user meets it: what it says it is (``describe``, the reason it is
+off), which commands run outside, what a command may not leave behind, the private
+``/tmp`` and ``TMPDIR``, the masking of ``/etc`` and of secret links, the proxy that
+did not start, and the seatbelt command line on macOS (bubblewrap required)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.permissions import Permissions
+from agent.sandbox import Sandbox, SandboxSettings
+from agent.seatbelt import profile
+from agent.settings import Settings
+from agent.tools import BashTool
+from tests.agent.tools_helpers import call, make_ctx, text_of
+
+NOTE = ": the command created it, and commands may not create protected paths"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = (tmp_path / "ws").resolve()
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "claude.md").write_text("rules\n")
+    (root / ".env").write_text("TOKEN=abcdefgh12345678\n")
+    (tmp_path / "outside.env").write_text("TOKEN=outside12345678\n")
+    return root
+
+
+@pytest.fixture
+def box(ws: Path) -> Iterator[Sandbox]:
+    sandbox = Sandbox(SandboxSettings(), [ws])
+    assert sandbox.active, f"{sandbox.reason}: install bubblewrap (.ci/run does)"
+    yield sandbox
+    sandbox.close()
+
+
+async def run(box: Sandbox, ws: Path, command: str) -> str:
+    return text_of(await call(BashTool(box), make_ctx(ws), command=command))
+
+
+def test_describe_says_what_the_network_is(ws: Path) -> None:
+    def said(**settings: object) -> str:
+        return Sandbox(SandboxSettings(**settings), [ws]).describe()  # type: ignore[arg-type]
+
+    assert said() == "Bash runs in a bubblewrap sandbox (no network)"
+    assert said(network=True) == "Bash runs in a bubblewrap sandbox (network on)"
+    assert said(allowed_domains=("pypi.org", "*.github.com")) == (
+        "Bash runs in a bubblewrap sandbox (network only to pypi.org, *.github.com)"
+    )
+    assert said(enabled=False) == (
+        "no OS sandbox for Bash (sandbox.enabled is false in the settings)"
+    )
+
+
+async def test_a_proxy_that_cannot_start_leaves_the_network_off_and_says_so(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    deep = tmp_path / ("d" * 120)  # a Unix socket path longer than 108 bytes
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    box = Sandbox(SandboxSettings(allowed_domains=("localhost",)), [ws])
+    probe = "exec 3<>/dev/tcp/127.0.0.1/9 && echo connected || echo refused; echo $HTTP_PROXY."
+    with caplog.at_level(logging.WARNING, logger="agent.sandbox"):
+        assert (await run(box, ws, probe)).endswith("refused\n.")
+        assert (await run(box, ws, "pwd; cat .env; echo end")) == f"{ws}\nend"
+    problems = [r.getMessage() for r in caplog.records if "proxy did not start" in r.message]
+    assert len(problems) == 1 and problems[0].startswith("sandbox: the network proxy did not")
+    assert problems[0].endswith("; commands run without network")
+    assert box.describe().startswith(
+        "Bash runs in a bubblewrap sandbox (no network: the network proxy did not start ("
+    )
+    box.close()
+
+
+def test_why_the_sandbox_is_off(ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(name: str, script: str) -> str:
+        path = tmp_path / name
+        path.write_text(f"#!/bin/sh\n{script}\n")
+        path.chmod(0o755 if name != "noexec" else 0o644)
+        return str(path)
+
+    for name, script, reason in (
+        ("failing", "echo 'no user namespaces' >&2; exit 1", "cannot create a sandbox here (no"
+         " user namespaces)"),
+        ("silent", "exit 3", "cannot create a sandbox here (exit 3)"),
+        ("noexec", "exit 0", "does not start ([Errno 13] Permission denied"),
+    ):  # fmt: skip
+        bwrap = fake(name, script)
+        monkeypatch.setenv("CLAUDE_LSP_BWRAP", bwrap)
+        off = Sandbox(SandboxSettings(), [ws])
+        assert not off.active and off.reason.startswith(f"{bwrap} {reason}"), off.reason
+    monkeypatch.setattr(sys, "platform", "freebsd14")
+    assert Sandbox(SandboxSettings(), [ws]).reason == "no sandbox on freebsd14"
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert Sandbox(SandboxSettings(), [ws]).reason == "sandbox-exec not found"
+
+
+def test_seatbelt_runs_the_command_under_its_profile(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sandbox-exec").write_text("#!/bin/sh\n")
+    (bin_dir / "sandbox-exec").chmod(0o755)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    settings = SandboxSettings(allowed_domains=("pypi.org",))
+    box = Sandbox(settings, [ws])
+    assert box.kind == "seatbelt" and not box.filtering
+    assert box.describe() == "Bash runs in a seatbelt sandbox (no network)"
+    env = {"PATH": str(bin_dir), "ANTHROPIC_API_KEY": "sk-ant-x", "HOME": "/h"}
+    prepared = box.prepare("/bin/zsh", "make", ws, env)
+    text = profile([ws], True, settings, [bin_dir])
+    assert prepared.argv == ["sandbox-exec", "-p", text, "/bin/zsh", "-c", "make"]
+    assert prepared.env == {"PATH": str(bin_dir), "HOME": "/h", "TMPDIR": "/tmp"}
+    assert [p.name for p in prepared.missing][-2:] == ["CLAUDE.md", "CLAUDE.local.md"]
+    Permissions("plan", Settings(), [ws], sandbox=box)
+    planned = box.prepare("/bin/zsh", "make", ws, env)
+    assert planned.argv[2] == profile([ws], False, settings, [bin_dir]) != text
+    assert planned.missing == []
+
+
+def test_excluded_commands(ws: Path) -> None:
+    box = Sandbox(SandboxSettings(excluded_commands=("docker:*", "kubectl*", " npm run ")), [ws])
+    for command in ("docker ps", "docker", "cd x && kubectl get pods", "npm run build"):
+        assert box.excluded(command), command
+    for command in ("dockerd", "echo docker ps", "npm install", "docker 'unterminated"):
+        assert not box.excluded(command), command
+    assert not Sandbox(SandboxSettings(), [ws]).excluded("docker ps")
+
+
+async def test_protected_files_a_command_creates_are_removed(box: Sandbox, ws: Path) -> None:
+    out = await run(box, ws, "echo x > CLAUDE.md; ln -s docs .claude; echo '{}' > .mcp.json")
+    assert out == f"Removed .claude, .mcp.json, CLAUDE.md{NOTE} (use Write, which asks the user)."
+    assert not any(os.path.lexists(ws / n) for n in ("CLAUDE.md", ".claude", ".mcp.json"))
+    assert (ws / "docs" / "claude.md").read_text() == "rules\n"  # the link's target stays
+    assert await run(box, ws, "echo y > CLAUDE.local.md") == f"Removed CLAUDE.local.md{NOTE}" + (
+        " (use Write, which asks the user)."
+    )
+
+
+async def test_existing_protected_links_are_read_only_and_never_lead_outside(
+    box: Sandbox, ws: Path, tmp_path: Path
+) -> None:
+    """Bug fixed: an absolute link (``CLAUDE.md`` -> ``docs/claude.md``) made bwrap fail
+    for every command ("Can't create file"). And a command could replace a protected
+    link with a file or folder of its own (``.claude/settings.json`` hooks run outside)."""
+    (ws / ".claude").symlink_to(tmp_path / "outside.env")
+    (ws / ".mcp.json").write_text("{}\n")
+    (ws / "CLAUDE.md").symlink_to(ws / "docs" / "claude.md")
+    (ws / "CLAUDE.local.md").symlink_to(ws / "docs" / "local.md")  # not there yet
+    out = await run(box, ws, "cat .claude; echo a >> .mcp.json; echo b >> CLAUDE.md; cat CLAUDE.md")
+    assert "outside12345678" not in out and "No such file" in out
+    assert out.count("Read-only file system") == 2 and out.endswith("rules")
+    assert (ws / ".mcp.json").read_text() == "{}\n"
+    replace = "rm .claude CLAUDE.md && mkdir .claude && echo e > CLAUDE.md; echo l > docs/local.md"
+    assert await run(box, ws, replace) == (
+        f"Removed local.md, .claude, CLAUDE.md{NOTE} (use Write, which asks the user)."
+    )
+    assert os.readlink(ws / ".claude") == str(tmp_path / "outside.env")
+    assert (ws / "CLAUDE.md").read_text() == "rules\n" and (ws / "CLAUDE.md").is_symlink()
+    assert not (ws / "docs" / "local.md").exists()
+
+
+def test_plan_mode_never_removes_what_the_user_writes_meanwhile(box: Sandbox, ws: Path) -> None:
+    Permissions("plan", Settings(), [ws], sandbox=box)
+    prepared = box.prepare("/bin/sh", "sleep 1", ws, dict(os.environ))
+    (ws / "CLAUDE.md").write_text("written by the user in the editor\n")
+    assert prepared.restore() == []
+    assert (ws / "CLAUDE.md").exists()
+
+
+async def test_tmp_is_private_and_tmpdir_points_there(
+    box: Sandbox, ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    out = await run(box, ws, 'echo $TMPDIR; echo x > "$TMPDIR/f" && cat /tmp/f')
+    assert out == "/tmp\nx"
+    assert not (tmp_path / "f").exists()
+
+
+async def test_etc_secrets_and_secret_links_are_empty_or_absent(
+    box: Sandbox, ws: Path, tmp_path: Path
+) -> None:
+    (ws / "link.env").symlink_to(tmp_path / "outside.env")  # a secret outside
+    (ws / "notes.txt").symlink_to(ws / ".env")  # an innocent name for one inside
+    out = await run(box, ws, "wc -c < /etc/shadow; ls -A /etc/ssl/private | wc -l; cat notes.txt")
+    assert out == "0\n0"  # (and notes.txt reads empty)
+    out = await run(box, ws, "test -e link.env || echo absent; ls ..")
+    assert out == "absent\nws"
+
+
+def test_closing_leaves_nothing_behind(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    box = Sandbox(SandboxSettings(allowed_domains=("localhost",)), [ws])
+    box.prepare("/bin/sh", "true", ws, dict(os.environ))
+    made = sorted(p.name.rsplit("-", 1)[0] for p in scratch.iterdir())
+    assert made == ["claude-lsp-masked", "claude-lsp-masked", "claude-lsp-net"]
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o222 == 0 for p in scratch.glob("*masked*"))
+    box.close()
+    box.close()  # twice: nothing left to do
+    assert list(scratch.iterdir()) == []
+    again = Sandbox(SandboxSettings(), [ws])
+    again.prepare("/bin/sh", "true", ws, dict(os.environ))
+    for path in scratch.glob("*masked*"):  # a temp cleaner got there first
+        if path.is_file():
+            path.unlink()
+    again.close()
+    assert list(scratch.iterdir()) == []
