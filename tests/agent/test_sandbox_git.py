@@ -60,7 +60,7 @@ async def test_a_git_file_cannot_show_the_folders_above_the_workspace(home: Path
 
 
 async def test_odd_git_files_are_ignored_and_later_roots_still_work(tmp_path: Path) -> None:
-    """A ``.git`` file that is not a pointer, not UTF-8, or names a folder without a
+    """No ``.git``, or a ``.git`` file that is not a pointer, not UTF-8, or names a folder without a
     ``commondir`` or outside its shared folder shows nothing; a linked worktree given
     after such roots still reads its repository."""
     main, linked = tmp_path / "main", tmp_path / "linked"
@@ -81,7 +81,8 @@ async def test_odd_git_files_are_ignored_and_later_roots_still_work(tmp_path: Pa
         "outside": b"gitdir: ../og\n",
         "badcommon": b"gitdir: ../badc\n",
     }
-    roots = []
+    (tmp_path / "plain").mkdir()  # no .git at all
+    roots = [tmp_path / "plain"]
     for name, text in odd.items():
         (tmp_path / name).mkdir()
         (tmp_path / name / ".git").write_bytes(text)

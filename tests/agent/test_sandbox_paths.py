@@ -26,11 +26,15 @@ def tree(tmp_path: Path) -> Path:
     (tmp / "home" / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
     (tmp / "home" / ".local" / "lib" / "python3.99" / "site-packages").mkdir(parents=True)
     (tmp / "home" / "ws").mkdir()
-    for python in ("py", "py2"):
+    for python in ("py", "py=2"):
         (tmp / "tools" / python / "lib" / "python3.99").mkdir(parents=True)
         (tmp / "tools" / python / "lib" / "python3.99" / "os.py").write_text("# stdlib\n")
         (tmp / "tools" / python / "bin").mkdir()
-    for venv, home in (("venv", "py/bin"), ("venv2", "py2")):
+    framework = tmp / "tools" / "brew" / "Frameworks" / "Python.framework" / "Versions"
+    (framework / "3.99" / "lib" / "python3.99").mkdir(parents=True)
+    (framework / "3.99" / "lib" / "python3.99" / "os.py").write_text("# macOS stdlib\n")
+    (tmp / "tools" / "brew" / "bin").mkdir()
+    for venv, home in (("venv", "py/bin"), ("venv2", "py=2"), ("venv3", "brew/bin")):
         (tmp / "tools" / venv / "bin").mkdir(parents=True)
         (tmp / "tools" / venv / "pyvenv.cfg").write_text(f"x = y\nhome = {tmp / 'tools' / home}\n")
     (tmp / "tools" / "pyenv" / "shims").mkdir(parents=True)
@@ -64,13 +68,12 @@ def tool_binds(box: Sandbox, ws: Path, env: Mapping[str, str]) -> list[str]:
 
 async def test_a_venv_its_python_and_shims_are_shown_read_only(tree: Path) -> None:
     tools = tree / "tools"
-    path = os.pathsep.join(
-        [f"{tools}/venv/bin", f"{tools}/venv2/bin", f"{tools}/pyenv/shims", "/usr/bin", "/bin"]
-    )
+    venvs = [f"{tools}/venv/bin", f"{tools}/venv2/bin", f"{tools}/venv3/bin"]
+    path = os.pathsep.join([*venvs, f"{tools}/pyenv/shims", "/usr/bin", "/bin"])
     box = sandbox(tree)
     ws = tree / "home" / "ws"
-    out = await run(box, ws, f"ls {tools}; cat {tools}/py2/lib/python3.99/os.py", path)
-    assert out.splitlines() == ["py", "py2", "pyenv", "venv", "venv2", "# stdlib"]
+    out = await run(box, ws, f"ls {tools}; cat {tools}/py=2/lib/python3.99/os.py", path)
+    assert out.splitlines() == ["brew", "py", "py=2", "pyenv", "venv", "venv2", "venv3", "# stdlib"]
     out = await run(box, ws, f"touch {tools}/venv/bin/x {tools}/py/x; ls {tools}/pyenv", path)
     assert out.count("Read-only file system") == 2 and out.endswith("shims\nversions")
     box.close()

@@ -173,11 +173,14 @@ async def test_existing_protected_links_are_read_only_and_never_lead_outside(
 
 
 def test_plan_mode_never_removes_what_the_user_writes_meanwhile(box: Sandbox, ws: Path) -> None:
+    (ws / ".mcp.json").symlink_to(ws / "docs" / "claude.md")
     Permissions("plan", Settings(), [ws], sandbox=box)
     prepared = box.prepare("/bin/sh", "sleep 1", ws, dict(os.environ))
     (ws / "CLAUDE.md").write_text("written by the user in the editor\n")
+    (ws / ".mcp.json").unlink()
+    (ws / ".mcp.json").write_text("{}\n")  # the user made the link a file
     assert prepared.restore() == []
-    assert (ws / "CLAUDE.md").exists()
+    assert (ws / "CLAUDE.md").exists() and (ws / ".mcp.json").read_text() == "{}\n"
 
 
 async def test_tmp_is_private_and_tmpdir_points_there(
