@@ -11,8 +11,9 @@ What a command sees inside (Linux, ``bwrap``):
   ``allowRead`` read-only (say a cache in the home folder);
 - inside the roots, every secret file (``agent.paths.secret_reason``) replaced by an
   empty read-only file, and ``.git/config``, ``.git/commondir``, ``.git/hooks``, a linked
-  worktree's ``.git`` file, ``.claude/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git runs
-  outside with what they name: ``core.fsmonitor``, hooks); one of these that does not
+  worktree's ``.git`` file, the ``commondir`` of the linked worktrees' folders,
+  ``.claude/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git runs outside with what they
+  name: ``core.fsmonitor``, hooks); one of these that does not
   exist yet and is created by the command is removed afterwards (``Prepared.restore``),
   so it cannot appear either — a ``.git`` folder made by ``git init`` stays, without them;
 - a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
@@ -343,6 +344,8 @@ class Sandbox:
                 target = path.resolve()
                 if within(target, self.roots) and target.exists() != missing:
                     found.append(target)
+            if not missing:  # where the repository's linked worktrees find it, elsewhere
+                found.extend(sorted((root / ".git" / "worktrees").glob("*/commondir")))
         return found
 
     def _protected_links(self) -> list[Path]:

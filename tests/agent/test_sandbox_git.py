@@ -158,3 +158,27 @@ async def test_a_linked_worktree_cannot_redirect_its_repository(tmp_path: Path) 
         assert out.endswith("writable")  # its own folder (index, HEAD) stays writable
     assert (linked / ".git").read_text() == pointer
     assert (own / "commondir").read_text() == "../..\n"
+
+
+async def test_the_main_checkout_cannot_redirect_its_linked_worktrees(tmp_path: Path) -> None:
+    """Escape fixed: in the main checkout, ``.git/worktrees/NAME/commondir`` was
+    writable; pointed at a planted config, ``git status`` in the linked worktree (another
+    folder, outside the sandbox) ran its ``core.fsmonitor``."""
+    main, linked = tmp_path / "main", tmp_path / "linked"
+    main.mkdir()
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=main, check=True)
+    (main / "a.txt").write_text("a\n")
+    subprocess.run([*GIT, "add", "-A"], cwd=main, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "first"], cwd=main, check=True)
+    subprocess.run([*GIT, "worktree", "add", "-q", "-b", "side", str(linked)], cwd=main, check=True)
+    plant = (
+        "cp -r .git evil && printf '[core]\\n\\tfsmonitor = \"touch PWNED; false\"\\n' "
+        "> evil/config; echo ../../../evil > .git/worktrees/linked/commondir; "
+        "rm -rf .git/worktrees/linked; git log --oneline -1"
+    )
+    for box in boxed([main], tmp_path):
+        out = await run(box, main, plant)
+        assert out.count("Read-only file system") == 1 and "Device or resource busy" in out
+        assert out.endswith("first")
+    assert (main / ".git" / "worktrees" / "linked" / "commondir").read_text() == "../..\n"
+    git_status_runs_no_hook(linked)
