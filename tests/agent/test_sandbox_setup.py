@@ -122,6 +122,7 @@ def test_seatbelt_runs_the_command_under_its_profile(
     prepared = box.prepare("/bin/zsh", "make", ws, env)
     text = profile([ws], True, settings, [bin_dir])
     assert prepared.argv == ["sandbox-exec", "-p", text, "/bin/zsh", "-c", "make"]
+    assert f'(subpath "{ws}/.git/commondir")' in text  # where git would take its config
     assert prepared.env == {"PATH": str(bin_dir), "HOME": "/h", "TMPDIR": "/tmp"}
     assert [p.name for p in prepared.missing][-2:] == ["CLAUDE.md", "CLAUDE.local.md"]
     Permissions("plan", Settings(), [ws], sandbox=box)
