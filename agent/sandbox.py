@@ -105,10 +105,21 @@ class Prepared:
 
 
 def _remove(path: Path) -> None:
+    """Remove what a command made at a protected path. Its folders may be read-only (the
+    command's own doing): made writable first, and a failure is raised, not ignored."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        _make_writable(str(path))
+        shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def _make_writable(folder: str) -> None:
+    os.chmod(folder, 0o700)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _make_writable(entry.path)
 
 
 class Sandbox:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -171,6 +172,9 @@ async def test_existing_protected_links_are_read_only_and_never_lead_outside(
     assert os.readlink(ws / ".claude") == str(tmp_path / "outside.env")
     assert (ws / "CLAUDE.md").read_text() == "rules\n" and (ws / "CLAUDE.md").is_symlink()
     assert not (ws / "docs" / "local.md").exists()
+    out = await run(box, ws, "rm CLAUDE.local.md && echo e > CLAUDE.local.md")  # the last one
+    assert out.startswith("Removed CLAUDE.local.md:")
+    assert os.readlink(ws / "CLAUDE.local.md") == str(ws / "docs" / "local.md")
 
 
 def test_plan_mode_never_removes_what_the_user_writes_meanwhile(box: Sandbox, ws: Path) -> None:
@@ -225,3 +229,43 @@ def test_closing_leaves_nothing_behind(
             path.unlink()
     again.close()
     assert list(scratch.iterdir()) == []
+
+
+RESTORE = """
+import sys
+from pathlib import Path
+from agent.sandbox import Prepared
+claude = Path(sys.argv[1]) / ".claude"
+(claude / "hooks").mkdir(parents=True)
+(claude / "settings.json").write_text("{}")
+(claude / "hooks" / "run.sh").write_text("")
+for folder in (claude / "hooks", claude):
+    folder.chmod(0o500)
+print(Prepared([], {}, [claude]).restore(), claude.exists())
+"""
+
+
+def test_a_protected_folder_made_read_only_is_removed_all_the_same(tmp_path: Path) -> None:
+    """Escape fixed: a command that made its ``.claude`` folder read-only kept it (and
+    its ``settings.json`` hooks, run outside), while the user was told it was removed.
+    Permissions bind only a user other than root: as root, run it as nobody."""
+    argv = [sys.executable, "-c", RESTORE]
+    if os.geteuid() == 0:
+        argv = [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            *argv[1:],
+        ]
+    work = Path(tempfile.mkdtemp(dir="/tmp", prefix="claude-lsp-test-"))
+    try:
+        work.chmod(0o777)
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+        done = subprocess.run(
+            [*argv, str(work)], capture_output=True, text=True, env=env, check=False
+        )
+        assert done.stdout == "['.claude'] False\n", done.stderr
+    finally:
+        subprocess.run(["rm", "-rf", str(work)], check=False)
