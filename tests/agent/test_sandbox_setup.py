@@ -200,11 +200,11 @@ async def test_tmp_is_private_and_tmpdir_points_there(
 async def test_etc_secrets_and_secret_links_are_empty_or_absent(
     box: Sandbox, ws: Path, tmp_path: Path
 ) -> None:
-    (ws / "link.env").symlink_to(tmp_path / "outside.env")  # a secret outside
+    (ws / ".env.local").symlink_to(tmp_path / "outside.env")  # a secret outside
     (ws / "notes.txt").symlink_to(ws / ".env")  # an innocent name for one inside
     out = await run(box, ws, "wc -c < /etc/shadow; ls -A /etc/ssl/private | wc -l; cat notes.txt")
     assert out == "0\n0"  # (and notes.txt reads empty)
-    out = await run(box, ws, "test -e link.env || echo absent; ls ..")
+    out = await run(box, ws, "test -e .env.local || echo absent; ls ..")
     assert out == "absent\nws"
 
 
