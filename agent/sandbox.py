@@ -406,8 +406,7 @@ class Sandbox:
         return not any(root == folder or root.is_relative_to(folder) for root in self.roots)
 
     def _setting_path(self, raw: str) -> Path:
-        path = Path(raw).expanduser()
-        return path if path.is_absolute() else (self.roots[0] / path)
+        return self.roots[0] / Path(raw).expanduser()  # (an absolute path stays itself)
 
     def _empty(self) -> str:
         if self._empty_file is None:

@@ -194,6 +194,8 @@ async def test_tmp_is_private_and_tmpdir_points_there(
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     out = await run(box, ws, 'echo $TMPDIR; echo x > "$TMPDIR/f" && cat /tmp/f')
     assert out == "/tmp\nx"
+    mounts = 'awk \'$5 == "/tmp" {sub(/.* - /, ""); print $1}\' /proc/self/mountinfo'
+    assert await run(box, ws, mounts) == "tmpfs"  # its own, wherever the workspace is
     assert not (tmp_path / "f").exists()
 
 
