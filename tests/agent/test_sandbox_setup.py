@@ -10,6 +10,7 @@ import os
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -264,7 +265,8 @@ def test_a_protected_folder_made_read_only_is_removed_all_the_same(tmp_path: Pat
     work = Path(tempfile.mkdtemp(dir="/tmp", prefix="claude-lsp-test-"))
     try:
         work.chmod(0o777)
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+        paths = [str(Path(__file__).parents[2]), sysconfig.get_paths()["purelib"]]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}  # (and mutmut's)
         done = subprocess.run(
             [*argv, str(work)], capture_output=True, text=True, env=env, check=False
         )
