@@ -131,15 +131,15 @@ class Sandbox:
         settings: SandboxSettings,
         roots: Iterable[Path],
         *,
-        env: Mapping[str, str] | None = None,
         home: Path | None = None,
     ) -> None:
         self.settings = settings
         self.roots = resolve_roots(roots)
         self.home = (home or Path.home()).expanduser()
         self.mode: PermissionMode = "default"
-        source = os.environ if env is None else env
-        self.bwrap = source.get("CLAUDE_LSP_BWRAP") or shutil.which("bwrap") or "bwrap"
+        # The agent's PATH, else the system's (the probe and the commands must agree).
+        found = shutil.which("bwrap") or shutil.which("bwrap", path=os.defpath)
+        self.bwrap = os.environ.get("CLAUDE_LSP_BWRAP") or found or "bwrap"
         self.kind, self.reason = self._probe()
         self._empty_file: str | None = None
         self._empty_dir: str | None = None
@@ -390,7 +390,7 @@ class Sandbox:
             else:
                 found.append(folder)
         out: list[Path] = []
-        for folder in sorted(set(found), key=lambda p: len(p.parts)):
+        for folder in sorted(set(found)):  # (a folder sorts before the ones inside it)
             if self._safe_to_show(folder) and not any(folder.is_relative_to(o) for o in out):
                 out.append(folder)  # (a folder inside one already shown adds nothing)
         return out
@@ -399,7 +399,7 @@ class Sandbox:
         """Not a system folder (already there), not the home folder or ``/``, and not a
         folder that holds a workspace root (it would show the root's siblings)."""
         text = str(folder)
-        if folder == Path("/") or folder == self.home.resolve():
+        if folder == Path("/") or folder == self.home.resolve():  # (even without roots)
             return False
         if any(text == d or text.startswith(d + "/") for d in (*SYSTEM_DIRS, *SYSTEM_LINKS)):
             return False

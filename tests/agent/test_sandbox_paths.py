@@ -113,6 +113,10 @@ def test_system_folders_and_folders_inside_shown_ones_add_nothing(tree: Path) ->
     (a / "bin").mkdir()
     nested = {"PATH": f"{a}/bin:{a}:{system}"}
     assert tool_binds(box, ws, nested) == ["--ro-bind", str(a), str(a)]
+    (tree / "file-on-path").write_text("")
+    odd = os.pathsep.join([".", str(tree / "file-on-path"), "relative", str(a)])
+    assert tool_binds(box, ws, {"PATH": odd}) == ["--ro-bind", str(a), str(a)]
+    assert tool_binds(box, ws, {}) == []  # no PATH at all
     broken = tree / "tools" / "broken"
     (broken / "bin").mkdir(parents=True)
     (broken / "pyvenv.cfg").write_bytes(b"home = \n")  # no home: the venv alone
@@ -143,3 +147,14 @@ async def test_allow_read_and_allow_write(
     assert "No such file" in out and out.endswith("a.txt")
     assert not (home / "cache" / "p.txt").exists()
     box.close()
+
+
+def test_the_home_folder_and_slash_are_never_shown_even_without_a_root_inside(
+    tree: Path,
+) -> None:
+    tools = tree / "tools"
+    elsewhere = Sandbox(SandboxSettings(), [tree / "home" / "ws"], home=tools)
+    assert tool_binds(elsewhere, tree / "home" / "ws", {"PATH": str(tools)}) == []
+    rootless = Sandbox(SandboxSettings(), [], home=tree / "home")
+    argv = rootless.prepare("/bin/sh", "true", tree, {"PATH": "/"}).argv
+    assert not any(argv[i : i + 3] == ["--ro-bind", "/", "/"] for i in range(len(argv)))

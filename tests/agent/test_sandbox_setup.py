@@ -10,7 +10,6 @@ import os
 import stat
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from agent.permissions import Permissions
-from agent.sandbox import Sandbox, SandboxSettings
+from agent.sandbox import Prepared, Sandbox, SandboxSettings
 from agent.seatbelt import profile
 from agent.settings import Settings
 from agent.tools import BashTool
@@ -71,9 +70,14 @@ async def test_a_proxy_that_cannot_start_leaves_the_network_off_and_says_so(
     monkeypatch.setattr(tempfile, "tempdir", str(deep))
     box = Sandbox(SandboxSettings(allowed_domains=("localhost",)), [ws])
     probe = "exec 3<>/dev/tcp/127.0.0.1/9 && echo connected || echo refused; echo $HTTP_PROXY."
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-proxy-test-0123456789")
+    (ws / "CLAUDE.local.md").symlink_to("docs/claude.md")
+    undo = "rm CLAUDE.local.md; touch CLAUDE.md CLAUDE.local.md; env | grep -c sk-ant-proxy"
     with caplog.at_level(logging.WARNING, logger="agent.sandbox"):
         assert (await run(box, ws, probe)).endswith("refused\n.")
         assert (await run(box, ws, "pwd; cat .env; echo end")) == f"{ws}\nend"
+        assert (await run(box, ws, undo)).startswith("0\nRemoved CLAUDE.md, CLAUDE.local.md:")
+    assert os.readlink(ws / "CLAUDE.local.md") == "docs/claude.md"
     problems = [r.getMessage() for r in caplog.records if "proxy did not start" in r.message]
     assert len(problems) == 1 and problems[0].startswith("sandbox: the network proxy did not")
     assert problems[0].endswith("; commands run without network")
@@ -107,9 +111,29 @@ def test_why_the_sandbox_is_off(ws: Path, tmp_path: Path, monkeypatch: pytest.Mo
     assert Sandbox(SandboxSettings(), [ws]).reason == "sandbox-exec not found"
 
 
+async def test_the_bwrap_on_path_runs_else_the_systems(
+    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bug fixed: with no bwrap on the agent's PATH the probe (run with the system's
+    PATH) passed, and then every command failed to start."""
+    monkeypatch.delenv("CLAUDE_LSP_BWRAP", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    box = Sandbox(SandboxSettings(), [ws])
+    assert box.active and await run(box, ws, "echo hi") == "hi"
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho not this one >&2; exit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}/usr/bin:/bin")
+    assert Sandbox(SandboxSettings(), [ws]).reason == (
+        f"{fake} cannot create a sandbox here (not this one)"
+    )
+
+
 def test_seatbelt_runs_the_command_under_its_profile(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (ws / ".claude").symlink_to("docs")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "sandbox-exec").write_text("#!/bin/sh\n")
@@ -127,6 +151,7 @@ def test_seatbelt_runs_the_command_under_its_profile(
     assert f'(subpath "{ws}/.git/commondir")' in text  # where git would take its config
     assert prepared.env == {"PATH": str(bin_dir), "HOME": "/h", "TMPDIR": "/tmp"}
     assert [p.name for p in prepared.missing][-2:] == ["CLAUDE.md", "CLAUDE.local.md"]
+    assert prepared.links == {ws / ".claude": "docs"}  # put back if the command replaces it
     Permissions("plan", Settings(), [ws], sandbox=box)
     planned = box.prepare("/bin/zsh", "make", ws, env)
     assert planned.argv[2] == profile([ws], False, settings, [bin_dir]) != text
@@ -221,7 +246,8 @@ def test_closing_leaves_nothing_behind(
     box.prepare("/bin/sh", "true", ws, dict(os.environ))
     made = sorted(p.name.rsplit("-", 1)[0] for p in scratch.iterdir())
     assert made == ["claude-lsp-masked", "claude-lsp-masked", "claude-lsp-net"]
-    assert all(stat.S_IMODE(p.stat().st_mode) & 0o222 == 0 for p in scratch.glob("*masked*"))
+    modes = sorted(stat.S_IMODE(p.stat().st_mode) for p in scratch.glob("*masked*"))
+    assert modes == [0o444, 0o555]  # the empty file and folder shown over secrets
     box.close()
     box.close()  # twice: nothing left to do
     assert list(scratch.iterdir()) == []
@@ -234,42 +260,27 @@ def test_closing_leaves_nothing_behind(
     assert list(scratch.iterdir()) == []
 
 
-RESTORE = """
-import sys
-from pathlib import Path
-from agent.sandbox import Prepared
-claude = Path(sys.argv[1]) / ".claude"
-(claude / "hooks").mkdir(parents=True)
-(claude / "settings.json").write_text("{}")
-(claude / "hooks" / "run.sh").write_text("")
-for folder in (claude / "hooks", claude):
-    folder.chmod(0o500)
-print(Prepared([], {}, [claude]).restore(), claude.exists())
-"""
-
-
-def test_a_protected_folder_made_read_only_is_removed_all_the_same(tmp_path: Path) -> None:
+def test_a_protected_folder_made_read_only_is_removed_all_the_same() -> None:
     """Escape fixed: a command that made its ``.claude`` folder read-only kept it (and
     its ``settings.json`` hooks, run outside), while the user was told it was removed.
-    Permissions bind only a user other than root: as root, run it as nobody."""
-    argv = [sys.executable, "-c", RESTORE]
-    if os.geteuid() == 0:
-        argv = [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "/usr/bin/python3",
-            *argv[1:],
-        ]
-    work = Path(tempfile.mkdtemp(dir="/tmp", prefix="claude-lsp-test-"))
+    Permissions bind only a user other than root: as root, this runs as nobody."""
+    work = Path(tempfile.mkdtemp(prefix="claude-lsp-test-", dir="/tmp"))
+    work.chmod(0o777)
+    claude = work / ".claude"
+    as_root = os.geteuid() == 0
     try:
-        work.chmod(0o777)
-        paths = [str(Path(__file__).parents[2]), sysconfig.get_paths()["purelib"]]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}  # (and mutmut's)
-        done = subprocess.run(
-            [*argv, str(work)], capture_output=True, text=True, env=env, check=False
-        )
-        assert done.stdout == "['.claude'] False\n", done.stderr
+        if as_root:
+            os.setegid(65534)
+            os.seteuid(65534)
+        (claude / "hooks").mkdir(parents=True)
+        (claude / "settings.json").write_text("{}")
+        (claude / "hooks" / "run.sh").write_text("")
+        (claude / "hooks").chmod(0o500)
+        claude.chmod(0o500)
+        assert Prepared([], {}, [claude]).restore() == [".claude"]
+        assert not claude.exists()
     finally:
+        if as_root:
+            os.seteuid(0)
+            os.setegid(0)
         subprocess.run(["rm", "-rf", str(work)], check=False)
