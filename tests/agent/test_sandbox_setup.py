@@ -275,10 +275,13 @@ def test_a_protected_folder_made_read_only_is_removed_all_the_same() -> None:
         (claude / "hooks").mkdir(parents=True)
         (claude / "settings.json").write_text("{}")
         (claude / "hooks" / "run.sh").write_text("")
+        (work / "shared").mkdir(mode=0o755)
+        (claude / "hooks" / "shared").symlink_to(work / "shared")  # left as it is
         (claude / "hooks").chmod(0o500)
         claude.chmod(0o500)
         assert Prepared([], {}, [claude]).restore() == [".claude"]
         assert not claude.exists()
+        assert stat.S_IMODE((work / "shared").stat().st_mode) == 0o755
     finally:
         if as_root:
             os.seteuid(0)
