@@ -486,7 +486,7 @@ def _bwrap_works(bwrap: str) -> str:
               "--die-with-parent", "--cap-drop", "ALL", "--", "/usr/bin/true"]  # fmt: skip
     try:
         done = subprocess.run(
-            probe, env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=10, check=False
+            probe, env={"PATH": os.defpath}, capture_output=True, timeout=10, check=False
         )
     except FileNotFoundError:
         return f"{bwrap} not found (install bubblewrap)"

@@ -74,9 +74,12 @@ async def test_a_proxy_that_cannot_start_leaves_the_network_off_and_says_so(
     (ws / "CLAUDE.local.md").symlink_to("docs/claude.md")
     undo = "rm CLAUDE.local.md; touch CLAUDE.md CLAUDE.local.md; env | grep -c sk-ant-proxy"
     with caplog.at_level(logging.WARNING, logger="agent.sandbox"):
-        assert (await run(box, ws, probe)).endswith("refused\n.")
+        first = await run(box, ws, f"{undo}; {probe}")  # the command that found out
+        assert (
+            first.startswith("0\n") and "refused\n.\nRemoved CLAUDE.md, CLAUDE.local.md:" in first
+        )
         assert (await run(box, ws, "pwd; cat .env; echo end")) == f"{ws}\nend"
-        assert (await run(box, ws, undo)).startswith("0\nRemoved CLAUDE.md, CLAUDE.local.md:")
+        assert (await run(box, ws, probe)).endswith("refused\n.")
     assert os.readlink(ws / "CLAUDE.local.md") == "docs/claude.md"
     problems = [r.getMessage() for r in caplog.records if "proxy did not start" in r.message]
     assert len(problems) == 1 and problems[0].startswith("sandbox: the network proxy did not")
@@ -128,6 +131,9 @@ async def test_the_bwrap_on_path_runs_else_the_systems(
     assert Sandbox(SandboxSettings(), [ws]).reason == (
         f"{fake} cannot create a sandbox here (not this one)"
     )
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    monkeypatch.setattr(os, "defpath", str(tmp_path / "nothing"))  # no bwrap at all
+    assert Sandbox(SandboxSettings(), [ws]).reason == "bwrap not found (install bubblewrap)"
 
 
 def test_seatbelt_runs_the_command_under_its_profile(
