@@ -5,14 +5,17 @@ What a command sees inside (Linux, ``bwrap``):
 - the system read-only: ``/usr`` (and Debian's ``/bin``, ``/lib*``, ``/sbin`` links into
   it), ``/etc`` (``shadow`` and host keys masked), ``/opt``; the folders of the tools on
   ``PATH`` that live elsewhere (a virtual environment: its whole root, and the Python it
-  was made from) read-only;
+  was made from, if that holds a standard library) read-only;
 - the workspace roots (the project and ``additionalDirectories``) read-write — or
   read-only in plan mode —, plus ``sandbox.filesystem.allowWrite`` read-write and
   ``allowRead`` read-only (say a cache in the home folder);
 - inside the roots, every secret file (``agent.paths.secret_reason``) replaced by an
-  empty read-only file, and ``.git/config``, ``.git/hooks``, ``.claude/``, ``.mcp.json``,
-  ``CLAUDE.md`` read-only; one of these that does not exist yet and is created by the
-  command is removed afterwards (``Prepared.restore``), so it cannot appear either;
+  empty read-only file, and ``.git/config``, ``.git/commondir``, ``.git/hooks``, a linked
+  worktree's ``.git`` file, the ``commondir`` of the linked worktrees' folders,
+  ``.claude/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git runs outside with what they
+  name: ``core.fsmonitor``, hooks); one of these that does not
+  exist yet and is created by the command is removed afterwards (``Prepared.restore``),
+  so it cannot appear either — a ``.git`` folder made by ``git init`` stays, without them;
 - a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
   network (a new network namespace) unless ``sandbox.network.allowedDomains`` holds
   ``"*"``; when it lists domains, an HTTP proxy that reaches only those
@@ -65,10 +68,11 @@ SYSTEM_DIRS = ("/usr", "/etc", "/opt")
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
               "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
-# Relative to each root: what later runs outside the sandbox, so never written inside.
 RESCAN_SECONDS = 5.0
 NET_FOLDER = "/.claude-lsp-net"  # where the domain proxy's socket appears inside
-PROTECTED = (".git/config", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
+# Relative to each root: what later runs outside the sandbox, so never written inside.
+PROTECTED = (".git", ".git/config", ".git/commondir", ".git/hooks", ".claude", ".mcp.json",
+             "CLAUDE.md", "CLAUDE.local.md")  # fmt: skip
 
 
 @dataclass
@@ -78,19 +82,44 @@ class Prepared:
     argv: list[str]
     env: dict[str, str]
     missing: list[Path] = field(default_factory=list)  # protected paths absent before
+    links: dict[Path, str] = field(default_factory=dict)  # protected symlinks: their text
 
     def restore(self) -> list[str]:
-        """Remove protected paths the command created; their names."""
+        """Remove protected paths the command created, and what it put in place of a
+        protected symlink (the link is made again); their names."""
         removed = []
         for path in self.missing:
             if not os.path.lexists(path):
                 continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            if path.is_dir() and not path.is_symlink() and path.name == ".git":
+                continue  # made by git init: kept, less its config, commondir and hooks
+            _remove(path)
+            removed.append(path.name)
+        for path, text in self.links.items():
+            if os.path.islink(path) and os.readlink(path) == text:
+                continue
+            _remove(path)
+            os.symlink(text, path)
             removed.append(path.name)
         return removed
+
+
+def _remove(path: Path) -> None:
+    """Remove what a command made at a protected path. Its folders may be read-only (the
+    command's own doing): made writable first, and a failure is raised, not ignored."""
+    if path.is_dir() and not path.is_symlink():
+        _make_writable(str(path))
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _make_writable(folder: str) -> None:
+    os.chmod(folder, 0o700)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _make_writable(entry.path)
 
 
 class Sandbox:
@@ -102,15 +131,15 @@ class Sandbox:
         settings: SandboxSettings,
         roots: Iterable[Path],
         *,
-        env: Mapping[str, str] | None = None,
         home: Path | None = None,
     ) -> None:
         self.settings = settings
         self.roots = resolve_roots(roots)
         self.home = (home or Path.home()).expanduser()
         self.mode: PermissionMode = "default"
-        source = os.environ if env is None else env
-        self.bwrap = source.get("CLAUDE_LSP_BWRAP") or shutil.which("bwrap") or "bwrap"
+        # The agent's PATH, else the system's (the probe and the commands must agree).
+        found = shutil.which("bwrap") or shutil.which("bwrap", path=os.defpath)
+        self.bwrap = os.environ.get("CLAUDE_LSP_BWRAP") or found or "bwrap"
         self.kind, self.reason = self._probe()
         self._empty_file: str | None = None
         self._empty_dir: str | None = None
@@ -183,12 +212,14 @@ class Sandbox:
         clean, _ = scrub_environment(env)
         clean["TMPDIR"] = "/tmp"
         writable = self.mode != "plan"
-        missing = [p for p in self._protected(missing=True)] if writable else []
+        missing = self._protected(missing=True) if writable else []
+        links = {p: os.readlink(p) for p in self._protected_links()} if writable else {}
         if self.kind == "seatbelt":
             from agent.seatbelt import profile
 
             text = profile(self.roots, writable, self.settings, self._tool_dirs(clean))
-            return Prepared(["sandbox-exec", "-p", text, shell, "-c", command], clean, missing)
+            argv = ["sandbox-exec", "-p", text, shell, "-c", command]
+            return Prepared(argv, clean, missing, links)
         argv = [self.bwrap, *self._bwrap_args(clean, writable)]
         run = [shell, "-c", command]
         if self.filtering and self._proxy_problem is None:
@@ -200,7 +231,8 @@ class Sandbox:
                 except OSError as exc:  # e.g. a socket path too long: no network, said once
                     self._proxy_problem = f"the network proxy did not start ({exc})"
                     log.warning("sandbox: %s; commands run without network", self._proxy_problem)
-                    return Prepared([*argv, "--chdir", str(cwd), "--", *run], clean, missing)
+                    argv += ["--chdir", str(cwd), "--", *run]
+                    return Prepared(argv, clean, missing, links)
             python = _relay_python()
             assert python is not None
             argv += ["--ro-bind", str(python.prefix), str(python.prefix)]
@@ -208,7 +240,7 @@ class Sandbox:
             run = [str(python.executable), "-I", "-S", "-c", RELAY,
                    f"{NET_FOLDER}/{SOCKET_NAME}", *run]  # fmt: skip
         argv += ["--chdir", str(cwd), "--", *run]
-        return Prepared(argv, clean, missing)
+        return Prepared(argv, clean, missing, links)
 
     def refused_hosts(self) -> list[str]:
         """Hosts the domain proxy refused so far, oldest first."""
@@ -245,6 +277,8 @@ class Sandbox:
             self._git_dirs = self._linked_git_dirs()
         for common, own in self._git_dirs:
             args += ["--ro-bind", str(common), str(common), bind, str(own), str(own)]
+            pointer = str(own / "commondir")  # names the folder of git's config and hooks
+            args += ["--ro-bind", pointer, pointer]
         if writable:
             for raw in self.settings.allow_write:
                 args += ["--bind-try", *(2 * [str(self._setting_path(raw))])]
@@ -297,7 +331,11 @@ class Sandbox:
             except (OSError, UnicodeDecodeError):
                 continue
             common = (own / common_rel).resolve()
-            if own.is_dir() and common.is_dir() and own.is_relative_to(common):
+            if not (own.is_dir() and common.is_dir() and own.is_relative_to(common)):
+                continue
+            # Both files can be written by a command: a folder that holds a root would
+            # show the root's siblings (the home folder, ~/.ssh) to every later command.
+            if not any(r.is_relative_to(common) for r in self.roots):
                 found.append((common, own))
         return found
 
@@ -306,14 +344,24 @@ class Sandbox:
         for root in self.roots:
             for rel in PROTECTED:
                 path = root / rel
-                if rel.startswith(".git/") and not (root / ".git").is_dir():
+                if not missing and rel == ".git" and path.is_dir():
+                    continue  # git's folder stays writable; a worktree's .git file does not
+                if not path.is_symlink():
+                    if os.path.lexists(path) != missing:
+                        found.append(path)
                     continue
-                if os.path.lexists(path) != missing:
-                    # An existing symlink is bound as itself only if it stays inside.
-                    if not missing and not within(path.resolve(), self.roots):
-                        continue
-                    found.append(path)
+                # A link: what it leads to inside (bwrap cannot bind onto an absolute
+                # link), if there; if not, the target is what must not appear.
+                target = path.resolve()
+                if within(target, self.roots) and target.exists() != missing:
+                    found.append(target)
+            if not missing:  # where the repository's linked worktrees find it, elsewhere
+                found.extend(sorted((root / ".git" / "worktrees").glob("*/commondir")))
         return found
+
+    def _protected_links(self) -> list[Path]:
+        """The protected paths that are symlinks: a command could replace the link."""
+        return [root / rel for root in self.roots for rel in PROTECTED if (root / rel).is_symlink()]
 
     def _tool_dirs(self, env: Mapping[str, str]) -> list[Path]:
         """Folders of the tools on PATH outside the system folders (a virtual
@@ -336,12 +384,13 @@ class Sandbox:
             elif cfg.is_file():
                 found.append(folder.parent)
                 base = _venv_home(cfg)
-                if base is not None:
-                    found.append(base.parent if base.name == "bin" else base)
+                install = None if base is None else base.parent if base.name == "bin" else base
+                if install is not None and _python_installation(install):
+                    found.append(install)
             else:
                 found.append(folder)
         out: list[Path] = []
-        for folder in sorted(set(found), key=lambda p: len(p.parts)):
+        for folder in sorted(set(found)):  # (a folder sorts before the ones inside it)
             if self._safe_to_show(folder) and not any(folder.is_relative_to(o) for o in out):
                 out.append(folder)  # (a folder inside one already shown adds nothing)
         return out
@@ -350,15 +399,14 @@ class Sandbox:
         """Not a system folder (already there), not the home folder or ``/``, and not a
         folder that holds a workspace root (it would show the root's siblings)."""
         text = str(folder)
-        if folder == Path("/") or folder == self.home.resolve():
+        if folder == Path("/") or folder == self.home.resolve():  # (even without roots)
             return False
         if any(text == d or text.startswith(d + "/") for d in (*SYSTEM_DIRS, *SYSTEM_LINKS)):
             return False
         return not any(root == folder or root.is_relative_to(folder) for root in self.roots)
 
     def _setting_path(self, raw: str) -> Path:
-        path = Path(raw).expanduser()
-        return path if path.is_absolute() else (self.roots[0] / path)
+        return self.roots[0] / Path(raw).expanduser()  # (an absolute path stays itself)
 
     def _empty(self) -> str:
         if self._empty_file is None:
@@ -385,6 +433,15 @@ class Sandbox:
         if self._empty_dir is not None:
             os.rmdir(self._empty_dir)
             self._empty_dir = None
+
+
+def _python_installation(folder: Path) -> bool:
+    """True when ``folder`` holds a Python's standard library. A venv's ``home`` is only
+    followed to one: a venv inside the workspace is written by commands, and its
+    ``pyvenv.cfg`` could otherwise show any folder (``~/.ssh``) to the next session."""
+    return any(folder.glob("lib/py*/os.py")) or any(
+        folder.glob("Frameworks/Python.framework/Versions/*/lib/py*/os.py")  # Homebrew
+    )
 
 
 def _venv_home(cfg: Path) -> Path | None:
@@ -429,7 +486,7 @@ def _bwrap_works(bwrap: str) -> str:
               "--die-with-parent", "--cap-drop", "ALL", "--", "/usr/bin/true"]  # fmt: skip
     try:
         done = subprocess.run(
-            probe, env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=10, check=False
+            probe, env={"PATH": os.defpath}, capture_output=True, timeout=10, check=False
         )
     except FileNotFoundError:
         return f"{bwrap} not found (install bubblewrap)"
