@@ -88,6 +88,8 @@ def test_a_directory_change_the_policy_cannot_follow(ws: Path, asking_box: Sandb
     assert bash(plan, "cd src && cat a.py")[0] == "allow"
     accept = Permissions("acceptEdits", Settings(), [ws])
     assert bash(accept, "popd +1; echo x > out.txt")[0] == "ask"
+    assert bash(accept, "popd +1; > out.txt")[0] == "ask"  # where is out.txt?
+    assert bash(accept, "> out.txt")[0] == "allow"
     assert bash(accept, "echo x > out.txt")[0] == "allow"
     boxed = Permissions("default", Settings(), [ws], sandbox=asking_box)
     assert bash(boxed, "cd $D && cat src/a.py")[0] == "ask"
