@@ -58,9 +58,9 @@ def test_the_first_document_opens_the_project_before_any_request(
     threading.Thread(target=read_stderr, daemon=True).start()
     try:
         # A client that supports progress but never answers the token request.
-        capabilities = {"window": {"workDoneProgress": True}}
+        caps = {"window": {"workDoneProgress": True}}
         server.request(
-            "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities}
+            "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": caps}
         )
         server.notify("initialized", {})
         path = root / "pkg" / "core.py"
