@@ -4,9 +4,16 @@ its place, and raises for an option it does not know (its value could be the pro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from agent.permissions import Permissions
+from agent.settings import Settings
 from agent.shell import ShellSyntaxError, split_commands
+from agent.tools import default_tools
+
+BASH = next(tool for tool in default_tools() if tool.name == "Bash")
 
 
 def only(command: str) -> tuple[list[str], list[str], bool]:
@@ -191,3 +198,39 @@ def test_a_shell_without_a_script_keeps_open_ended_and_redirections() -> None:
     (part,) = split_commands("xargs bash x.sh > out")
     assert (part.words, part.prefix, part.open_ended) == (["bash", "x.sh"], ["xargs"], True)
     assert part.write_targets() == ["out"]
+
+
+# -- what the policy sees ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "env -iu ls rm -rf x",
+        "env --ch /tmp rm -rf x",
+        "ls | xargs -i rm ls",
+        "ionice -t rm -rf x",
+        "bash -c -e 'rm -rf x'",
+        "bash -o pipefail -c 'rm -rf x'",
+        "eval -- rm -rf x",
+    ],
+)
+def test_a_deny_rule_sees_the_command_behind_the_wrapper(tmp_path: Path, command: str) -> None:
+    policy = Permissions("default", Settings(allow=["Bash(ls:*)"], deny=["Bash(rm:*)"]), [tmp_path])
+    decision, reason = policy.decide(BASH, {"command": command})
+    assert decision == "deny"
+    assert "Bash(rm:*)" in reason
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("env --split-string='rm -rf x'", "env -S is not split"),
+        ('echo "$(case a in a) rm -rf x;; esac)"', "case inside"),
+    ],
+)
+def test_what_cannot_be_split_is_asked(tmp_path: Path, command: str, why: str) -> None:
+    policy = Permissions("default", Settings(allow=["Bash(env:*)", "Bash(echo:*)"]), [tmp_path])
+    decision, reason = policy.decide(BASH, {"command": command})
+    assert decision == "ask"
+    assert f"cannot split this command safely ({why}" in reason
