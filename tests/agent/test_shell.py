@@ -93,6 +93,7 @@ def test_what_cannot_be_read_raises_and_says_why(command: str, message: str) -> 
         ("echo $(echo \\); rm x)", ["echo $(echo \\); rm x)", "echo )", "rm x"]),
         ("echo $(echo 'a') 'b)'", ["echo $(echo 'a') b)", "echo a"]),
         ("echo $(echo '')", ["echo $(echo '')", "echo "]),
+        ('echo $(echo "")', ['echo $(echo "")', "echo "]),
         ("echo $(echo \\))", ["echo $(echo \\))", "echo )"]),
         ('echo `echo "\\X"`', ['echo `echo "\\X"`', "echo \\X"]),
         ('echo $(echo "$(rm x)")', ['echo $(echo "$(rm x)")', "echo $(rm x)", "rm x"]),
@@ -114,8 +115,9 @@ def test_substitutions_are_split_after_their_command(command: str, expected: lis
     ["echo ${<(rm x)}", "echo ${x:-`rm x`}", "echo $((1 + $(rm x)))", "echo ${x:->(rm x)}"],
 )
 def test_commands_hidden_in_expansions_raise(command: str) -> None:
-    with pytest.raises(ShellSyntaxError, match="a command substitution inside"):
+    with pytest.raises(ShellSyntaxError) as raised:
         split_commands(command)
+    assert str(raised.value) == f"a command substitution inside {command[5:7]}…"
 
 
 @pytest.mark.parametrize(
@@ -153,8 +155,9 @@ def test_nesting_is_limited_and_counted_from_the_top() -> None:
         "nohup " * 9 + "rm x",
         "eval " * 8 + "echo \\$\\(rm x\\)",
     ):
-        with pytest.raises(ShellSyntaxError, match="nesting too deep"):
+        with pytest.raises(ShellSyntaxError) as raised:
             split_commands(deeper)
+        assert str(raised.value) == "nesting too deep"
 
 
 # -- here-documents ------------------------------------------------------------------
