@@ -43,6 +43,7 @@ def texts(command: str) -> list[str]:
         ("echo a#b # rm x", [["echo", "a#b"]]),
         ("ls # c\npwd\nrm x", [["ls"], ["pwd"], ["rm", "x"]]),
         ("# only a comment\nrm x", [["rm", "x"]]),
+        ("ls\n  # c\nrm x", [["ls"], ["rm", "x"]]),
     ],
 )
 def test_quotes_escapes_and_comments(command: str, expected: list[list[str]]) -> None:
