@@ -217,6 +217,7 @@ def test_redirections(command: str, redirects: list[tuple[str, str]], writes: li
 def test_a_word_before_a_redirection_is_an_argument_unless_it_names_a_descriptor() -> None:
     assert words("echo 2>f {fd}>g") == [["echo"]]
     assert words("2>f ls") == [["ls"]]
+    assert words("echo 12>f") == [["echo"]]
     assert words('echo "2">f 1"2">g \\3>h \'{fd}\'>i') == [["echo", "2", "12", "3", "{fd}"]]
     assert words("echo {a>f") == [["echo", "{a"]]
     assert words("echo a}>f") == [["echo", "a}"]]
