@@ -4,15 +4,14 @@ The permission policy must judge every program a command line starts, not just t
 first word: ``npm test && rm -rf x`` runs ``rm``. This module is a small, conservative
 lexer for POSIX/bash syntax, written here rather than taken from a library because it
 only has to answer one question — which simple commands, with which redirections — and
-must never under-report. What it cannot read (unbalanced quotes, too deep nesting)
-raises ``ShellSyntaxError``; the policy then asks instead of allowing.
-
-Covered: ``&&``, ``||``, ``;``, ``|``, ``|&``, ``&``, newlines, subshells ``( … )`` and
-groups ``{ …; }``, ``$( … )``, backticks, ``<( … )``/``>( … )``, substitutions inside
-double quotes and unquoted here-documents, comments, control keywords, leading
-``VAR=value`` assignments, and wrappers (``env``, ``timeout``, ``nice``, ``nohup``,
-``time``, ``command``, ``exec``, ``stdbuf``, ``ionice``, ``xargs``, ``sh -c``,
-``bash -c``, ``eval``) which are unwrapped to the command they run.
+must never under-report. What it cannot read (unbalanced quotes, too deep nesting, a
+wrapper option it does not know, ``case`` inside ``$( … )``) raises ``ShellSyntaxError``;
+the policy then asks instead of allowing. Covered: ``&&``, ``||``, ``;``, ``|``, ``|&``,
+``&``, newlines, ``( … )``, ``{ …; }``, ``$( … )``, backticks, ``<( … )``/``>( … )``,
+substitutions in double quotes and unquoted here-documents, comments, keywords, leading
+``VAR=value``, and wrappers (``env``, ``timeout``, ``nice``, ``nohup``, ``time``,
+``command``, ``exec``, ``stdbuf``, ``ionice``, ``xargs``, ``sh -c``, ``eval``), which are
+unwrapped to the command they run.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ _KEYWORD_ONLY = frozenset({"fi", "done", "esac", "}", "in"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
 _HIDDEN_SUBSTITUTION = re.compile(r"\$\(|`|[<>]\(")
+_CASE = re.compile(r"\bcase\b")  # its `pattern)` would end a `$( … )` early
 _REDIRECTS = ("&>>", "&>", "<<<", "<<-", "<<", ">>", ">|", ">&", "<&", "<>", ">", "<")
 
 
@@ -112,12 +112,10 @@ def _unwrap(command: SimpleCommand, depth: int) -> list[SimpleCommand]:
     name = PurePosixPath(words[0]).name
     rest = words[1:]
     if name in ("sh", "bash", "zsh", "dash", "ksh", "eval"):
-        script = " ".join(rest) if name == "eval" else _dash_c_script(rest)
+        script = _eval_script(rest) if name == "eval" else _dash_c_script(rest)
         if script is None:
             return [SimpleCommand(words, command.redirects, command.open_ended, prefix(words))]
-        if depth >= MAX_DEPTH:
-            raise ShellSyntaxError("nesting too deep")
-        nested = _expand(_Lexer(script, depth + 1).parse(), depth + 1)
+        nested = _expand(_Lexer(script, depth + 1).parse(), depth + 1)  # raises past MAX_DEPTH
         for part in nested:
             part.prefix = [*prefix(words), *words[:1], "-c", *part.prefix]
         if command.redirects:
@@ -125,45 +123,45 @@ def _unwrap(command: SimpleCommand, depth: int) -> list[SimpleCommand]:
         return nested
     inner = _wrapped(name, rest)
     open_ended = command.open_ended or name == "xargs"
-    if inner is None:
+    if not inner:
         return [SimpleCommand(words, command.redirects, open_ended, prefix(words))]
     if depth >= MAX_DEPTH:
         raise ShellSyntaxError("nesting too deep")
-    if not inner:
-        return [SimpleCommand(words, command.redirects, open_ended, prefix(words))]
     before = prefix(inner) if original[len(original) - len(inner) :] == inner else original
     return _unwrap(SimpleCommand(inner, command.redirects, open_ended, before), depth + 1)
 
 
-# Wrappers that run another command: their options that take a value.
-_WRAPPERS: dict[str, set[str]] = {
-    "env": {"-u", "--unset", "-C", "--chdir"},
-    "timeout": {"-s", "--signal", "-k", "--kill-after"},
-    "nice": {"-n", "--adjustment"},
-    "nohup": set(),
-    "builtin": set(),
-    "time": {"-f", "--format", "-o", "--output"},
-    "command": set(),
-    "exec": {"-a"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "ionice": {"-c", "-n", "-t", "-p", "-P", "-u"},
-    "xargs": {"-I", "-i", "-n", "-P", "-L", "-l", "-s", "-d", "-E", "-e", "-a"},
-}
+# Wrappers that run another command, with their options as getopt spells them: short
+# letters (":" after one takes a value, "::" a value only when glued) and long names
+# (0: no value, 1: a value, 2: a value only after "="). Every one of them stops at its
+# first operand. An option not listed raises: its value could be taken for the program.
+_WRAPPERS: dict[str, tuple[str, dict[str, int]]] = {
+    "env": ("a:C:iS:u:v0", {"argv0": 1, "chdir": 1, "ignore-environment": 0, "null": 0,
+                            "split-string": 1, "unset": 1, "block-signal": 2, "debug": 0,
+                            "default-signal": 2, "ignore-signal": 2, "list-signal-handling": 0}),
+    "timeout": ("fk:ps:v", {"foreground": 0, "kill-after": 1, "preserve-status": 0,
+                            "signal": 1, "verbose": 0}),
+    "nice": ("n:", {"adjustment": 1}),
+    "nohup": ("", {}), "builtin": ("", {}), "command": ("pvV", {}), "exec": ("a:cl", {}),
+    "time": ("af:o:pqvV", {"append": 0, "format": 1, "output": 1, "portability": 0,
+                           "quiet": 0, "verbose": 0}),
+    "stdbuf": ("i:o:e:", {"input": 1, "output": 1, "error": 1}),
+    "ionice": ("c:n:p:P:tu:hV", {"class": 1, "classdata": 1, "pid": 1, "pgid": 1,
+                                 "ignore": 0, "uid": 1}),
+    "xargs": ("0a:d:E:e::I:i::J:L:l::n:oP:pR:rS:s:tx", {"null": 0, "arg-file": 1,  # BSD: -J -R -S
+              "delimiter": 1, "eof": 2, "replace": 2, "max-lines": 2, "max-args": 1,
+              "open-tty": 0, "max-procs": 1, "interactive": 0, "process-slot-var": 1,
+              "no-run-if-empty": 0, "max-chars": 1, "show-limits": 0, "verbose": 0, "exit": 0}),
+}  # fmt: skip
+_NICE_ADJUSTMENT = re.compile(r"^--?[+-]?[0-9]+$")  # nice -5, nice --10 (old style)
 
 
 def _wrapped(name: str, rest: list[str]) -> list[str] | None:
-    """The command a wrapper runs, or None when ``name`` runs nothing else."""
+    """The command a wrapper runs (empty when none is given), or None when ``name``
+    runs nothing else."""
     if name not in _WRAPPERS or (name == "command" and rest[:1] in (["-v"], ["-V"])):
         return None
-    if name == "env" and any(w == "--split-string" or w.startswith("-S") for w in rest):
-        raise ShellSyntaxError("env -S is not split")
-    inner = _skip_options(
-        rest,
-        with_value=_WRAPPERS[name],
-        assign=name == "env",
-        numeric_flags=name == "nice",
-        glued=name == "xargs",
-    )
+    inner = _skip_options(name, rest)
     if name == "timeout":
         inner = inner[1:]  # the duration
     if name == "xargs" and not inner:
@@ -171,43 +169,81 @@ def _wrapped(name: str, rest: list[str]) -> list[str] | None:
     return inner
 
 
-def _skip_options(
-    words: list[str],
-    with_value: set[str],
-    assign: bool = False,
-    numeric_flags: bool = False,
-    glued: bool = False,
-) -> list[str]:
+def _skip_options(name: str, words: list[str]) -> list[str]:
     """``words`` after the wrapper's own options (and NAME=value words for env)."""
+    short, long = _WRAPPERS[name]
+    long = {"help": 0, "version": 0, **long}
     i = 0
     while i < len(words):
         word = words[i]
         if word == "--":
             return words[i + 1 :]
-        if assign and _ASSIGNMENT.match(word):
+        if name == "env" and (word == "-" or _ASSIGNMENT.match(word)):
+            i += 1  # `env -` is `env -i`
+        elif name == "nice" and _NICE_ADJUSTMENT.match(word):
             i += 1
-        elif word.startswith("-") and len(word) > 1:
-            option = word.split("=", 1)[0]
-            if option in with_value and "=" not in word:
-                i += 2
-            elif glued and word[:2] in with_value:
-                i += 1  # -I{} / -n1
-            else:
-                i += 1
-            if numeric_flags and word[1:].isdigit():
-                continue
-        else:
+        elif not word.startswith("-") or word == "-":
             return words[i:]
+        elif word.startswith("--"):
+            i += _long_option(name, word, long)
+        else:
+            i += _short_options(name, word, short)
     return []
 
 
+def _long_option(name: str, word: str, long: dict[str, int]) -> int:
+    """How many words ``--option[=value]`` takes. GNU getopt accepts any unambiguous
+    prefix of a long option, so ``env --ch DIR`` is ``env --chdir DIR``."""
+    given = word[2:].split("=", 1)[0]
+    matches = [given] if given in long else [o for o in long if o.startswith(given)]
+    if len(matches) != 1:
+        raise ShellSyntaxError(f"{name}: unknown or ambiguous option {word}")
+    if name == "env" and matches[0] == "split-string":
+        raise ShellSyntaxError("env -S is not split")
+    return 2 if long[matches[0]] == 1 and "=" not in word else 1
+
+
+def _short_options(name: str, word: str, short: str) -> int:
+    """How many words a cluster of short options (``-iu NAME``, ``-oL``) takes."""
+    for k, letter in enumerate(word[1:], start=1):
+        at = short.find(letter) if letter != ":" else -1
+        if at == -1:
+            raise ShellSyntaxError(f"{name}: unknown option -{letter}")
+        if name == "env" and letter == "S":
+            raise ShellSyntaxError("env -S is not split")
+        if short[at + 1 : at + 3] == "::":
+            return 1  # -i{} / -l1: an optional value is glued or absent
+        if short[at + 1 : at + 2] == ":":
+            return 1 if word[k + 1 :] else 2
+    return 1
+
+
+def _eval_script(words: list[str]) -> str:
+    if words[:1] == ["--"]:
+        words = words[1:]
+    elif words and words[0].startswith("-") and words[0] != "-":
+        raise ShellSyntaxError(f"eval option {words[0]}")
+    return " ".join(words)
+
+
 def _dash_c_script(words: list[str]) -> str | None:
-    for i, word in enumerate(words):
-        if word.startswith("-") and not word.startswith("--") and "c" in word[1:]:
-            return words[i + 1] if i + 1 < len(words) else None
-        if not word.startswith("-"):
-            return None
-    return None
+    """The script of ``sh -c SCRIPT``: the first operand after the options, when one
+    of them is ``c`` (``bash -c -e SCRIPT`` and ``bash -o pipefail -c SCRIPT`` too)."""
+    dash_c = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("-", "--"):
+            i += 1
+            break
+        if word[:1] not in ("-", "+"):
+            break
+        if word.startswith("--"):
+            i += 2 if word in ("--rcfile", "--init-file") else 1
+            continue
+        dash_c = dash_c or (word[0] == "-" and "c" in word)
+        i += 1 + sum(letter in "oO" for letter in word[1:])  # -o pipefail, -O extglob
+    return words[i] if dash_c and i < len(words) else None
 
 
 class _Lexer:
@@ -222,6 +258,7 @@ class _Lexer:
         self.words: list[str] = []
         self.redirects: list[Redirect] = []
         self.word: list[str] | None = None
+        self.quoted = False  # the word has quotes or a backslash: `<<'EOF'`, `"2">f`
         self.pending: str | None = None  # redirection waiting for its target
         self.heredocs: list[tuple[str, bool, bool]] = []  # (delimiter, strip tabs, expand)
 
@@ -242,17 +279,17 @@ class _Lexer:
                 if src.startswith("\\\n", self.i):
                     self.i += 2
                 else:
-                    self.append(src[self.i + 1 : self.i + 2])
+                    self.append(src[self.i + 1 : self.i + 2], quoted=True)
                     self.i += 2
             elif c == "'":
                 end = src.find("'", self.i + 1)
                 if end == -1:
                     raise ShellSyntaxError("unterminated single quote")
-                self.append(src[self.i + 1 : end])
+                self.append(src[self.i + 1 : end], quoted=True)
                 self.i = end + 1
             elif c == '"':
                 self.i += 1
-                self.append(self.double_quoted('"'))
+                self.append(self.double_quoted('"'), quoted=True)
             elif c == "`":
                 self.append(self.backticks())
             elif c == "$":
@@ -268,27 +305,27 @@ class _Lexer:
             else:
                 self.append(c)
                 self.i += 1
+        self.end_word()
         if self.heredocs:
             raise ShellSyntaxError("unterminated here-document")
         self.end_command()
         return self.out
 
-    def append(self, text: str) -> None:
+    def append(self, text: str, quoted: bool = False) -> None:
         if self.word is None:
             self.word = []
         self.word.append(text)
+        self.quoted = self.quoted or quoted
 
     def end_word(self) -> None:
         if self.word is None:
             return
-        text = "".join(self.word)
-        self.word = None
+        text, quoted = "".join(self.word), self.quoted
+        self.word, self.quoted = None, False
         if self.pending is not None:
             op, self.pending = self.pending, None
-            if op in ("<<", "<<-"):
-                quoted = any(q in text for q in "'\"\\")
-                delimiter = re.sub(r"['\"\\]", "", text)
-                self.heredocs.append((delimiter, op == "<<-", not quoted))
+            if op in ("<<", "<<-"):  # a quoted delimiter: the body is plain text
+                self.heredocs.append((text, op == "<<-", not quoted))
             self.redirects.append(Redirect(op, text))
         else:
             self.words.append(text)
@@ -320,7 +357,7 @@ class _Lexer:
             return False
         if self.word is not None:
             prefix = "".join(self.word)
-            if prefix.isdigit() or (prefix.startswith("{") and prefix.endswith("}")):
+            if not self.quoted and (prefix.isdigit() or prefix[:1] + prefix[-1:] == "{}"):
                 self.word = None  # 2>file, {fd}>file: the number names a descriptor
             else:
                 self.end_word()
@@ -367,7 +404,7 @@ class _Lexer:
                 return "".join(parts)
             if c == "\\" and self.i + 1 < len(src):
                 nxt = src[self.i + 1]
-                parts.append(nxt if nxt in '$`"\\\n' else c + nxt)
+                parts.append("" if nxt == "\n" else nxt if nxt in '$`"\\' else c + nxt)
                 self.i += 2
             elif c == "`":
                 parts.append(self.backticks())
@@ -407,6 +444,8 @@ class _Lexer:
         start = self.i
         self.balanced("(", ")")
         inner = self.src[start + 1 : self.i - 1]
+        if _CASE.search(inner):
+            raise ShellSyntaxError("case inside $( … ) is not split")
         self.nested.extend(_Lexer(inner, self.depth + 1).parse())
         return self.src[start : self.i]
 
