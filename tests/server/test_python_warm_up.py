@@ -60,7 +60,8 @@ def test_the_first_document_opens_the_project_before_any_request(
         # A client that supports progress but never answers the token request.
         capabilities = {"window": {"workDoneProgress": True}}
         server.request(
-            "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities}
+            "initialize",
+            {"processId": None, "rootUri": root.as_uri(), "capabilities": capabilities},
         )
         server.notify("initialized", {})
         path = root / "pkg" / "core.py"
