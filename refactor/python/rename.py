@@ -26,7 +26,12 @@ from refactor.python.edits import (
     syntax_problem,
 )
 from refactor.python.rename_groups import Occurrence, Renamed, add_groups
-from refactor.python.rename_hierarchy import changes_over, hierarchy_members
+from refactor.python.rename_hierarchy import (
+    changes_over,
+    conflicting_class,
+    hierarchy_members,
+    overridden_outside,
+)
 from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 if TYPE_CHECKING:
@@ -143,6 +148,7 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         found = search(resources)
         if not is_module:
             pyname = defining(refactoring.old_pyname)
+            _check_members(session, pyname, old_name, new_name, resources)
             members = hierarchy_members(session.project, pyname, old_name, found)
             if members:  # an override rope's in-hierarchy rename does not follow
                 names = [refactoring.old_pyname, *members]
@@ -252,7 +258,7 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
     attribute = refactoring.is_method() or text[:start].rstrip().endswith(".")
     local = False
     span = home = None
-    module, line = pyname.get_definition_location() if pyname is not None else (None, None)
+    module, line = pyname.get_definition_location()
     if module is not None and line is not None:
         scope = module.get_scope().get_inner_scope_for_line(line)
         if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
@@ -382,9 +388,7 @@ def _mentioning(resources: list[Any], name: str) -> list[Any]:
 def _is_module(refactoring: Any) -> bool:
     from rope.base import pyobjects
 
-    pyname = refactoring.old_pyname
-    obj = pyname.get_object() if pyname is not None else None
-    return isinstance(obj, pyobjects.AbstractModule)
+    return isinstance(refactoring.old_pyname.get_object(), pyobjects.AbstractModule)
 
 
 def _check_module(session: Session, refactoring: Any) -> None:
@@ -396,14 +400,45 @@ def _check_module(session: Session, refactoring: Any) -> None:
         raise RefactorError(f"{refactoring.old_name!r} is a module outside the workspace")
 
 
+def _check_members(
+    session: Session, pyname: Any, old_name: str, new_name: str, resources: list[Any]
+) -> None:
+    """Refuse an attribute name its class hierarchy already has: ``A.a`` renamed to
+    ``b`` when ``A`` (or a base) has ``b`` would be shadowed by it or override it, and
+    a subclass's own ``b`` would override the renamed method — either way other code
+    runs. Subclasses that define ``b`` are among the files with a definition of it."""
+    outside = overridden_outside(pyname, old_name, session.workspace.contains)
+    if outside is not None:
+        raise RefactorError(
+            f"{old_name!r} overrides {outside}, defined outside the workspace: renamed, it "
+            "would no longer override it"
+        )
+    defines = re.compile(rf"\bdef\s+{new_name}\b|^\s*{new_name}\s*(?::|=(?!=))", re.M)
+    candidates = []
+    for resource in resources:
+        try:
+            if defines.search(resource.read()):
+                candidates.append(resource)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+    found = conflicting_class(session.project, pyname, new_name, candidates)
+    if found is not None:
+        raise RefactorError(
+            f"{new_name!r} already exists in class {found.get_name()!r}, in the hierarchy "
+            f"of {old_name!r}; pick another name"
+        )
+
+
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
     """Refuse builtins, outside definitions and names already bound where it lives."""
     pyname = defining(refactoring.old_pyname)
-    if pyname is None:
-        raise RefactorError(f"rope cannot resolve {refactoring.old_name!r}")
     module, line = pyname.get_definition_location()
     if module is None or module.get_resource() is None:
-        raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
+        # No file rope can show: a builtin, the standard library (``from os.path import
+        # join``) or a module rope cannot find.
+        if hasattr(builtins, refactoring.old_name):
+            raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
+        raise RefactorError(f"{refactoring.old_name!r} is not defined in the workspace")
     resource = module.get_resource()
     if not session.workspace.contains(resource.real_path):
         raise RefactorError(f"{refactoring.old_name!r} is defined outside the workspace")
