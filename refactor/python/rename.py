@@ -319,6 +319,7 @@ def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
+    # From the last to the first: what is left of a replacement keeps its offsets.
     for const in sorted(targets, key=lambda c: (c.lineno, c.col_offset), reverse=True):
         if const.end_lineno != const.lineno or const.end_col_offset is None:
             continue  # an implicitly concatenated or multi-line string: leave it
@@ -330,7 +331,6 @@ def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
         renamed = literal.replace(f"{quote}{old_name}{quote}", f"{quote}{new_name}{quote}")
         offset = starts[const.lineno - 1]
         text = text[: offset + begin] + renamed + text[offset + end :]
-        lines[const.lineno - 1] = line[:begin] + renamed + line[end:]
     return text
 
 

@@ -298,3 +298,28 @@ def test_a_package_renamed_from_its_init_moves_the_folder_and_its_strings(tmp_pa
     apply_to_disk(edit)
     run = ["__import__('use') and None"]
     assert behaviour(tmp_path, run) == behaviour(before, run)
+
+
+def test_a_deep_module_rename_reaches_strings_in_files_rope_leaves_alone(tmp_path: Path) -> None:
+    """Strings name ``pkg.sub.mod`` in a file without an import of it (rope changes
+    nothing there), among files that do not mention it and one that does not parse."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/mod.py": "def app():\n    return 1\n",
+        "lazy.py": 'TARGET = "pkg.sub.mod:app"\nOTHER = "pkg.sub.model"\n',
+        "broken.py": "def f(:\n",
+        **{f"plain{n}.py": f"VALUE = {n}\n" for n in range(6)},
+        "use.py": "from pkg.sub import mod\n\nprint(mod.app())\n",
+    }
+    workspace = _workspace(tmp_path, files)
+    try:
+        path = str(tmp_path / "pkg/sub/mod.py")
+        edit = workspace.run(lambda s: rename_module(s, path, "engine"))
+    finally:
+        workspace.close()
+    assert _after(tmp_path, edit) == {
+        "lazy.py": 'TARGET = "pkg.sub.engine:app"\nOTHER = "pkg.sub.model"\n',
+        "use.py": "from pkg.sub import engine\n\nprint(engine.app())\n",
+    }
+    assert edit.renames == [(path, str(tmp_path / "pkg/sub/engine.py"))]

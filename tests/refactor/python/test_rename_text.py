@@ -172,6 +172,7 @@ def test_dunder_all_entries_follow_the_rename(before: str, after: str | None) ->
         '__all__ = ["old"\n',  # does not parse
         '__all__ = ["ol"]\n',
         '__all = ["old"]\n',
+        'names += ["old"]\nnames: list[str] = ["old"]\n__all__ = []\n',  # other targets
     ],
 )
 def test_dunder_all_leaves_other_strings_alone(text: str) -> None:
@@ -185,7 +186,7 @@ def test_strings_naming_the_module_by_its_dotted_path() -> None:
     text = (
         '"""pkg.mod: the module docstring is prose."""\n'  # 0
         'A = "pkg.mod"\n'  # 1
-        "B = 'pkg.mod.func', r'pkg.mod:app', u'''pkg.mod'''\n"  # 2
+        "B = 'pkg.mod.func', r'pkg.mod:app', u'''pkg.mod''', R'pkg.mod', U'pkg.mod'\n"  # 2
         'C = b"pkg.mod", f"pkg.mod", rb"pkg.mod", "pkg.modx", "xpkg.mod", "pkg.mod "\n'  # 3
         'é = 1; "pkg.mod"\n'  # 4: an expression statement (ast counts its column in bytes)
         'é = "pkg.mod"\n'  # 5
@@ -196,7 +197,7 @@ def test_strings_naming_the_module_by_its_dotted_path() -> None:
     found = [
         (row, col) for o in module_string_offsets(text, "pkg.mod") for row, col in [_rc(o, starts)]
     ]
-    assert found == [(1, 5), (2, 5), (2, 22), (2, 40), (5, 5), (8, 12)]
+    assert found == [(1, 5), (2, 5), (2, 22), (2, 40), (2, 54), (2, 66), (5, 5), (8, 12)]
     for offset in module_string_offsets(text, "pkg.mod"):
         assert text[offset : offset + 7] == "pkg.mod"
 
