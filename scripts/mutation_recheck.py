@@ -2,9 +2,9 @@
 
 ``changed OLD NEW``: the mutmut function prefixes (``x_name``, ``xǁClassǁname``) of the
 top-level functions and methods of NEW whose code differs from OLD (or is new).
-``names META CHANGED``: the mutants to run again — the survivors and the never-checked
-mutants (a run cut short) of functions that did not change, and every mutant of a
-changed function (as fnmatch patterns; their numbering is new).
+``names META CHANGED``: the mutants to run again — every one not killed (survivors,
+mutants a cut-short run never checked, "no tests") of functions that did not change,
+and every mutant of a changed function (as fnmatch patterns; their numbering is new).
 ``merge BEFORE AFTER CHANGED``: AFTER's verdicts, but an earlier "killed" of a function
 that did not change is kept (more tests cannot bring a killed mutant back to life).
 """
@@ -29,6 +29,11 @@ def _functions(path: str) -> dict[str, str]:
     return found
 
 
+# mutmut's exit codes that mean killed (by a test, a timeout, the type checker); anything
+# else (survived, not checked, no tests, suspicious, interrupted) is run again
+KILLED = {1, 3, 24, -24, 36, 152, 255, 37}
+
+
 def _function(key: str) -> str:
     return key.rsplit(".", 1)[1].rsplit("__mutmut_", 1)[0]
 
@@ -45,7 +50,7 @@ def main(command: str, *args: str) -> None:
         codes, changed = _codes(args[0]), Path(args[1]).read_text().split()
         module = args[0].split("/mutants/", 1)[1].removesuffix(".py.meta").replace("/", ".")
         for key, code in codes.items():
-            if code in (0, None) and _function(key) not in changed:
+            if code not in KILLED and _function(key) not in changed:
                 print(key)
         for function in changed:
             print(f"{module}.{function}__mutmut_*")
@@ -54,7 +59,7 @@ def main(command: str, *args: str) -> None:
         after = json.loads(Path(args[1]).read_text())
 
         def kept(key: str) -> bool:
-            return before.get(key) not in (0, None) and _function(key) not in changed
+            return before.get(key) in KILLED and _function(key) not in changed
 
         codes = after["exit_code_by_key"]
         after["exit_code_by_key"] = {k: before[k] if kept(k) else v for k, v in codes.items()}
