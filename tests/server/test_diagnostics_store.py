@@ -218,3 +218,10 @@ async def test_background_checks_that_answer_at_once_or_fail(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"preparing third diagnostics for {URI} failed"
     ]
+
+
+async def test_without_a_debounce_checks_of_two_sources_publish_at_once_merged():
+    store, server = _store(debounce_ms=0)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("s")], 1)
+    store.schedule(URI, "pyflakes", lambda: [_diagnostic("p")], 1)
+    assert server.published == [(URI, 1, ["s"]), (URI, 1, ["s", "p"])]

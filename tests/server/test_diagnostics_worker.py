@@ -5,6 +5,7 @@ no process can be started. Each test waits for a publish it can name, never for 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import sys
 import threading
@@ -22,7 +23,11 @@ def _worker_state() -> str:
     """Run in the worker: where it is and where its stdout goes."""
     watching = any("_exit_with" in t.name and t.daemon for t in threading.enumerate())
     quiet = sys.stdout is sys.stderr
-    return f"{os.getpid()} {os.getppid()} {os.readlink('/proc/self/fd/1')} {quiet} {watching}"
+    # spawned, not forked: a fork of the threaded server could inherit a held lock
+    kind = multiprocessing.current_process().name.rstrip("-0123456789")
+    return (
+        f"{os.getpid()} {os.getppid()} {os.readlink('/proc/self/fd/1')} {quiet} {watching} {kind}"
+    )
 
 
 def _state(text: str) -> list[Any]:
@@ -41,10 +46,28 @@ async def test_background_checks_run_in_a_quiet_worker_process() -> None:
     finally:
         store.close()
     ((uri, version, [state]),) = server.published
-    pid, parent, stdout, quiet, watching = state.split()
+    pid, parent, stdout, quiet, watching, kind = state.split()
     assert (uri, version) == (URI, 1)
     assert int(pid) != os.getpid() and int(parent) == os.getpid()
-    assert (stdout, quiet, watching) == ("/dev/null", "True", "True")
+    assert (stdout, quiet, watching, kind) == ("/dev/null", "True", "True", "SpawnProcess")
+
+
+async def test_one_worker_process_checks_every_document() -> None:
+    store, server = _store(debounce_ms=0)
+    before = set(multiprocessing.active_children())  # an earlier test's may still end
+    uris = [f"file:///w/doc{n}.py" for n in range(3)]
+    published = []
+    for uri in uris:
+        server.docs[uri] = Doc(1)
+        published.append(server.next_publish(uri))
+        store.schedule(uri, "pyflakes", lambda: Background(os.getpid, (), _pid), 1, background=True)
+    try:
+        await asyncio.wait_for(asyncio.gather(*published), 60)
+        started = set(multiprocessing.active_children()) - before
+    finally:
+        store.close()
+    assert len(started) == 1
+    assert {messages[0] for _, _, messages in server.published} == {str(started.pop().pid)}
 
 
 async def test_a_worker_that_dies_is_replaced_and_the_newest_text_checked(caplog) -> None:
@@ -206,3 +229,35 @@ def test_the_worker_exits_when_its_parent_is_gone(monkeypatch) -> None:
     with pytest.raises(_Exited):
         diagnostics._exit_with(os.getppid() + 100_000)  # not this process's parent
     assert exits == [0]
+
+
+async def test_closing_a_document_drops_only_its_own_queued_check() -> None:
+    store, server = _store(debounce_ms=0)
+    other = "file:///w/b.py"
+    prepared: list[tuple[str, int]] = []
+
+    def check(uri: str, version: int) -> Callable[[], Background]:
+        def prepare() -> Background:
+            prepared.append((uri, version))
+            return Background(len, (uri,), lambda size: [_diagnostic(f"{size} v{version}")])
+
+        return prepare
+
+    # version 1 of both documents in flight, version 2 of both typed meanwhile
+    for uri in (URI, other):
+        server.docs[uri] = Doc(1)
+        prepare, started = _started(Background(len, (uri,), lambda size: [_diagnostic("v1")]))
+        store.schedule(uri, "pyflakes", prepare, 1, immediate=True, background=True)
+        await asyncio.wait_for(started, 10)
+    for uri in (URI, other):
+        server.docs[uri].version = 2
+        store.schedule(uri, "pyflakes", check(uri, 2), 2, immediate=True, background=True)
+    published = server.next_publish(other)
+    del server.docs[URI]
+    store.clear(URI)  # closed: its version 2 is never checked, the other one's is
+    try:
+        await asyncio.wait_for(published, 60)
+    finally:
+        store.close()
+    assert server.published == [(other, 2, [f"{len(other)} v2"])]
+    assert prepared == [(other, 2)]
