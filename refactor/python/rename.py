@@ -11,7 +11,6 @@ import ast
 import builtins
 import io
 import keyword
-import os
 import re
 import tokenize
 from typing import TYPE_CHECKING, Any
@@ -357,9 +356,7 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
 
     if not new_name.isidentifier() or keyword.iskeyword(new_name):
         raise RefactorError(f"{new_name!r} is not a valid module name")
-    resource = session.resource(path)
-    if os.path.basename(path) == "__init__.py":
-        resource = resource.parent
+    resource = session.resource(path)  # an __init__.py: rope renames its package
     refactoring = Rename(session.project, resource)
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(

@@ -307,18 +307,25 @@ def test_a_deep_module_rename_reaches_strings_in_files_rope_leaves_alone(tmp_pat
         "pkg/__init__.py": "",
         "pkg/sub/__init__.py": "",
         "pkg/sub/mod.py": "def app():\n    return 1\n",
+        **{f"{n}_lazy.py": f'TARGET = "pkg.sub.mod:app{n}"\n' for n in "amz"},
         "lazy.py": 'TARGET = "pkg.sub.mod:app"\nOTHER = "pkg.sub.model"\n',
         "broken.py": "def f(:\n",
         **{f"plain{n}.py": f"VALUE = {n}\n" for n in range(6)},
         "use.py": "from pkg.sub import mod\n\nprint(mod.app())\n",
     }
     workspace = _workspace(tmp_path, files)
+    progress: list[tuple[str, str | None, int | None]] = []
     try:
         path = str(tmp_path / "pkg/sub/mod.py")
-        edit = workspace.run(lambda s: rename_module(s, path, "engine"))
+        job = workspace.submit(
+            lambda s: rename_module(s, path, "engine"), lambda *args: progress.append(args)
+        )
+        edit = job.result(60)
     finally:
         workspace.close()
+    assert progress and progress[-1][2] == 100  # the editor's progress bar reaches the end
     assert _after(tmp_path, edit) == {
+        **{f"{n}_lazy.py": f'TARGET = "pkg.sub.engine:app{n}"\n' for n in "amz"},
         "lazy.py": 'TARGET = "pkg.sub.engine:app"\nOTHER = "pkg.sub.model"\n',
         "use.py": "from pkg.sub import engine\n\nprint(engine.app())\n",
     }

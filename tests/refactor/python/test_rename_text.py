@@ -47,6 +47,8 @@ def test_the_name_touching_a_position(
     [
         ("x = 1\n", (5, 0)),  # no such line
         ("x = 1\n", (1, 0)),  # the empty last line
+        ("x = 1\n", (2, 0)),  # one past it
+        ("x = 1", (1, 0)),
         ("x = 12\n", (0, 5)),  # a number is no name
         ("x = 1abc\n", (0, 6)),  # nor is a name glued to a number
         ("x = a + b\n", (0, 6)),  # between two names, touching neither
@@ -66,6 +68,7 @@ REPORT = (
     "    return min(values, key=abs), 'abs', max\n"  # 4
     "class type: pass\n"  # 5
     "match = 1\n"  # 6
+    'x = rb"abc"\n'  # 7
 )
 
 
@@ -93,6 +96,7 @@ def test_builtin_names_the_file_binds_can_be_renamed(at: tuple[int, int], name: 
         ((3, 16), "there is no name to rename here (string or comment)"),  # comment
         ((4, 5), "'return' is a keyword"),
         ((6, 2), "'match' is a keyword"),  # a soft keyword
+        ((7, 4), "there is no name to rename here (string or comment)"),  # a prefix
         ((4, 22), "there is no name to rename here"),  # a space
     ],
 )
@@ -191,13 +195,14 @@ def test_strings_naming_the_module_by_its_dotted_path() -> None:
         'é = 1; "pkg.mod"\n'  # 4: an expression statement (ast counts its column in bytes)
         'é = "pkg.mod"\n'  # 5
         'def f():\n    """pkg.mod"""\n    return "pkg.mod"\n'  # 6-8
+        'D = """pkg.mod"""\n'  # 9
     )
     lines = text.split("\n")
     starts = [sum(len(line) + 1 for line in lines[:row]) for row in range(len(lines))]
     found = [
         (row, col) for o in module_string_offsets(text, "pkg.mod") for row, col in [_rc(o, starts)]
     ]
-    assert found == [(1, 5), (2, 5), (2, 22), (2, 40), (2, 54), (2, 66), (5, 5), (8, 12)]
+    assert found == [(1, 5), (2, 5), (2, 22), (2, 40), (2, 54), (2, 66), (5, 5), (8, 12), (9, 7)]
     for offset in module_string_offsets(text, "pkg.mod"):
         assert text[offset : offset + 7] == "pkg.mod"
 
