@@ -48,7 +48,8 @@ def main(command: str, *args: str) -> None:
         print("\n".join(f for f in new if old.get(f) != new[f]))
     elif command == "names":
         codes, changed = _codes(args[0]), Path(args[1]).read_text().split()
-        module = args[0].split("/mutants/", 1)[1].removesuffix(".py.meta").replace("/", ".")
+        meta = args[0].removesuffix(".before")
+        module = meta.split("/mutants/", 1)[1].removesuffix(".py.meta").replace("/", ".")
         for key, code in codes.items():
             if code not in KILLED and _function(key) not in changed:
                 print(key)
