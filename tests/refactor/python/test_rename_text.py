@@ -149,6 +149,11 @@ def test_names_next_to_strings_and_in_files_that_do_not_tokenize() -> None:
         ('__all__ = [r"old", """old"""]\n', '__all__ = [r"new", """new"""]\n'),
         # several on one line, and columns after non-ASCII text (ast counts bytes)
         ('__all__ = ["é", "old"]; __all__.append("old")\n', None),
+        # a string over two lines is left alone, and the others still renamed
+        (
+            '__all__ = ["old"]\n__all__ += [("ol"\n    "d")]\n',
+            '__all__ = ["new"]\n__all__ += [("ol"\n    "d")]\n',
+        ),
         (
             'x = 1\r\n__all__ = ["old"]\r\ny = "old"\r\n',
             'x = 1\r\n__all__ = ["new"]\r\ny = "old"\r\n',
