@@ -34,7 +34,7 @@ declare -A MODULES=(
     [sandbox]="agent/sandbox.py|tests/agent/test_sandbox.py tests/agent/test_tools_bash.py"
     [matching]="agent/tools/matching.py|tests/agent/test_edit_matching.py tests/agent/test_tools_files.py tests/agent/test_edit_corpus.py tests/agent/test_regression_guards.py"
     [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py tests/server/test_diagnostics_worker.py"
-    [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py tests/refactor/python/test_fixtures.py tests/refactor/python/test_layout.py tests/refactor/python/test_rename_text.py tests/refactor/python/test_rename_refusals.py"
+    [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py tests/refactor/python/test_fixtures.py tests/refactor/python/test_layout.py tests/refactor/python/test_rename_text.py tests/refactor/python/test_rename_refusals.py tests/refactor/python/test_rename_kinds.py"
 )
 ORDER=(permissions bash-policy shell paths secrets sandbox matching diagnostics rename)
 

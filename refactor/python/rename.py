@@ -263,7 +263,13 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
         if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
             scope = scope.parent
         attribute = attribute or scope.get_kind() == "Class"
-        local = _is_local(pyname) or isinstance(pyname, pynames.ParameterName)
+        # rope's _is_local: assigned names only; a def or class nested in a function
+        # (``scope`` is the one around it) is that function's local too
+        local = (
+            _is_local(pyname)
+            or isinstance(pyname, pynames.ParameterName)
+            or (isinstance(pyname, pynames.DefinedName) and scope.get_kind() == "Function")
+        )
         resource = module.get_resource()
         home = session.path_of(resource) if resource is not None else None
         if local and home is not None:
@@ -393,7 +399,7 @@ def _check_module(session: Session, refactoring: Any) -> None:
     standard library's even when a ``curried/operator.py`` exists): rope would rewrite
     every import of it and rename no file."""
     resource = refactoring.old_pyname.get_object().get_resource()
-    if resource is None or not session.workspace.contains(resource.real_path):
+    if resource is None or not _ours(session, resource):
         raise RefactorError(f"{refactoring.old_name!r} is a module outside the workspace")
 
 
@@ -404,7 +410,7 @@ def _check_members(
     ``b`` when ``A`` (or a base) has ``b`` would be shadowed by it or override it, and
     a subclass's own ``b`` would override the renamed method — either way other code
     runs. Subclasses that define ``b`` are among the files with a definition of it."""
-    outside = overridden_outside(pyname, old_name, session.workspace.contains)
+    outside = overridden_outside(pyname, old_name, lambda r: _ours(session, r))
     if outside is not None:
         raise RefactorError(
             f"{old_name!r} overrides {outside}, defined outside the workspace: renamed, it "
@@ -426,6 +432,14 @@ def _check_members(
         )
 
 
+def _ours(session: Session, resource: Any) -> bool:
+    """Whether a file is the workspace's own code: inside it and not in a folder rope
+    ignores (``.venv``, ``build`` …: a dependency's copy)."""
+    return session.workspace.contains(resource.real_path) and not session.project.is_ignored(
+        resource
+    )
+
+
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
     """Refuse builtins, outside definitions and names already bound where it lives."""
     pyname = defining(refactoring.old_pyname)
@@ -437,7 +451,7 @@ def _check_definition(session: Session, refactoring: Any, new_name: str) -> None
             raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
         raise RefactorError(f"{refactoring.old_name!r} is not defined in the workspace")
     resource = module.get_resource()
-    if not session.workspace.contains(resource.real_path):
+    if not _ours(session, resource):
         raise RefactorError(f"{refactoring.old_name!r} is defined outside the workspace")
     if line is None:
         return

@@ -66,11 +66,12 @@ def conflicting_class(project: Any, pyname: Any, new_name: str, resources: list[
     return None
 
 
-def overridden_outside(pyname: Any, name: str, inside: Callable[[str], bool]) -> str | None:
+def overridden_outside(pyname: Any, name: str, inside: Callable[[Any], bool]) -> str | None:
     """``Class.name`` when the attribute ``pyname`` overrides one defined outside the
     workspace (a builtin's, the standard library's, a dependency's), directly or
     through bases in the workspace: renamed, it would no longer override it
-    (``JSONEncoder.default``, ``TestCase.setUp``). ``None`` otherwise."""
+    (``JSONEncoder.default``, ``TestCase.setUp``). ``inside(resource)``: whether a
+    file is the workspace's own code. ``None`` otherwise."""
     pyclass = _class_of(pyname)
     return None if pyclass is None else _outside_above(pyclass, name, inside, 0)
 
@@ -84,7 +85,7 @@ def _outside_above(
         definer = _definer(base, name)
         module = definer.get_module() if hasattr(definer, "get_module") else None
         resource = module.get_resource() if module is not None else None
-        if resource is None or not inside(resource.real_path):
+        if resource is None or not inside(resource):
             return f"{definer.get_name()}.{name}"
         found = _outside_above(definer, name, inside, depth + 1)
         if found is not None:
