@@ -190,7 +190,8 @@ def rename_module_strings(session: Session, edit: WorkspaceEdit, module: Any, ne
     if "." not in dotted:
         return  # a top-level name alone ("json") is too likely to mean something else
     renamed = dotted.rsplit(".", 1)[0] + "." + new
-    for resource in session.project.get_python_files():
+    # (rope keeps its files in a set: sorted, so the edits come in the same order every run)
+    for resource in sorted(session.project.get_python_files(), key=lambda r: str(r.path)):
         path = session.path_of(resource)
         try:
             text = session.read(path)
