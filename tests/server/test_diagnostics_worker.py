@@ -157,14 +157,14 @@ async def test_without_a_worker_process_checks_run_on_a_thread(monkeypatch, capl
     store, server = _store(debounce_ms=0)
     server.docs[URI] = Doc(1)
 
-    def where() -> str:
-        return f"{os.getpid()} {threading.current_thread().name.split('_')[0]}"
+    def where(label: str) -> str:
+        return f"{label} {os.getpid()} {threading.current_thread().name.split('_')[0]}"
 
     def check(version: int) -> None:
         store.schedule(
             URI,
             "pyflakes",
-            lambda: Background(where, (), _state),
+            lambda: Background(where, ("on",), _state),
             version,
             immediate=True,
             background=True,
@@ -181,7 +181,7 @@ async def test_without_a_worker_process_checks_run_on_a_thread(monkeypatch, capl
             await asyncio.wait_for(second, 60)
         finally:
             store.close()
-    here = f"{os.getpid()} diagnostics"
+    here = f"on {os.getpid()} diagnostics"
     assert server.published == [(URI, 1, [here]), (URI, 2, [here])]
     assert [r.getMessage() for r in caplog.records] == [
         "no worker process for diagnostics (no /dev/shm): using a thread"
