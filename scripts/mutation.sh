@@ -9,9 +9,11 @@
 # Each module runs in its own scratch copy of the work tree (.mutation/MODULE, ignored
 # by git) whose pyproject.toml gets a [tool.mutmut] section naming the file to mutate
 # and the tests to run; mutmut's own cache lives there too, so a second run only redoes
-# what changed. --recheck keeps every earlier verdict but "survived" (more tests cannot bring a
-# killed mutant back to life) and runs the survivors again against the current tests
-# (mutmut itself would rerun everything, as the test selection changed). The last line
+# what changed. --recheck (scripts/mutation_recheck.py) runs again, against the current
+# tests, the survivors, the mutants a cut-short run never checked and every mutant of a
+# function changed since, and keeps every other "killed" verdict (more tests cannot
+# bring a killed mutant back to life; mutmut itself would rerun everything, as the test
+# selection changed). The last line
 # per module is "MODULE killed/total (score %)";
 # `cd .mutation/MODULE && ../../.venv/bin/mutmut results` lists the survivors and
 # `mutmut show NAME` prints one as a diff. Runs under nice with 2 workers
@@ -31,8 +33,8 @@ declare -A MODULES=(
     [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_secrets_redaction.py tests/agent/test_tools_search.py"
     [sandbox]="agent/sandbox.py|tests/agent/test_sandbox.py tests/agent/test_sandbox_git.py tests/agent/test_sandbox_paths.py tests/agent/test_sandbox_setup.py tests/agent/test_sandbox_network.py tests/agent/test_tools_bash.py"
     [matching]="agent/tools/matching.py|tests/agent/test_edit_matching.py tests/agent/test_tools_files.py tests/agent/test_edit_corpus.py tests/agent/test_regression_guards.py"
-    [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py"
-    [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py"
+    [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py tests/server/test_diagnostics_worker.py"
+    [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py tests/refactor/python/test_fixtures.py tests/refactor/python/test_layout.py tests/refactor/python/test_rename_text.py tests/refactor/python/test_rename_refusals.py tests/refactor/python/test_rename_kinds.py"
 )
 ORDER=(permissions bash-policy shell paths secrets sandbox matching diagnostics rename)
 
@@ -59,6 +61,18 @@ for name in "$@"; do
     read -r -a tests <<<"${entry#*|}"
     work=$ROOT/.mutation/$name
     mkdir -p "$work"
+    RECHECKER=$ROOT/scripts/mutation_recheck.py
+    metas=()
+    for target in "${targets[@]}"; do
+        meta=$work/mutants/$target.meta
+        metas+=("$meta")
+        if [ "$RECHECK" = 1 ]; then
+            [ -f "$meta" ] || { echo "$name: no earlier run to recheck" >&2; exit 1; }
+            cp "$meta" "$meta.before"
+            # what changed since the earlier run, whose copy of the sources is still there
+            "$ROOT/.venv/bin/python" "$RECHECKER" changed "$work/$target" "$ROOT/$target" >"$meta.changed"
+        fi
+    done
     # Fresh copy of the sources and tests (tracked and new files), keeping mutants/.
     git ls-files -z --cached --others --exclude-standard -- agent server refactor tests pyproject.toml \
         | tar --null -T - -cf - | tar -xf - -C "$work"
@@ -75,21 +89,11 @@ for name in "$@"; do
         echo 'pytest_add_cli_args = ["-p", "no:cacheprovider"]'
     } >>"$work/pyproject.toml"
     names=()
-    metas=()
-    for target in "${targets[@]}"; do
-        metas+=("$work/mutants/$target.meta")
-    done
     if [ "$RECHECK" = 1 ]; then
         for meta in "${metas[@]}"; do
-            [ -f "$meta" ] || { echo "$name: no earlier run to recheck" >&2; exit 1; }
-            cp "$meta" "$meta.before"
+            mapfile -t -O "${#names[@]}" names < <("$ROOT/.venv/bin/python" "$RECHECKER" names "$meta.before" "$meta.changed")
         done
-        mapfile -t names < <("$ROOT/.venv/bin/python" -c '
-import json, sys
-for path in sys.argv[1:]:
-    codes = json.load(open(path))["exit_code_by_key"]
-    print("\n".join(k for k, v in codes.items() if v == 0))' "${metas[@]}" | grep .)
-        [ ${#names[@]} -gt 0 ] || { echo "$name: no survivors"; continue; }
+        [ ${#names[@]} -gt 0 ] || { echo "$name: nothing to recheck"; continue; }
     fi
     (cd "$work" && nice -n 10 "$MUTMUT" run --max-children "$CHILDREN" "${names[@]}" >"$work/run.log" 2>&1) || {
         echo "$name: mutmut failed, see $work/run.log" >&2
@@ -98,13 +102,7 @@ for path in sys.argv[1:]:
     }
     if [ "$RECHECK" = 1 ]; then
         for meta in "${metas[@]}"; do
-            "$ROOT/.venv/bin/python" - "$meta.before" "$meta" <<'EOF'
-import json, sys
-before, after = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-old, new = before["exit_code_by_key"], after["exit_code_by_key"]
-after["exit_code_by_key"] = {k: new.get(k) if v == 0 else v for k, v in old.items()}
-json.dump(after, open(sys.argv[2], "w"))
-EOF
+            "$ROOT/.venv/bin/python" "$RECHECKER" merge "$meta.before" "$meta" "$meta.changed"
         done
     fi
     (cd "$work" && "$MUTMUT" export-cicd-stats >/dev/null)

@@ -11,7 +11,6 @@ import ast
 import builtins
 import io
 import keyword
-import os
 import re
 import tokenize
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,12 @@ from refactor.python.edits import (
     syntax_problem,
 )
 from refactor.python.rename_groups import Occurrence, Renamed, add_groups
-from refactor.python.rename_hierarchy import changes_over, hierarchy_members
+from refactor.python.rename_hierarchy import (
+    changes_over,
+    conflicting_class,
+    hierarchy_members,
+    overridden_outside,
+)
 from refactor.text import Position, Range, TextEdit, utf8_prefix
 
 if TYPE_CHECKING:
@@ -143,6 +147,7 @@ def rename(session: Session, path: str, position: Position, new_name: str) -> Wo
         found = search(resources)
         if not is_module:
             pyname = defining(refactoring.old_pyname)
+            _check_members(session, pyname, old_name, new_name, resources)
             members = hierarchy_members(session.project, pyname, old_name, found)
             if members:  # an override rope's in-hierarchy rename does not follow
                 names = [refactoring.old_pyname, *members]
@@ -185,7 +190,8 @@ def rename_module_strings(session: Session, edit: WorkspaceEdit, module: Any, ne
     if "." not in dotted:
         return  # a top-level name alone ("json") is too likely to mean something else
     renamed = dotted.rsplit(".", 1)[0] + "." + new
-    for resource in session.project.get_python_files():
+    # (rope keeps its files in a set: sorted, so the edits come in the same order every run)
+    for resource in sorted(session.project.get_python_files(), key=lambda r: str(r.path)):
         path = session.path_of(resource)
         try:
             text = session.read(path)
@@ -252,13 +258,19 @@ def _renamed(session: Session, refactoring: Any, offset: int, new_name: str) -> 
     attribute = refactoring.is_method() or text[:start].rstrip().endswith(".")
     local = False
     span = home = None
-    module, line = pyname.get_definition_location() if pyname is not None else (None, None)
+    module, line = pyname.get_definition_location()
     if module is not None and line is not None:
         scope = module.get_scope().get_inner_scope_for_line(line)
         if isinstance(pyname, pynames.DefinedName) and scope.parent is not None:
             scope = scope.parent
         attribute = attribute or scope.get_kind() == "Class"
-        local = _is_local(pyname) or isinstance(pyname, pynames.ParameterName)
+        # rope's _is_local: assigned names only; a def or class nested in a function
+        # (``scope`` is the one around it) is that function's local too
+        local = (
+            _is_local(pyname)
+            or isinstance(pyname, pynames.ParameterName)
+            or (isinstance(pyname, pynames.DefinedName) and scope.get_kind() == "Function")
+        )
         resource = module.get_resource()
         home = session.path_of(resource) if resource is not None else None
         if local and home is not None:
@@ -313,6 +325,7 @@ def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
+    # From the last to the first: what is left of a replacement keeps its offsets.
     for const in sorted(targets, key=lambda c: (c.lineno, c.col_offset), reverse=True):
         if const.end_lineno != const.lineno or const.end_col_offset is None:
             continue  # an implicitly concatenated or multi-line string: leave it
@@ -324,7 +337,6 @@ def rename_in_dunder_all(text: str, old_name: str, new_name: str) -> str:
         renamed = literal.replace(f"{quote}{old_name}{quote}", f"{quote}{new_name}{quote}")
         offset = starts[const.lineno - 1]
         text = text[: offset + begin] + renamed + text[offset + end :]
-        lines[const.lineno - 1] = line[:begin] + renamed + line[end:]
     return text
 
 
@@ -351,9 +363,7 @@ def rename_module(session: Session, path: str, new_name: str) -> WorkspaceEdit:
 
     if not new_name.isidentifier() or keyword.iskeyword(new_name):
         raise RefactorError(f"{new_name!r} is not a valid module name")
-    resource = session.resource(path)
-    if os.path.basename(path) == "__init__.py":
-        resource = resource.parent
+    resource = session.resource(path)  # an __init__.py: rope renames its package
     refactoring = Rename(session.project, resource)
     changes = session.over_python_files(
         lambda resources: refactoring.get_changes(
@@ -382,9 +392,7 @@ def _mentioning(resources: list[Any], name: str) -> list[Any]:
 def _is_module(refactoring: Any) -> bool:
     from rope.base import pyobjects
 
-    pyname = refactoring.old_pyname
-    obj = pyname.get_object() if pyname is not None else None
-    return isinstance(obj, pyobjects.AbstractModule)
+    return isinstance(refactoring.old_pyname.get_object(), pyobjects.AbstractModule)
 
 
 def _check_module(session: Session, refactoring: Any) -> None:
@@ -392,20 +400,59 @@ def _check_module(session: Session, refactoring: Any) -> None:
     standard library's even when a ``curried/operator.py`` exists): rope would rewrite
     every import of it and rename no file."""
     resource = refactoring.old_pyname.get_object().get_resource()
-    if resource is None or not session.workspace.contains(resource.real_path):
+    if resource is None or not _ours(session, resource):
         raise RefactorError(f"{refactoring.old_name!r} is a module outside the workspace")
+
+
+def _check_members(
+    session: Session, pyname: Any, old_name: str, new_name: str, resources: list[Any]
+) -> None:
+    """Refuse an attribute name its class hierarchy already has: ``A.a`` renamed to
+    ``b`` when ``A`` (or a base) has ``b`` would be shadowed by it or override it, and
+    a subclass's own ``b`` would override the renamed method — either way other code
+    runs. Subclasses that define ``b`` are among the files with a definition of it."""
+    outside = overridden_outside(pyname, old_name, lambda r: _ours(session, r))
+    if outside is not None:
+        raise RefactorError(
+            f"{old_name!r} overrides {outside}, defined outside the workspace: renamed, it "
+            "would no longer override it"
+        )
+    defines = re.compile(rf"\bdef\s+{new_name}\b|^\s*{new_name}\s*(?::|=(?!=))", re.M)
+    candidates = []
+    for resource in resources:
+        try:
+            if defines.search(resource.read()):
+                candidates.append(resource)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+    found = conflicting_class(session.project, pyname, new_name, candidates)
+    if found is not None:
+        raise RefactorError(
+            f"{new_name!r} already exists in class {found.get_name()!r}, in the hierarchy "
+            f"of {old_name!r}; pick another name"
+        )
+
+
+def _ours(session: Session, resource: Any) -> bool:
+    """Whether a file is the workspace's own code: inside it and not in a folder rope
+    ignores (``.venv``, ``build`` …: a dependency's copy)."""
+    return session.workspace.contains(resource.real_path) and not session.project.is_ignored(
+        resource
+    )
 
 
 def _check_definition(session: Session, refactoring: Any, new_name: str) -> None:
     """Refuse builtins, outside definitions and names already bound where it lives."""
     pyname = defining(refactoring.old_pyname)
-    if pyname is None:
-        raise RefactorError(f"rope cannot resolve {refactoring.old_name!r}")
     module, line = pyname.get_definition_location()
     if module is None or module.get_resource() is None:
-        raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
+        # No file rope can show: a builtin, the standard library (``from os.path import
+        # join``) or a module rope cannot find.
+        if hasattr(builtins, refactoring.old_name):
+            raise RefactorError(f"{refactoring.old_name!r} is a builtin; it cannot be renamed")
+        raise RefactorError(f"{refactoring.old_name!r} is not defined in the workspace")
     resource = module.get_resource()
-    if not session.workspace.contains(resource.real_path):
+    if not _ours(session, resource):
         raise RefactorError(f"{refactoring.old_name!r} is defined outside the workspace")
     if line is None:
         return

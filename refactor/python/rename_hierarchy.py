@@ -43,6 +43,76 @@ def hierarchy_members(project: Any, pyname: Any, name: str, resources: list[Any]
     return [] if plain else members
 
 
+def conflicting_class(project: Any, pyname: Any, new_name: str, resources: list[Any]) -> Any:
+    """A class that already has ``new_name`` where the renamed attribute would meet it:
+    its own class or a base (inherited attributes included: the renamed method would
+    override it), or a subclass among ``resources`` that defines it (it would override
+    the renamed method). ``None`` when there is none or ``pyname`` is not an attribute."""
+    from rope.base import exceptions
+
+    pyclass = _class_of(pyname)
+    if pyclass is None:
+        return None
+    if new_name in pyclass:
+        return _definer(pyclass, new_name)
+    for resource in resources:
+        try:
+            module = project.get_pymodule(resource)
+        except (exceptions.RopeError, OSError, UnicodeDecodeError, SyntaxError):
+            continue
+        for scope in _class_scopes(module.get_scope()):
+            if new_name in scope.get_defined_names() and _inherits(scope.pyobject, pyclass):
+                return scope.pyobject
+    return None
+
+
+def overridden_outside(pyname: Any, name: str, inside: Callable[[Any], bool]) -> str | None:
+    """``Class.name`` when the attribute ``pyname`` overrides one defined outside the
+    workspace (a builtin's, the standard library's, a dependency's), directly or
+    through bases in the workspace: renamed, it would no longer override it
+    (``JSONEncoder.default``, ``TestCase.setUp``). ``inside(resource)``: whether a
+    file is the workspace's own code. ``None`` otherwise."""
+    pyclass = _class_of(pyname)
+    return None if pyclass is None else _outside_above(pyclass, name, inside, 0)
+
+
+def _outside_above(
+    pyclass: Any, name: str, inside: Callable[[str], bool], depth: int
+) -> str | None:
+    for base in pyclass.get_superclasses() if depth < 50 else []:
+        if name not in base:
+            continue
+        definer = _definer(base, name)
+        module = definer.get_module() if hasattr(definer, "get_module") else None
+        resource = module.get_resource() if module is not None else None
+        if resource is None or not inside(resource):
+            return f"{definer.get_name()}.{name}"
+        found = _outside_above(definer, name, inside, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _definer(pyclass: Any, name: str, depth: int = 0) -> Any:
+    """The class that defines ``name`` for ``pyclass``: itself or the nearest base."""
+    scope = pyclass.get_scope() if hasattr(pyclass, "get_scope") else None
+    if scope is not None and name in scope.get_defined_names():
+        return pyclass
+    for base in pyclass.get_superclasses() if depth < 50 else []:
+        if name in base:
+            return _definer(base, name, depth + 1)
+    return pyclass
+
+
+def _inherits(pyclass: Any, ancestor: Any, depth: int = 0) -> bool:
+    if depth >= 50:  # a cycle of bases
+        return False
+    return any(
+        base is ancestor or _inherits(base, ancestor, depth + 1)
+        for base in pyclass.get_superclasses()
+    )
+
+
 def changes_over(
     project: Any,
     name: str,

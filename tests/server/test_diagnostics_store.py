@@ -218,3 +218,21 @@ async def test_background_checks_that_answer_at_once_or_fail(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"preparing third diagnostics for {URI} failed"
     ]
+
+
+async def test_without_a_debounce_checks_of_two_sources_publish_at_once_merged():
+    store, server = _store(debounce_ms=0)
+    store.schedule(URI, "syntax", lambda: [_diagnostic("s")], 1)
+    store.schedule(URI, "pyflakes", lambda: [_diagnostic("p")], 1)
+    assert server.published == [(URI, 1, ["s"]), (URI, 1, ["s", "p"])]
+
+
+async def test_background_checks_of_two_sources_that_answer_at_once_are_merged():
+    store, server = _store(debounce_ms=0)
+    server.docs[URI] = Doc(1)
+    for source in ("pyflakes", "imports"):
+        published = server.next_publish(URI)
+        store.schedule(URI, source, lambda s=source: [_diagnostic(s)], 1, background=True)
+        await asyncio.wait_for(published, 10)
+    store.close()
+    assert server.published == [(URI, 1, ["pyflakes"]), (URI, 1, ["pyflakes", "imports"])]

@@ -215,3 +215,32 @@ def test_a_changed_declaration_moves_the_source_folders(tmp_path: Path) -> None:
         assert workspace.layout.relative_folders() == ["code"]
     finally:
         workspace.close()
+
+
+def test_a_dependency_in_the_workspace_venv_is_not_renamed(src_layout: PythonWorkspace) -> None:
+    """Its files are under the workspace folder, in .venv: renaming a name from there
+    renamed only the workspace's imports of it (ImportError), a module renamed its file
+    in .venv, and a renamed override stopped overriding."""
+    root = Path(src_layout.root)
+    (site,) = (root / ".venv" / "lib").glob("python3*/site-packages")
+    _write(site, {"thirdparty_base.py": "class Base:\n    def hook(self):\n        pass\n"})
+    use = root / "src/mypkg/use.py"
+    text = (
+        "import thirdparty_mod\nfrom thirdparty_mod import helper_fn\n"
+        "from thirdparty_base import Base\n\n\nclass Mine(Base):\n    def hook(self):\n"
+        "        return helper_fn(), thirdparty_mod\n"
+    )
+    _write(root, {"src/mypkg/use.py": text})
+    for at, new, message in [
+        ((1, 30), "helper", "'helper_fn' is defined outside the workspace"),
+        ((0, 10), "party", "'thirdparty_mod' is a module outside the workspace"),
+        (
+            (6, 9),
+            "run",
+            "'hook' overrides Base.hook, defined outside the workspace: renamed, it would "
+            "no longer override it",
+        ),
+    ]:
+        with pytest.raises(RefactorError) as info:
+            src_layout.run(lambda s, at=at, new=new: rename(s, str(use), Position(*at), new))
+        assert str(info.value) == message
