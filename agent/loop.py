@@ -131,6 +131,7 @@ class Agent:
         self._baseline_tokens = 0  # prompt + output tokens of the last response
         self._baseline_len = 0  # len(messages) when it was measured
         self._running = False
+        self._record_results = False  # see _answer
         self.hooks = hooks
         # SessionStart's source for the first prompt (a door sets "clear" or "compact").
         self.start_source: str | None = "resume" if self.messages else "startup"
@@ -383,6 +384,9 @@ class Agent:
     async def _answer(self, calls: list[dict[str, Any]], *, truncated: bool) -> None:
         """Run the calls and append their results, all of them, even when cancelled."""
         results: dict[str, dict[str, Any]] = {}
+        # With several calls, each result goes to the transcript at once (a kill between
+        # two tools must not lose the first one's result); one call is answered at once.
+        self._record_results = len(calls) > 1
         try:
             if truncated:
                 for call in calls:
@@ -474,7 +478,7 @@ class Agent:
     ) -> None:
         result = ToolResult(redact_content(result.content, self.redact), result.is_error)
         results[call["id"]] = _result_block(call["id"], result.content, result.is_error)
-        if self.session is not None:
+        if self.session is not None and self._record_results:
             self.session.record_result(results[call["id"]])
         data = {"id": call["id"], "name": call["name"], "content": result.content}
         self.port.emit(Event("tool_result", {**data, "is_error": result.is_error}))
