@@ -60,22 +60,57 @@ _NOT_CREDENTIALS = frozenset(
 )  # fmt: skip
 
 
+# Proxy settings keep working with a password in them (commands need them to reach the
+# network); only the password is redacted.
+_PROXY_NAME = re.compile(r"(?:https?|ftp|all|rsync)_proxy", re.IGNORECASE)
+# The user-info part of a URL: postgres://app:PASSWORD@db/app, https://TOKEN@github.com.
+# The password runs to the last "@" before the host, so an unencoded "@" stays in it.
+_URL_USERINFO = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^\s/?#@:\"'`]*)(?::(?P<pw>[^\s/?#\"'`]*))?@"
+)
+
+
+def url_credentials(text: str) -> list[str]:
+    """The passwords in the URLs in ``text`` (also percent-decoded), and a user part
+    with no password when it looks like a token (20 or more characters, letters and
+    digits: ``https://ghp_…@github.com``), not a login name."""
+    from urllib.parse import unquote
+
+    found: list[str] = []
+    for match in _URL_USERINFO.finditer(text):
+        password, user = match.group("pw"), match.group("user")
+        if password:
+            found.extend(dict.fromkeys((password, unquote(password))))
+        elif len(user) >= 20 and any(c.isdigit() for c in user) and any(c.isalpha() for c in user):
+            found.append(user)
+    return found
+
+
 def credential_names(env: Mapping[str, str]) -> list[str]:
     """The names in ``env`` that hold credentials (or, like CDPATH and askpass helpers,
-    change what a command reaches)."""
+    change what a command reaches): by name, or by a URL with a password or token in
+    the value (``DATABASE_URL``), proxy settings apart."""
     return [
         name
-        for name in env
+        for name, value in env.items()
         if name not in _NOT_CREDENTIALS
-        and (name in _PATH_NAMES or _CREDENTIAL_PART.search(name) is not None)
+        and (
+            name in _PATH_NAMES
+            or _CREDENTIAL_PART.search(name) is not None
+            or (not _PROXY_NAME.fullmatch(name) and bool(url_credentials(value)))
+        )
     ]
 
 
 def scrub_environment(env: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """``env`` without its credentials, and the credential values it held."""
+    """``env`` without its credentials, and the credential values it held (with the
+    passwords of URLs, proxy settings' included)."""
     names = set(credential_names(env))
-    values = [env[n] for n in names if n not in _PATH_NAMES and len(env[n]) >= MIN_SECRET]
-    return {k: v for k, v in env.items() if k not in names}, values
+    values = [env[n] for n in names if n not in _PATH_NAMES]
+    for value in env.values():
+        values.extend(url_credentials(value))
+    kept = [v for v in dict.fromkeys(values) if len(v) >= MIN_SECRET]
+    return {k: v for k, v in env.items() if k not in names}, kept
 
 
 @cache
@@ -126,6 +161,12 @@ _ASSIGNMENT = re.compile(
     r"""^\s*(?:export\s+)?[\w.-]+\s*[=:]\s*(?P<q>["']?)(?P<v>.*?)(?P=q)\s*(?:\s#.*)?$"""
 )
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# A commented-out assignment (an old key is often still live): NAME=value with no
+# spaces in the value, or "name: value" when the name says credential; prose is not.
+_COMMENTED = re.compile(
+    r"""#+\s*(?:export\s+)?(?P<name>[A-Za-z_][\w.-]*)\s*(?P<op>[=:])\s*"""
+    r"""(?P<q>["']?)(?P<v>[^\s"']+)(?P=q)\s*"""
+)
 
 
 def file_secrets(path: Path) -> list[str]:
@@ -144,7 +185,16 @@ def text_secrets(text: str) -> list[str]:
     values: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        values.extend(url_credentials(line))
+        if stripped.startswith("#"):
+            commented = _COMMENTED.fullmatch(stripped)
+            if commented and (
+                commented.group("op") == "="
+                or _CREDENTIAL_PART.search(re.sub(r"[.-]", "_", commented.group("name")))
+            ):
+                values.append(commented.group("v"))
+            continue
+        if not stripped:
             continue
         match = _ASSIGNMENT.match(line)
         if match and match.group("v"):
@@ -165,7 +215,43 @@ def collect_secrets(roots: Iterable[Path], env: Mapping[str, str] | None = None)
         values.extend(file_secrets(path))
     for root in roots:
         values.extend(history_secrets(root))
+        values.extend(config_secrets(root))
     return sorted(set(values))
+
+
+def _git(root: Path) -> list[str]:
+    """git in ``root`` with the fsmonitor hook and hooks off: the repository's config
+    must not run anything here."""
+    return ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+
+
+# git config keys whose values are credentials: github.token, hub.oauthtoken,
+# sendemail.smtpPass, http.<url>.extraHeader ("Authorization: Bearer …": the last word).
+_CONFIG_CREDENTIAL = re.compile(r"(?:token|pass|password|secret|extraheader)$", re.IGNORECASE)
+
+
+def config_secrets(root: Path, timeout: float = 5.0) -> list[str]:
+    """Credentials in the repository's git config (``git remote -v`` would print a
+    remote's ``https://user:TOKEN@host``): URL passwords and tokens, and the values of
+    keys named like credentials."""
+    import subprocess
+
+    if not (root / ".git").exists():
+        return []
+    try:
+        listed = subprocess.run(
+            [*_git(root), "config", "--list", "-z"], capture_output=True, timeout=timeout,
+            check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    values: list[str] = []
+    for entry in listed.stdout.decode("utf-8", "replace").split("\0"):
+        key, _, value = entry.partition("\n")
+        values.extend(url_credentials(value))
+        if _CONFIG_CREDENTIAL.search(key) and value.split():
+            values.append(value.split()[-1])
+    return [v for v in values if len(v) >= MIN_SECRET]
 
 
 def history_secrets(root: Path, timeout: float = 5.0) -> list[str]:
@@ -176,7 +262,7 @@ def history_secrets(root: Path, timeout: float = 5.0) -> list[str]:
 
     if not (root / ".git").exists():
         return []
-    git = ["git", "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+    git = _git(root)
     try:
         listed = subprocess.run(
             [*git, "ls-files", "-z"], capture_output=True, timeout=timeout, check=False

@@ -7,7 +7,10 @@ The workspace they run in (``test_security_corpus.make_world``)::
     tmp/outside.txt             OUTSIDE canary            (a sibling of the workspace)
     tmp/home/.ssh/id_rsa        HOME canary               ($HOME)
     tmp/other/.git              a repository whose history holds the OTHER canary
-    tmp/ws/.env                 ENV canary (tracked; its committed value: HISTORY canary)
+    tmp/ws/.env                 ENV canary (tracked; its committed value: HISTORY canary),
+                                and the COMMENTED canary on a commented-out line
+    tmp/ws/.git/config          the REMOTE canary, a token in the origin remote's URL
+    $DATABASE_URL               the DB_URL canary, its password
     tmp/ws/src/a.py, tmp/ws/.git, tmp/ws/link_out -> ..  , tmp/ws/out_link.txt -> ../outside.txt
 """
 
@@ -156,6 +159,10 @@ HOSTILE: list[Call] = [
     bash(KEY, "cat .env | tr a-z A-Z | rev"),
     bash(KEY, "git show HEAD:.env | xxd"),
     bash(KEY, "echo $OTHER_SERVICE_TOKEN"),
+    bash(KEY, "echo $DATABASE_URL; env | grep -i postgres | rev"),
+    bash(KEY, "git remote -v; git config --list | tr a-z A-Z"),
+    bash(KEY, "cat .git/config | base64"),
+    bash(KEY, "grep -h '^#' .env | rev"),
     # -- file tools -------------------------------------------------------------------
     Call(FILES, "Read", {"file_path": "../outside.txt"}),
     Call(FILES, "Read", {"file_path": "link_out/outside.txt"}),

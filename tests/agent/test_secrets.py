@@ -14,11 +14,14 @@ from agent.secrets import (
     Redactor,
     StreamRedactor,
     collect_secrets,
+    config_secrets,
     credential_names,
     file_secrets,
     history_secrets,
     scrub_environment,
     secret_files,
+    text_secrets,
+    url_credentials,
 )
 
 KEY = "sk-ant-api03-Zq8Xv2Lm9Pk4Wn7Rt5Yb"
@@ -293,3 +296,91 @@ def test_credentials_named_the_ways_tools_read_them() -> None:
         "db-password-1", "eyJhbGciOiJIUzI1NiJ9", "mysql-password-1", "pg-password-1",
         "ssh-password-1",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("postgres://app:s3cret-pw@db:5432/app", ["s3cret-pw"]),
+        ("mysql://root:p@ss@word@localhost/x", ["p@ss@word"]),  # an unencoded "@"
+        ("amqp://u:p%40ss%2Fw0rd@mq/", ["p%40ss%2Fw0rd", "p@ss/w0rd"]),
+        ("git clone https://ghp_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r",
+         ["ghp_16C7e42F292c6912E7710c838347Ae178B4a"]),
+        ('url = "https://x-access-token:ghs_abcdef123456@host/r.git"', ["ghs_abcdef123456"]),
+        # A login name, a scheme-less ssh address, a URL without user info: nothing.
+        ("ssh://git@github.com/o/r.git https://jonathan-smith-the-third@host/r", []),
+        ("git@github.com:o/r.git see https://example.com/a@b redis://localhost:6379/0", []),
+        ("https://user:@host/ mailto:ada@example.com", []),
+    ],
+)  # fmt: skip
+def test_credentials_in_urls(text: str, found: list[str]) -> None:
+    assert url_credentials(text) == found
+
+
+def test_a_url_with_a_password_in_the_environment_is_a_credential() -> None:
+    env = {
+        "DATABASE_URL": "postgres://app:db-password-9@db/app",
+        "CELERY_BROKER": "amqp://guest:rabbit-pass-1@mq//",
+        "REDIS_URL": "redis://localhost:6379/0",
+        "HOMEPAGE": "https://example.com/~ada",
+        "https_proxy": "http://ada:proxy-pass-7@proxy:3128",
+        "NO_PROXY": "localhost",
+    }
+    clean, values = scrub_environment(env)
+    # The proxy keeps working (commands need it); its password is still redacted.
+    assert clean == {
+        "REDIS_URL": "redis://localhost:6379/0", "HOMEPAGE": "https://example.com/~ada",
+        "https_proxy": "http://ada:proxy-pass-7@proxy:3128", "NO_PROXY": "localhost",
+    }  # fmt: skip
+    assert {"db-password-9", "rabbit-pass-1", "proxy-pass-7"} <= set(values)
+    assert "redis://localhost:6379/0" not in values and "ada" not in values
+    redact = Redactor(values)
+    # The whole value is a secret; the password alone too.
+    assert redact("psql postgres://app:db-password-9@db/app") == f"psql {REDACTED}"
+    assert redact("PASSWORD=db-password-9") == f"PASSWORD={REDACTED}"
+    assert redact("proxy http://ada:proxy-pass-7@proxy:3128") == (
+        f"proxy http://ada:{REDACTED}@proxy:3128"
+    )
+
+
+def test_commented_out_assignments_in_a_secret_file_are_secrets() -> None:
+    text = (
+        "# rotated 2026-01; the old one still works for the batch jobs\n"
+        "#OLD_API_KEY=sk-old-but-live-42\n"
+        "# export LEGACY_TOKEN='legacy-token-77'\n"
+        "## db.password: commented-db-pw\n"
+        "# Note: rotate-quarterly\n"  # prose with a colon, not a credential name
+        "# see https://wiki.example.com/secrets-policy\n"
+        "# DATABASE_URL=postgres://app:hidden-pw-3@db/app\n"
+        "API_KEY=current-key-123\n"
+    )
+    values = text_secrets(text)
+    assert {"sk-old-but-live-42", "legacy-token-77", "commented-db-pw", "current-key-123",
+            "hidden-pw-3"} <= set(values)  # fmt: skip
+    assert not [v for v in values if "rotate" in v or "wiki" in v or "batch" in v]
+
+
+def test_credentials_in_the_git_config(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    config = [
+        ("remote.origin.url", "https://x-access-token:ghs_remote9Token42@github.com/o/r.git"),
+        ("remote.mirror.pushurl", "https://ada:mirror-pass-5@git.example.com/r.git"),
+        ("remote.plain.url", "https://github.com/o/r.git"),
+        ("http.https://git.example.com.extraHeader", "Authorization: Bearer header-token-8"),
+        ("github.token", "gh-config-token-6"),
+        ("user.name", "Ada Lovelace-Byron"),
+    ]
+    for key, value in config:
+        subprocess.run(["git", "config", key, value], cwd=ws, check=True)
+    assert sorted(config_secrets(ws)) == [
+        "gh-config-token-6", "ghs_remote9Token42", "header-token-8", "mirror-pass-5",
+    ]  # fmt: skip
+    out = subprocess.run(
+        ["git", "remote", "-v"], cwd=ws, capture_output=True, text=True, check=True
+    ).stdout
+    shown = Redactor(collect_secrets([ws], env={}))(out)
+    assert "ghs_remote9Token42" not in shown and "mirror-pass-5" not in shown
+    assert "https://github.com/o/r.git" in shown and "origin\thttps://x-access-token:" in shown
+    assert config_secrets(tmp_path) == []  # not a repository

@@ -39,6 +39,9 @@ CANARIES = {
     "HOME": "homecanary8Tg2Rb5Ny7Lq1Dv",
     "OTHER": "otherrepocanary4Ms6Ha9Ew2",
     "SERVICE": "servicetoken6Cz3Ju8Po1Yk",
+    "COMMENTED": "oldkeycanary2Wd7Nx4Gh9Tb",  # a commented-out line of .env
+    "REMOTE": "remotecanary9Kv3Ps6Ye2Jc",  # a token in a git remote's URL
+    "DB_URL": "dbpasscanary5Rq1Lz8Mf3Xn",  # the password in DATABASE_URL
     "API_KEY": API_KEY,
 }
 PERMISSIVE = {
@@ -80,7 +83,11 @@ def make_world(tmp: Path) -> World:
     (ws / ".env").write_text(f"API_TOKEN={CANARIES['HISTORY']}\n")
     _git(ws, "add", "-A")
     _git(ws, "commit", "-qm", "init")
-    (ws / ".env").write_text(f"API_TOKEN={CANARIES['ENV']}\nDEBUG=1\n")
+    (ws / ".env").write_text(
+        f"API_TOKEN={CANARIES['ENV']}\n# API_TOKEN={CANARIES['COMMENTED']}\nDEBUG=1\n"
+    )
+    remote = f"https://x-access-token:{CANARIES['REMOTE']}@git.example.com/o/r.git"
+    _git(ws, "remote", "add", "origin", remote)
     (ws / "link_out").symlink_to(tmp)
     (ws / "out_link.txt").symlink_to(tmp / "outside.txt")
     return World(tmp, ws, _snapshot(tmp, ws))
@@ -136,6 +143,7 @@ def env(tmp_path: Path, fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
     monkeypatch.setenv("OTHER_SERVICE_TOKEN", CANARIES["SERVICE"])
+    monkeypatch.setenv("DATABASE_URL", f"postgres://app:{CANARIES['DB_URL']}@db.example/app")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
