@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,16 +57,13 @@ from agent.types import PermissionMode
 
 if TYPE_CHECKING:
     from agent.netproxy import DomainProxy
+from agent.sandbox_system import SYSTEM_DIRS, SYSTEM_LINKS, bwrap_works, etc_masked
 from refactor.files import within
 
 __all__ = ["Prepared", "Sandbox", "SandboxSettings", "load_sandbox_settings"]
 
 log = logging.getLogger(__name__)
 
-SYSTEM_DIRS = ("/usr", "/etc", "/opt")
-SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-ETC_MASKED = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-              "/etc/sudoers", "/etc/ssl/private")  # fmt: skip
 RESCAN_SECONDS = 5.0
 NET_FOLDER = "/.claude-lsp-net"  # where the domain proxy's socket appears inside
 # Relative to each root: what later runs outside the sandbox, so never written inside.
@@ -186,7 +182,7 @@ class Sandbox:
             return None, "sandbox-exec not found"
         if not sys.platform.startswith("linux"):
             return None, f"no sandbox on {sys.platform}"
-        problem = _bwrap_works(self.bwrap)
+        problem = bwrap_works(self.bwrap)
         if problem:
             return None, problem
         return "bubblewrap", ""
@@ -259,7 +255,7 @@ class Sandbox:
             elif os.path.isdir(link):
                 args += ["--ro-bind", link, link]
         empty = self._empty()
-        for hidden in ETC_MASKED:
+        for hidden in etc_masked():
             if os.path.isfile(hidden):
                 args += ["--ro-bind", empty, hidden]
             elif os.path.isdir(hidden):
@@ -473,26 +469,3 @@ def _relay_python() -> _Python | None:
     if real.is_file() and real.is_relative_to(prefix) and prefix != Path("/"):
         return _Python(real, prefix)
     return None
-
-
-@cache
-def _bwrap_works(bwrap: str) -> str:
-    """Empty when ``bwrap`` can start a sandbox here, else why not."""
-    probe = [bwrap, "--ro-bind", "/usr", "/usr"]
-    for link in SYSTEM_LINKS:
-        if os.path.islink(link):
-            probe += ["--symlink", os.readlink(link), link]
-    probe += ["--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--unshare-net",
-              "--die-with-parent", "--cap-drop", "ALL", "--", "/usr/bin/true"]  # fmt: skip
-    try:
-        done = subprocess.run(
-            probe, env={"PATH": os.defpath}, capture_output=True, timeout=10, check=False
-        )
-    except FileNotFoundError:
-        return f"{bwrap} not found (install bubblewrap)"
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{bwrap} does not start ({exc})"
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
-        return f"{bwrap} cannot create a sandbox here ({detail})"
-    return ""

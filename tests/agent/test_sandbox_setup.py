@@ -18,6 +18,7 @@ import pytest
 
 from agent.permissions import Permissions
 from agent.sandbox import Prepared, Sandbox, SandboxSettings
+from agent.sandbox_system import etc_masked
 from agent.seatbelt import profile
 from agent.settings import Settings
 from agent.tools import BashTool
@@ -240,6 +241,21 @@ async def test_etc_secrets_and_secret_links_are_empty_or_absent(
     assert out == "0\n0"  # (and notes.txt reads empty)
     out = await run(box, ws, "test -e .env.local || echo absent; ls ..")
     assert out == "absent\nws"
+
+
+def test_etc_files_shown_empty(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    for name in ("shadow", "sudoers", "ssh/ssh_host_ed25519_key", "ssh/ssh_host_rsa_key",
+                 "ssh/ssh_host_rsa_key.pub", "ssh/sshd_config", "krb5.keytab", "passwd",
+                 "ssl/certs/ca.pem"):  # fmt: skip
+        (etc / name).parent.mkdir(parents=True, exist_ok=True)
+        (etc / name).write_text("x")
+    (etc / "ssl" / "private").mkdir()
+    shown_empty = [Path(p).relative_to(etc).as_posix() for p in etc_masked(str(etc))]
+    assert shown_empty == [
+        "krb5.keytab", "shadow", "ssh/ssh_host_ed25519_key", "ssh/ssh_host_rsa_key",
+        "ssl/private", "sudoers",
+    ]  # fmt: skip
 
 
 def test_closing_leaves_nothing_behind(
