@@ -32,11 +32,12 @@ declare -A MODULES=(
     [paths]="agent/paths.py|tests/agent/test_paths.py tests/agent/test_permissions.py tests/agent/test_permission_rules.py tests/agent/test_regression_guards.py tests/agent/test_tools_files.py"
     [secrets]="agent/secrets.py|tests/agent/test_secrets.py tests/agent/test_secrets_redaction.py tests/agent/test_tools_search.py"
     [sandbox]="agent/sandbox.py|tests/agent/test_sandbox.py tests/agent/test_sandbox_git.py tests/agent/test_sandbox_paths.py tests/agent/test_sandbox_setup.py tests/agent/test_sandbox_network.py tests/agent/test_tools_bash.py"
+    [sandbox-system]="agent/sandbox_system.py|tests/agent/test_sandbox.py tests/agent/test_sandbox_setup.py tests/agent/test_tools_bash.py"
     [matching]="agent/tools/matching.py|tests/agent/test_edit_matching.py tests/agent/test_tools_files.py tests/agent/test_edit_corpus.py tests/agent/test_regression_guards.py"
     [diagnostics]="server/diagnostics.py|tests/server/test_diagnostics_store.py tests/server/test_diagnostics_worker.py"
     [rename]="refactor/python/rename.py|tests/refactor/python/test_engine.py tests/refactor/python/test_rename_groups.py tests/refactor/python/test_fixtures.py tests/refactor/python/test_layout.py tests/refactor/python/test_rename_text.py tests/refactor/python/test_rename_refusals.py tests/refactor/python/test_rename_kinds.py"
 )
-ORDER=(permissions bash-policy shell paths secrets sandbox matching diagnostics rename)
+ORDER=(permissions bash-policy shell paths secrets sandbox sandbox-system matching diagnostics rename)
 
 RECHECK=0
 if [ "${1:-}" = --recheck ]; then

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -197,12 +198,19 @@ class _Exited(BaseException):
 
 def test_the_worker_keeps_stdout_free_and_watches_its_parent(monkeypatch) -> None:
     exits: list[int] = []
+    intervals: list[float] = []
+    polled, looked, gone = threading.Event(), threading.Event(), threading.Event()
+    parent = os.getppid()
 
-    def exit_(code: int) -> None:
-        exits.append(code)
-        raise _Exited  # ends the watching thread instead of this process
+    def sleep(seconds: float) -> None:  # reached only while the parent is alive
+        intervals.append(seconds)
+        polled.set()
+        looked.wait(10)
+        gone.set()  # now the parent dies
 
-    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(os, "_exit", exits.append)  # returns: the watcher thread ends
+    monkeypatch.setattr(os, "getppid", lambda: -1 if gone.is_set() else parent)
+    monkeypatch.setattr(diagnostics, "time", SimpleNamespace(sleep=sleep))
     monkeypatch.setattr(sys, "stdout", sys.stdout)  # put back afterwards
     saved = os.dup(1)
     try:
@@ -210,12 +218,18 @@ def test_the_worker_keeps_stdout_free_and_watches_its_parent(monkeypatch) -> Non
         stdout = os.readlink("/proc/self/fd/1")
         quiet = sys.stdout is sys.stderr
         watchers = [t for t in threading.enumerate() if "_exit_with" in t.name]
+        # The watcher looks at this process's parent: alive, so the worker goes on,
+        # and it looks again within half a second (an orphaned worker ends that soon).
+        assert polled.wait(10)
+        assert exits == [] and intervals == [intervals[0]] and 0 < intervals[0] <= 0.5
     finally:
+        looked.set()
         os.dup2(saved, 1)
         os.close(saved)
     assert (stdout, quiet) == ("/dev/null", True)
-    assert watchers and all(t.daemon and t.is_alive() for t in watchers)
-    assert exits == []  # the parent is alive: the worker goes on
+    assert len(watchers) == 1 and watchers[0].daemon
+    watchers[0].join(10)
+    assert exits == [0]  # the parent gone, the worker exits
 
 
 def test_the_worker_exits_when_its_parent_is_gone(monkeypatch) -> None:
@@ -265,3 +279,23 @@ async def test_closing_a_document_drops_only_its_own_queued_check() -> None:
         store.close()
     assert server.published == [(other, 2, [f"{len(other)} v2"])]
     assert prepared == [(other, 2)]
+
+
+async def test_a_background_result_is_replaced_by_its_source_s_next_one() -> None:
+    # pyflakes' first result comes from the worker; the next one straight from the
+    # loop (diagnostics turned off: an empty list). It must replace the first.
+    store, server = _store(debounce_ms=0)
+    server.docs[URI] = Doc(1)
+    first = server.next_publish(URI)
+    store.schedule(
+        URI, "pyflakes", lambda: Background(str, ("unused import",), _state), 1, background=True
+    )
+    try:
+        await asyncio.wait_for(first, 60)
+        server.docs[URI].version = 2
+        second = server.next_publish(URI)
+        store.schedule(URI, "pyflakes", lambda: [], 2, immediate=True, background=True)
+        await asyncio.wait_for(second, 10)
+    finally:
+        store.close()
+    assert server.published == [(URI, 1, ["unused import"]), (URI, 2, [])]
