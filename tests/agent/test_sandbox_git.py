@@ -59,10 +59,9 @@ async def test_a_git_file_cannot_show_the_folders_above_the_workspace(home: Path
         assert (ws / "new.txt").read_text() == "made\n"  # and the root stays writable
 
 
-async def test_odd_git_files_are_ignored_and_later_roots_still_work(tmp_path: Path) -> None:
-    """No ``.git``, or a ``.git`` file that is not a pointer, not UTF-8, or names a folder without a
-    ``commondir`` or outside its shared folder shows nothing; a linked worktree given
-    after such roots still reads its repository."""
+def _repository_with_linked_worktree(tmp_path: Path) -> tuple[Path, Path]:
+    """``tmp_path/main``, a repository with one commit, and ``tmp_path/linked``, its
+    linked worktree on branch ``side``."""
     main, linked = tmp_path / "main", tmp_path / "linked"
     main.mkdir()
     subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=main, check=True)
@@ -70,6 +69,14 @@ async def test_odd_git_files_are_ignored_and_later_roots_still_work(tmp_path: Pa
     subprocess.run([*GIT, "add", "-A"], cwd=main, check=True)
     subprocess.run([*GIT, "commit", "-qm", "first"], cwd=main, check=True)
     subprocess.run([*GIT, "worktree", "add", "-q", "-b", "side", str(linked)], cwd=main, check=True)
+    return main, linked
+
+
+async def test_odd_git_files_are_ignored_and_later_roots_still_work(tmp_path: Path) -> None:
+    """No ``.git``, or a ``.git`` file that is not a pointer, not UTF-8, or names a folder without a
+    ``commondir`` or outside its shared folder shows nothing; a linked worktree given
+    after such roots still reads its repository."""
+    _, linked = _repository_with_linked_worktree(tmp_path)
     for name in ("bare", "og", "shared", "badc"):
         (tmp_path / name).mkdir()
     (tmp_path / "og" / "commondir").write_text("../shared\n")  # not above its own folder
@@ -138,13 +145,7 @@ async def test_a_git_file_made_by_a_command_is_removed(home: Path) -> None:
 
 
 async def test_a_linked_worktree_cannot_redirect_its_repository(tmp_path: Path) -> None:
-    main, linked = tmp_path / "main", tmp_path / "linked"
-    main.mkdir()
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=main, check=True)
-    (main / "a.txt").write_text("a\n")
-    subprocess.run([*GIT, "add", "-A"], cwd=main, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "first"], cwd=main, check=True)
-    subprocess.run([*GIT, "worktree", "add", "-q", "-b", "side", str(linked)], cwd=main, check=True)
+    main, linked = _repository_with_linked_worktree(tmp_path)
     own = main / ".git" / "worktrees" / "linked"
     pointer = (linked / ".git").read_text()
     for box in boxed([linked], tmp_path):
@@ -164,13 +165,7 @@ async def test_the_main_checkout_cannot_redirect_its_linked_worktrees(tmp_path: 
     """Escape fixed: in the main checkout, ``.git/worktrees/NAME/commondir`` was
     writable; pointed at a planted config, ``git status`` in the linked worktree (another
     folder, outside the sandbox) ran its ``core.fsmonitor``."""
-    main, linked = tmp_path / "main", tmp_path / "linked"
-    main.mkdir()
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=main, check=True)
-    (main / "a.txt").write_text("a\n")
-    subprocess.run([*GIT, "add", "-A"], cwd=main, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "first"], cwd=main, check=True)
-    subprocess.run([*GIT, "worktree", "add", "-q", "-b", "side", str(linked)], cwd=main, check=True)
+    main, linked = _repository_with_linked_worktree(tmp_path)
     plant = (
         "cp -r .git evil && printf '[core]\\n\\tfsmonitor = \"touch PWNED; false\"\\n' "
         "> evil/config; echo ../../../evil > .git/worktrees/linked/commondir; "
