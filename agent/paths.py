@@ -141,8 +141,10 @@ def _has_registry_token(path: Path) -> bool:
 
 
 # Paths whose contents later run or steer something outside any sandbox: git's config
-# and hooks, Claude Code's settings and commands, MCP servers, memory files.
-PROTECTED_DIRS = (".git", ".claude")
+# and hooks, Claude Code's settings and commands, the editors' workspace settings and
+# tasks (VS Code's interpreter path, a task that runs when the folder opens; JetBrains'
+# run configurations), MCP servers, memory files.
+PROTECTED_DIRS = (".git", ".claude", ".vscode", ".idea")
 PROTECTED_NAMES = (".mcp.json", "CLAUDE.md", "CLAUDE.local.md")
 
 

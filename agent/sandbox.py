@@ -12,10 +12,11 @@ What a command sees inside (Linux, ``bwrap``):
 - inside the roots, every secret file (``agent.paths.secret_reason``) replaced by an
   empty read-only file, and ``.git/config``, ``.git/commondir``, ``.git/hooks``, a linked
   worktree's ``.git`` file, the ``commondir`` of the linked worktrees' folders,
-  ``.claude/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git runs outside with what they
-  name: ``core.fsmonitor``, hooks); one of these that does not
-  exist yet and is created by the command is removed afterwards (``Prepared.restore``),
-  so it cannot appear either — a ``.git`` folder made by ``git init`` stays, without them;
+  ``.claude/``, ``.vscode/``, ``.idea/``, ``.mcp.json``, ``CLAUDE.md`` read-only (git and
+  the editor run outside with what they name: ``core.fsmonitor``, hooks, tasks); one of
+  these that does not exist yet and is created by the command is removed afterwards
+  (``Prepared.restore``), so it cannot appear either — a ``.git`` folder made by ``git
+  init`` stays, without them;
 - a private ``/tmp``, a private ``/dev``, its own ``/proc`` in a new PID namespace, no
   network (a new network namespace) unless ``sandbox.network.allowedDomains`` holds
   ``"*"``; when it lists domains, an HTTP proxy that reaches only those
@@ -67,8 +68,8 @@ log = logging.getLogger(__name__)
 RESCAN_SECONDS = 5.0
 NET_FOLDER = "/.claude-lsp-net"  # where the domain proxy's socket appears inside
 # Relative to each root: what later runs outside the sandbox, so never written inside.
-PROTECTED = (".git", ".git/config", ".git/commondir", ".git/hooks", ".claude", ".mcp.json",
-             "CLAUDE.md", "CLAUDE.local.md")  # fmt: skip
+PROTECTED = (".git", ".git/config", ".git/commondir", ".git/hooks", ".claude", ".vscode",
+             ".idea", ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")  # fmt: skip
 
 
 @dataclass

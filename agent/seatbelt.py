@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 SYSTEM_READ = ("/usr", "/bin", "/sbin", "/System", "/Library", "/opt", "/private/etc",
                "/private/var/db/timezone", "/dev", "/Applications/Xcode.app")  # fmt: skip
 TEMP_WRITE = ("/private/tmp", "/private/var/folders")
-PROTECTED = (".git/config", ".git/commondir", ".git/hooks", ".claude", ".mcp.json", "CLAUDE.md",
-             "CLAUDE.local.md")  # fmt: skip
+PROTECTED = (".git/config", ".git/commondir", ".git/hooks", ".claude", ".vscode", ".idea",
+             ".mcp.json", "CLAUDE.md", "CLAUDE.local.md")  # fmt: skip
 
 
 def _quote(path: Path | str) -> str:

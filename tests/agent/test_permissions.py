@@ -356,7 +356,8 @@ def test_read_only_programs_that_run_or_write_things_ask(ws: Path, command: str)
 
 @pytest.mark.parametrize(
     "path", [".git/config", ".git/hooks/pre-commit", ".claude/settings.local.json",
-             ".mcp.json", "CLAUDE.md", "sub/CLAUDE.local.md"],
+             ".mcp.json", "CLAUDE.md", "sub/CLAUDE.local.md", ".vscode/tasks.json",
+             "web/.vscode/settings.json", ".idea/workspace.xml"],
 )  # fmt: skip
 def test_protected_paths_always_ask(ws: Path, path: str) -> None:
     for mode in ("default", "acceptEdits", "bypassPermissions"):
@@ -372,6 +373,7 @@ def test_redirections_into_protected_paths_ask(ws: Path) -> None:
     p = policy(ws, "acceptEdits", allow=["Bash(echo:*)", "Edit"])
     assert decide(p, "Bash", command="echo x >> .git/config") == "ask"
     assert decide(p, "Bash", command="echo '{}' > .mcp.json") == "ask"
+    assert decide(p, "Bash", command="echo '{}' > .vscode/settings.json") == "ask"
     assert decide(p, "Bash", command="echo x > notes.txt") == "allow"
 
 

@@ -184,6 +184,25 @@ async def test_protected_files_a_command_creates_are_removed(box: Sandbox, ws: P
     )
 
 
+async def test_editor_settings_are_read_only_and_new_ones_removed(box: Sandbox, ws: Path) -> None:
+    # VS Code runs a task marked runOn folderOpen, and the interpreter its settings name,
+    # outside any sandbox; JetBrains its run configurations.
+    (ws / ".vscode").mkdir()
+    (ws / ".vscode" / "settings.json").write_text("{}\n")
+    tasks = '{"tasks": [{"command": "touch ../pwned", "runOptions": {"runOn": "folderOpen"}}]}'
+    out = await run(
+        box,
+        ws,
+        f"echo '{tasks}' > .vscode/tasks.json; echo x >> .vscode/settings.json; "
+        "mkdir -p .idea/runConfigurations && echo '<x/>' > .idea/runConfigurations/r.xml",
+    )
+    assert out.count("Read-only file system") == 2
+    assert out.endswith(f"Removed .idea{NOTE} (use Write, which asks the user).")
+    assert os.listdir(ws / ".vscode") == ["settings.json"]
+    assert (ws / ".vscode" / "settings.json").read_text() == "{}\n"
+    assert not (ws / ".idea").exists()
+
+
 async def test_existing_protected_links_are_read_only_and_never_lead_outside(
     box: Sandbox, ws: Path, tmp_path: Path
 ) -> None:

@@ -311,6 +311,10 @@ def test_credentials_named_the_ways_tools_read_them() -> None:
         ("ssh://git@github.com/o/r.git https://jonathan-smith-the-third@host/r", []),
         ("git@github.com:o/r.git see https://example.com/a@b redis://localhost:6379/0", []),
         ("https://user:@host/ mailto:ada@example.com", []),
+        # A user part is a token from 20 characters of letters and digits.
+        ("https://abcdefghij0123456789@h/ https://abcdefghij012345678@h/",
+         ["abcdefghij0123456789"]),
+        ("https://abcdefghijklmnopqrstuvwxyz@h/ https://01234567890123456789@h/", []),
     ],
 )  # fmt: skip
 def test_credentials_in_urls(text: str, found: list[str]) -> None:
@@ -352,11 +356,17 @@ def test_commented_out_assignments_in_a_secret_file_are_secrets() -> None:
         "# Note: rotate-quarterly\n"  # prose with a colon, not a credential name
         "# see https://wiki.example.com/secrets-policy\n"
         "# DATABASE_URL=postgres://app:hidden-pw-3@db/app\n"
+        "#PREVIOUS=any-assignment-9\n"  # NAME=value counts whatever the name
+        "# client-secret: dashed-secret-4\n"  # "name: value" when the name says so
+        "# api.key: dotted-key-5\n"
+        "# route: not-a-secret-6\n"
         "API_KEY=current-key-123\n"
     )
     values = text_secrets(text)
-    assert {"sk-old-but-live-42", "legacy-token-77", "commented-db-pw", "current-key-123",
-            "hidden-pw-3"} <= set(values)  # fmt: skip
+    found = {"sk-old-but-live-42", "legacy-token-77", "commented-db-pw", "current-key-123",
+             "hidden-pw-3", "any-assignment-9", "dashed-secret-4", "dotted-key-5"}  # fmt: skip
+    assert found <= set(values)
+    assert "not-a-secret-6" not in values
     assert not [v for v in values if "rotate" in v or "wiki" in v or "batch" in v]
 
 
@@ -370,12 +380,18 @@ def test_credentials_in_the_git_config(tmp_path: Path) -> None:
         ("remote.plain.url", "https://github.com/o/r.git"),
         ("http.https://git.example.com.extraHeader", "Authorization: Bearer header-token-8"),
         ("github.token", "gh-config-token-6"),
+        ("hub.oauthtoken", "8charTok"),  # as short as a secret may be
         ("user.name", "Ada Lovelace-Byron"),
+        ("alias.pull-mirror", "!git pull https://ada:multi-line-pw-4@git.example.com/r\necho"),
+        ("sendemail.smtppass", "short"),  # too short to hide
     ]
     for key, value in config:
         subprocess.run(["git", "config", key, value], cwd=ws, check=True)
+    with (ws / ".git" / "config").open("ab") as handle:  # not UTF-8: read anyway
+        handle.write(b'[branch "caf\xe9"]\n\tdescription = caf\xe9\n')
     assert sorted(config_secrets(ws)) == [
-        "gh-config-token-6", "ghs_remote9Token42", "header-token-8", "mirror-pass-5",
+        "8charTok", "gh-config-token-6", "ghs_remote9Token42", "header-token-8",
+        "mirror-pass-5", "multi-line-pw-4",
     ]  # fmt: skip
     out = subprocess.run(
         ["git", "remote", "-v"], cwd=ws, capture_output=True, text=True, check=True
