@@ -19,9 +19,13 @@ PERMISSION_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 @dataclass(frozen=True)
 class DiagnosticsSettings:
-    enable: bool = True
+    enable: bool = True  # every source; off: none is published
     debounce_ms: int = 15
     max_per_file: int = 100
+    # per source: tree-sitter syntax errors, pyflakes, Claude's review findings
+    syntax_errors: bool = True
+    pyflakes: bool = True
+    review: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ _KEYS: dict[str, dict[str, tuple[str, Kind]]] = {
         "enable": ("enable", bool),
         "debounceMs": ("debounce_ms", int),
         "maxPerFile": ("max_per_file", int),
+        "syntaxErrors": ("syntax_errors", bool),
+        "pyflakes": ("pyflakes", bool),
+        "review": ("review", bool),
     },
     "syntax": {
         "enable": ("enable", bool),

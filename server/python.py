@@ -257,7 +257,7 @@ def _schedule_pyflakes(ls: ClaudeLanguageServer, doc: OpenDocument, first: bool)
         current = ls.documents.get(uri)
         if current is None:
             return None
-        if not ls.settings.diagnostics.enable:
+        if not (ls.settings.diagnostics.enable and ls.settings.diagnostics.pyflakes):
             return []
         path, text = current.path, ls.documents.text(current)
         limit = ls.settings.diagnostics.max_per_file

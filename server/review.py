@@ -106,6 +106,10 @@ class Reviews:
         doc = self.ls.documents.get(uri)
         if reviewed is None or doc is None:
             return
+        settings = self.ls.settings.diagnostics
+        if not (settings.enable and settings.review):  # kept, shown again when turned on
+            self.ls.diagnostics.set(uri, SOURCE, [], doc.version)
+            return
         columns = self.ls.documents.columns(doc)
         lines = split_lines(doc.text)
         diagnostics = []
@@ -211,4 +215,6 @@ def register(server: ClaudeLanguageServer) -> None:
     server.command(COMMAND)(review_command)
     server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)(did_save)
     server.documents.on_change.append(server.reviews.changed)
+    # settings changed (every open document is re-evaluated): shown or hidden again
+    server.documents.on_open.append(lambda doc: server.reviews.publish(doc.uri))
     server.documents.on_close.append(server.reviews.closed)

@@ -37,7 +37,8 @@ def publish_syntax_errors(ls: ClaudeLanguageServer, doc: OpenDocument, first: bo
         current = ls.documents.get(uri)
         if current is None:
             return None
-        if current.parsed is None or not ls.settings.diagnostics.enable:
+        settings = ls.settings.diagnostics
+        if current.parsed is None or not (settings.enable and settings.syntax_errors):
             return []
         columns = ls.documents.columns(current)
         limit = ls.settings.diagnostics.max_per_file

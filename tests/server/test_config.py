@@ -69,3 +69,30 @@ async def test_did_change_configuration_reapplies(client: LanguageClient):
         )
     )
     await diagnostics_become(client, uri, [])
+
+
+async def test_each_source_of_diagnostics_can_be_turned_off(client: LanguageClient):
+    def configure(**diagnostics: bool) -> None:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"claudeLsp": {"diagnostics": {"enable": True, **diagnostics}}}
+            )
+        )
+
+    configure()
+    checked = open_document(client, client.root / "checked.py", "import os\n")
+    broken = open_document(client, client.root / "broken.py", "def f(:\n")
+    unused = ["'os' imported but unused"]
+    await diagnostics_become(client, checked, unused)
+    await diagnostics_become(client, broken, ["missing `)`"])
+    configure(pyflakes=False)  # the syntax errors stay
+    await diagnostics_become(client, checked, [])
+    await diagnostics_become(client, broken, ["missing `)`"])
+    configure(pyflakes=True, syntaxErrors=False)
+    await diagnostics_become(client, checked, unused)
+    await diagnostics_become(client, broken, [])
+    # symbols and folding are not syntax errors: they stay
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=broken))
+    )
+    assert [s.name for s in symbols or []] == ["f"]

@@ -207,3 +207,26 @@ async def test_review_on_save_only_when_enabled(
         editor.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings=settings)
         )
+
+
+async def test_review_findings_hidden_and_shown_again_by_their_setting(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    def configure(review: bool) -> None:
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"claudeLsp": {"diagnostics": {"review": review}}}
+            )
+        )
+
+    uri = editor.open(root / "hidden.py", SOURCE)
+    fake.script(Reply([ToolUse("report_findings", {"findings": [finding(5)]})]))
+    await review(editor, uri)
+    await findings_at(editor, uri, [4])
+    try:
+        configure(False)  # the findings are kept, not shown
+        await findings_at(editor, uri, [])
+    finally:
+        configure(True)
+    await findings_at(editor, uri, [4])  # without another model call
+    assert len(fake.messages_requests) == 1
