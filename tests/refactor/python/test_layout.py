@@ -3,16 +3,18 @@ code before installed copies, add-import candidates from the project's environme
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from refactor.python.edits import RefactorError
-from refactor.python.environment import find_interpreter, stdlib_only
+from refactor.python.environment import environment, find_interpreter, stdlib_only
 from refactor.python.imports import _autoimport, _index_package, import_candidates
 from refactor.python.layout import discover
 from refactor.python.rename import rename, rename_module
@@ -244,3 +246,43 @@ def test_a_dependency_in_the_workspace_venv_is_not_renamed(src_layout: PythonWor
         with pytest.raises(RefactorError) as info:
             src_layout.run(lambda s, at=at, new=new: rename(s, str(use), Position(*at), new))
         assert str(info.value) == message
+
+
+def test_a_workspace_venv_is_read_never_run(tmp_path: Path) -> None:
+    # A sandboxed command can write .venv/bin/python or a .pth with code: the server
+    # must not run either outside the sandbox.
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    ws, marker = tmp_path / "ws", tmp_path / "ran-outside"
+    venv = ws / ".venv"
+    site = venv / "lib" / f"python{version}" / "site-packages"
+    site.mkdir(parents=True)
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").write_text(f"#!/bin/sh\ntouch {marker}\n")
+    (venv / "bin" / "python").chmod(0o755)
+    home = Path(sys.base_prefix) / "bin"
+    (venv / "pyvenv.cfg").write_text(f"home = {home}\nversion_info = {version}.1\n")
+    (ws / "src").mkdir()
+    (ws / "libs").mkdir()
+    (site / "editable.pth").write_text(
+        f"# an editable install\n{ws / 'src'}\nimport os; os.system('touch {marker}')\n"
+        "../../../../libs\nno-such-folder\n"
+    )
+    env = environment(find_interpreter(str(ws)))
+    assert not marker.exists()
+    stdlib = sysconfig.get_paths(vars={"installed_base": sys.base_prefix})["stdlib"]
+    assert env.interpreter == str(venv / "bin" / "python") and env.stdlib == (stdlib,)
+    assert env.path[0] == stdlib
+    assert env.path[-3:] == (str(site), str(ws / "src"), str(ws / "libs"))
+
+
+def test_a_venv_read_from_its_files_imports_what_its_python_would(tmp_path: Path) -> None:
+    venv = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    [site] = venv.glob("lib/python3*/site-packages")
+    (tmp_path / "extra").mkdir()
+    (site / "extra.pth").write_text(f"{tmp_path / 'extra'}\n")
+    python = str(venv / "bin" / "python")
+    probe = "import json, os, sys; print(json.dumps([p for p in sys.path if os.path.isdir(p)]))"
+    ran = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
+    real = json.loads(ran.stdout)
+    assert list(environment(python).path) == real
