@@ -178,6 +178,25 @@ def test_secret_files_stop_after_the_entry_limit(tmp_path: Path) -> None:
     assert secret_files([tmp_path], limit=5) == [tmp_path / "sub" / ".env"]
 
 
+def test_secret_files_shallowest_first_and_a_cut_short_walk_is_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A deep tree first in the walk does not hide a secret one folder down.
+    deep = tmp_path / "a-deep"
+    for n in range(3):
+        deep = deep / f"d{n}"
+    deep.mkdir(parents=True)
+    for n in range(20):
+        (deep / f"f{n}.txt").write_text("x")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / ".env").write_text("A=some-secret-value\n")
+    with caplog.at_level("WARNING", logger="agent.secrets"):
+        assert secret_files([tmp_path], limit=6) == [tmp_path / "svc" / ".env"]
+        secret_files([tmp_path], limit=6)
+    [warning] = caplog.records  # once per root
+    assert f"scan of {tmp_path} stopped after 6 entries" in warning.getMessage()
+
+
 def test_session_secrets_default_to_the_process_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
