@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         root.mkdir()
         print(f"building the workspace ({args.files} files)…", file=sys.stderr)
         build_large(root, args.files)
+        # the file a timed call writes (build_large may stop before stdlib/ on a large venv)
+        (root / "stdlib").mkdir(exist_ok=True)
         (root / "stdlib" / "bench_target.py").write_text("# target\n")
         if args.git:  # committed files need no copy: git has them
             who = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
