@@ -3,8 +3,10 @@
 One builder for every door: the part in question (the selection or the enclosing
 definition), the file around it with line numbers, the diagnostics in range, the git
 diff of the file, the open editors, a repository map and task-specific extras. The
-target, its diagnostics and the task come first and always fit; the file window grows
-around the target with what is left, then the rest is added in order while it fits.
+target, its diagnostics and the task come first; when they alone are over the budget
+``build`` raises ``ContextTooLarge`` (a cut target would ask for edits of code the model
+has not seen). The file window grows around the target with what is left, then the
+rest is added in order while it fits.
 Protocol-free: plain paths, text and 0-based lines.
 """
 
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 
 DEFAULT_BUDGET = 12_000  # tokens
 _DEFINITION_WORDS = ("function", "method", "class", "struct", "impl", "interface")
+
+
+class ContextTooLarge(ValueError):
+    """The code in question is over the context budget on its own."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,12 @@ def build(context: CodeContext, task: str, budget_tokens: int = DEFAULT_BUDGET) 
         shown = "\n".join(d.describe() for d in context.diagnostics[:20])
         head.append(f"<diagnostics>\n{shown}\n</diagnostics>")
     used = sum(len(part) + 2 for part in head)
+    if used > budget:
+        raise ContextTooLarge(
+            f"the code in question (lines {first + 1}-{last + 1}, about "
+            f"{used // CHARS_PER_TOKEN:,} tokens) is over the context budget of "
+            f"{budget_tokens:,} tokens: select less, or raise ai.contextTokens"
+        )
     window = _window(lines, first, last, int(max(0, budget - used) * 0.7))
     parts = [*head]
     if window is not None:

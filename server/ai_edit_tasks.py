@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcContentModified
 
-from agent.code_context import CodeContext, Definition, Diagnostic, build
+from agent.code_context import CodeContext, ContextTooLarge, Definition, Diagnostic, build
 from agent.context import CHARS_PER_TOKEN
 from agent.line_edits import EditError, apply_edits, check_parses, parse_edits, remove_comment
 from refactor.text import split_lines
@@ -56,7 +56,10 @@ async def compute(ls: ClaudeLanguageServer, data: Any, title: str) -> Outcome:
         line=int(data.get("line", 0)) + 1,
         request=data.get("request", ""),
     )
-    prompt = build(context, instruction, ls.settings.ai.context_tokens)
+    try:
+        prompt = build(context, instruction, ls.settings.ai.context_tokens)
+    except ContextTooLarge as exc:
+        raise AiFailed(f"{title}: {exc}", "tooLarge") from exc
     tool = tasks.TESTS_TOOL if kind == "tests" else tasks.EDITS_TOOL
     answer = await ls.ai.ask(title, tool, [tasks.text_block(prompt)])
     summary = str(answer.input.get("summary") or title)

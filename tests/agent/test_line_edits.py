@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.code_context import CodeContext, Definition, Diagnostic, build
+from agent.code_context import CodeContext, ContextTooLarge, Definition, Diagnostic, build
 from agent.context import CHARS_PER_TOKEN
 from agent.line_edits import (
     EditError,
@@ -106,3 +106,14 @@ def test_context_fits_its_budget_and_keeps_the_target() -> None:
         assert "line 2502: warning [lint/X1]: bad" in prompt
     small = build(CodeContext(path="s.py", text="x = 1\n"), "Task", 12_000)
     assert '<file path="s.py" lines="1-1" total="1">\n     1\tx = 1\n</file>' in small
+
+
+def test_a_target_over_the_budget_on_its_own_is_refused_not_cut() -> None:
+    text = "".join(f"    value_{n} = compute({n})\n" for n in range(3000))
+    context = CodeContext(
+        path="big.py", text="def big():\n" + text, target=(0, 3000),
+        definition=Definition("big", "function", 0, 3000),
+    )  # fmt: skip
+    with pytest.raises(ContextTooLarge, match=r"lines 1-3001, about [\d,]+ tokens\) is over"):
+        build(context, "Add a docstring.", 12_000)
+    assert len(build(context, "Add a docstring.", 40_000)) <= 40_000 * CHARS_PER_TOKEN

@@ -386,3 +386,28 @@ async def test_the_context_holds_the_repository_map(
     assert "<repository-map>\nhelpers/pricing.py\n  1: def compute_discount_rate(customer):" in (
         prompt
     )
+
+
+async def test_a_definition_over_the_context_budget_is_refused_before_the_model(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    body = "".join(f"    total += compute_{n}(values)\n" for n in range(400))
+    text = f"def huge(values):\n    total = 0\n{body}    return total\n"
+    uri = editor.open(root / "huge.py", text)
+
+    def configure(tokens: int) -> None:
+        editor.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"claudeLsp": {"ai": {"contextTokens": tokens}}}
+            )
+        )
+
+    configure(1_000)  # the function alone is about 3,000 tokens
+    try:
+        action = (await actions(editor, uri, at(0, 6)))["Add docstring to `huge` with Claude"]
+        with pytest.raises(JsonRpcException) as caught:
+            await editor.client.code_action_resolve_async(action)
+    finally:
+        configure(12_000)
+    assert "over the context budget of 1,000 tokens" in str(caught.value)
+    assert fake.messages_requests == [] and editor.text(uri) == text
