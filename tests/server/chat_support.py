@@ -33,7 +33,8 @@ class Editor:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.buffers: dict[str, tuple[int, str]] = {}  # uri -> (version, text)
-        self.apply_mode = "apply"  # "reject": refuse; "type": the user types first
+        # "reject": refuse; "type": the user types first; "error": a JSON-RPC error answer
+        self.apply_mode = "apply"
         self.applied: list[types.ApplyWorkspaceEditParams] = []
         self.permission_answers: collections.deque[str | None] = collections.deque()
         self.permission_requests: list[dict[str, Any]] = []
@@ -72,6 +73,8 @@ class Editor:
 
     def apply(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         self.applied.append(params)
+        if self.apply_mode == "error":
+            raise RuntimeError("the workspace edit broke the editor")
         if self.apply_mode == "reject":
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason="the user said no")
         edit = params.edit
@@ -261,11 +264,15 @@ async def editor_session(
     *,
     chat_ui: bool = True,
     options: Any = None,
+    server_args: tuple[str, ...] = (),
 ) -> AsyncIterator[Editor]:
-    """A server on ``root`` and the test editor connected to it."""
+    """A server on ``root`` (started with ``server_args`` too) and the test editor
+    connected to it."""
     box: list[Editor] = []
     config = ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=_client_factory(box), server_env=env
+        server_command=[*SERVER_COMMAND, *server_args],
+        client_factory=_client_factory(box),
+        server_env=env,
     )
     client = await config.start()
     editor = box[0]

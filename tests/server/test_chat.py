@@ -197,6 +197,27 @@ async def test_a_rejected_edit_is_a_tool_error_and_changes_nothing(
     assert editor.text(uri) == "X = 1\n" and path.read_text() == "X = 1\n"
 
 
+async def test_an_edit_the_editor_answers_with_an_error_is_a_tool_error(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    path = root / "broken_editor.py"
+    path.write_text("Z = 1\n")
+    uri = editor.open(path, "Z = 1\n")
+    editor.apply_mode = "error"
+    fake.script(
+        Reply([ToolUse("Read", {"file_path": str(path)})]),
+        Reply([ToolUse("Write", {"file_path": str(path), "content": "Z = 2\n"})]),
+        Reply([Text("The editor failed.")]),
+    )
+    _, answer = editor.chat(prompt="change Z", permissionMode="acceptEdits")
+    assert (await answer)["result"] == "The editor failed."
+    [block] = tool_results(fake)
+    assert block.get("is_error") is True
+    assert "the editor failed to apply the edit" in result_text(block)
+    assert "the workspace edit broke the editor" in result_text(block)
+    assert editor.text(uri) == "Z = 1\n" and path.read_text() == "Z = 1\n"
+
+
 async def test_an_edit_computed_on_a_stale_buffer_is_refused(
     editor: Editor, fake: FakeAnthropic, root: Path
 ) -> None:
