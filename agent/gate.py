@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from agent.bash_network import NETWORK_NOTE
 from agent.types import Event, PermissionRequest, Tool
 
 if TYPE_CHECKING:
@@ -41,9 +42,13 @@ async def permit(agent: Agent, tool: Tool, call: dict[str, Any]) -> str | None:
         return None
     if decision == "allow" and (hook is None or hook.permission != "ask"):
         return None
+    if NETWORK_NOTE in reason:  # the user must know what "allow" opens
+        summary = f"{summary} (with network access)"
     answer = await _ask(agent, PermissionRequest(tool.name, input, summary))
     if answer == "allowAlways":
         agent.policy.remember(tool, input)
+    elif answer == "allowOnce":
+        agent.policy.allowed_once(tool, input)
     allowed = answer in ("allowAlways", "allowOnce")
     _event(agent, call, summary, decision="allow" if allowed else "deny", by="user", reason=answer)
     return None if allowed else "Permission denied: the user declined this tool call."

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import pathspec
 
+from agent.bash_network import network_question
 from agent.bash_programs import (
     CHDIR,
     NAME_ONLY_PROGRAMS,
@@ -196,7 +197,18 @@ class Permissions:
             return "allow", "acceptEdits mode"
         return "ask", f"{tool.name} changes files or runs commands"
 
+    def allowed_once(self, tool: Tool, input: dict[str, Any]) -> None:
+        self._grant_network(tool, input, always=False)
+
+    def _grant_network(self, tool: Tool, input: dict[str, Any], *, always: bool) -> None:
+        """An allowed command that needs the network gets it (the sandbox keeps it off)."""
+        command = str(input.get("command", ""))
+        if tool.name == "Bash" and network_question(self.sandbox, command) is not None:
+            assert self.sandbox is not None
+            self.sandbox.grant_network(command, always=always)
+
     def remember(self, tool: Tool, input: dict[str, Any]) -> None:
+        self._grant_network(tool, input, always=True)
         added = self._session_rules(tool, input)
         self.session.extend(added)
         if self.persist_to is not None and added:
@@ -304,6 +316,9 @@ class Permissions:
                         return "ask", f"the permission rule {rule.text} asks first"
         if self.mode == "bypassPermissions":
             return "allow", "bypassPermissions mode"
+        network = network_question(self.sandbox, command)
+        if network is not None:
+            return "ask", network
         if sandbox is not None and sandbox.settings.auto_allow:
             return "allow", "runs in the sandbox"
         problem = unplain(command, parts) if strict else None

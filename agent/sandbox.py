@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +145,9 @@ class Sandbox:
         self._git_dirs: list[tuple[Path, Path]] | None = None
         self._proxy: DomainProxy | None = None
         self._proxy_problem: str | None = None
+        # commands the user let reach the network (a permission question): once, always
+        self._network_once: set[str] = set()
+        self._network_always: set[str] = set()
 
     @property
     def active(self) -> bool:
@@ -204,8 +207,22 @@ class Sandbox:
                     return True
         return False
 
+    def network_off(self) -> bool:
+        """True when commands get no network at all (no ``allowedDomains``)."""
+        return not self.settings.network and not self.settings.allowed_domains
+
+    def grant_network(self, command: str, *, always: bool = False) -> None:
+        """Let ``command`` reach the network: its next run, or every run this session."""
+        (self._network_always if always else self._network_once).add(command)
+
+    def network_granted(self, command: str) -> bool:
+        return command in self._network_once or command in self._network_always
+
     def prepare(self, shell: str, command: str, cwd: Path, env: Mapping[str, str]) -> Prepared:
         """The argv and environment to run ``shell -c command`` in the sandbox."""
+        granted = self.network_granted(command)
+        self._network_once.discard(command)
+        settings = replace(self.settings, network=True) if granted else self.settings
         clean, _ = scrub_environment(env)
         clean["TMPDIR"] = "/tmp"
         writable = self.mode != "plan"
@@ -214,12 +231,12 @@ class Sandbox:
         if self.kind == "seatbelt":
             from agent.seatbelt import profile
 
-            text = profile(self.roots, writable, self.settings, self._tool_dirs(clean))
+            text = profile(self.roots, writable, settings, self._tool_dirs(clean))
             argv = ["sandbox-exec", "-p", text, shell, "-c", command]
             return Prepared(argv, clean, missing, links)
-        argv = [self.bwrap, *self._bwrap_args(clean, writable)]
+        argv = [self.bwrap, *self._bwrap_args(clean, writable, settings.network)]
         run = [shell, "-c", command]
-        if self.filtering and self._proxy_problem is None:
+        if self.filtering and not granted and self._proxy_problem is None:
             from agent.netproxy import RELAY, SOCKET_NAME, DomainProxy
 
             if self._proxy is None:
@@ -245,7 +262,7 @@ class Sandbox:
 
     # -- bubblewrap -------------------------------------------------------------------
 
-    def _bwrap_args(self, env: Mapping[str, str], writable: bool) -> list[str]:
+    def _bwrap_args(self, env: Mapping[str, str], writable: bool, network: bool) -> list[str]:
         args: list[str] = []
         for folder in SYSTEM_DIRS:
             if os.path.isdir(folder):
@@ -284,7 +301,7 @@ class Sandbox:
         for path in self.masked():
             args += ["--ro-bind", empty, str(path)]
         args += ["--unshare-pid", "--unshare-ipc"]
-        if not self.settings.network:
+        if not network:
             args += ["--unshare-net"]
         args += ["--die-with-parent", "--cap-drop", "ALL"]
         return args

@@ -105,5 +105,9 @@ class PermissionPolicy(Protocol):
         """Allow calls like this one for the rest of the session (allowAlways)."""
         ...
 
+    def allowed_once(self, tool: Tool, input: dict[str, Any]) -> None:
+        """The user allowed this one call (allowOnce)."""
+        ...
+
 
 AsyncCallback = Callable[[], Awaitable[None]]

@@ -198,3 +198,6 @@ class Policy:
 
     def remember(self, tool: Tool, input: dict[str, Any]) -> None:
         self.remembered.append(tool.name)
+
+    def allowed_once(self, tool: Tool, input: dict[str, Any]) -> None:
+        pass

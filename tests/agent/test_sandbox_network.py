@@ -9,13 +9,17 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agent.netproxy import allowed
+from agent.permissions import Permissions
 from agent.sandbox import Sandbox, SandboxSettings, _relay_python, load_sandbox_settings
+from agent.settings import Settings
 from agent.tools import BashTool
 from agent.types import ToolContext
+from tests.agent.fake_api import FakeAnthropic, Reply, Text, ToolUse
 from tests.agent.tools_helpers import call, make_ctx, text_of
 
 
@@ -214,3 +218,58 @@ print(s.recv(4096).decode().split("\\r\\n")[0])
     removed = text_of(await call(BashTool(box), ctx, command="rm -f /.claude-lsp-net/*; echo"))
     assert "Read-only file system" in removed
     assert await fetch(box, ctx, f"http://localhost:{origin.port}/still") == "hello from /still"
+
+
+async def test_a_network_command_asks_and_gets_the_network_once_allowed(
+    origin: Origin, ws: Path
+) -> None:
+    # No allowedDomains: the network is off; a command whose job is the network asks
+    # first instead of failing offline, and runs with the network when allowed.
+    offline = Sandbox(SandboxSettings(), [ws])
+    assert offline.active and offline.network_off()
+    tool, ctx = BashTool(offline), make_ctx(ws)
+    policy = Permissions("default", Settings(), [ws], sandbox=offline)
+    command = f"curl -s http://127.0.0.1:{origin.port}/granted"
+    try:
+        decision, reason = policy.decide(tool, {"command": command})
+        assert decision == "ask"
+        assert reason.startswith("`curl -s http://127.0.0.1:") and "keeps off" in reason
+        assert policy.decide(tool, {"command": "make"}) == ("allow", "runs in the sandbox")
+        policy.allowed_once(tool, {"command": command})  # the user's "Allow once"
+        assert text_of(await call(tool, ctx, command=command)) == "hello from /granted"
+        # once: the next run asks again, and run anyway it has no network
+        assert policy.decide(tool, {"command": command})[0] == "ask"
+        assert "Exit code 7" in text_of(await call(tool, ctx, command=command))
+        assert origin.paths == ["/granted"]
+        policy.remember(tool, {"command": command})  # "Always allow": this session
+        assert policy.decide(tool, {"command": command})[0] == "allow"
+        for _ in range(2):
+            assert text_of(await call(tool, ctx, command=command)) == "hello from /granted"
+        assert origin.paths == ["/granted"] * 3
+        plan = Permissions("plan", Settings(), [ws], sandbox=Sandbox(SandboxSettings(), [ws]))
+        assert plan.decide(tool, {"command": command})[0] == "allow"  # offline, read-only
+    finally:
+        offline.close()
+
+
+async def test_the_question_says_network_and_allow_once_opens_it_for_that_call(
+    origin: Origin, ws: Path, fake: FakeAnthropic, client: Any
+) -> None:
+    from tests.agent.conftest import Port
+    from tests.agent.test_loop import make_agent
+
+    offline = Sandbox(SandboxSettings(), [ws])
+    command = f"curl -s http://127.0.0.1:{origin.port}/via-the-loop"
+    fake.script(Reply([ToolUse("Bash", {"command": command})]), Reply([Text("Fetched.")]))
+    port = Port(ws, answers=["allowOnce"])
+    policy = Permissions("default", Settings(), [ws], sandbox=offline)
+    try:
+        result = await make_agent(client, port, [BashTool(offline)], policy=policy).run("get")
+    finally:
+        offline.close()
+    [asked] = port.asked
+    assert asked.summary.endswith("(with network access)")
+    [sent] = [b for b in fake.messages_requests[1]["messages"][-1]["content"]]
+    assert sent["content"] == "hello from /via-the-loop" and not sent.get("is_error")
+    assert result.text == "Fetched." and origin.paths == ["/via-the-loop"]
+    assert not offline.network_granted(command)  # used up
