@@ -312,3 +312,25 @@ def test_fail_if_unavailable_stops_before_any_turn(
     assert "failIfUnavailable" in capsys.readouterr().err
     assert fake.messages_requests == []
     shutil.rmtree(world.ws / ".claude")
+
+
+def test_additional_directories_are_sandbox_roots_and_their_siblings_absent(
+    tmp_path: Path, fake: FakeAnthropic, env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = make_world(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "lib.txt").write_text("shared library\n")
+    settings = {"permissions": {"additionalDirectories": ["../shared"]}}
+    (tmp_path / "home" / ".claude").mkdir()
+    (tmp_path / "home" / ".claude" / "settings.json").write_text(json.dumps(settings))
+    results, seen = run_session(
+        world, fake, capsys,
+        [("Bash", {"command": "cat ../shared/lib.txt; echo made > ../shared/made.txt; "
+                              "ls .. ; cat ../outside.txt"})],
+    )  # fmt: skip
+    [result] = results
+    # read and written; `ls ..` shows the two roots only; the file beside them is absent
+    assert result["content"].startswith("shared library\nshared\nws\ncat: ../outside.txt: No")
+    assert (shared / "made.txt").read_text() == "made\n"
+    assert forbidden_effects(world, seen) == []

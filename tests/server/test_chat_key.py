@@ -1,10 +1,12 @@
 """The API key never leaves the server's own use of it: not in the debug log, a chat
 event, a request to the model, the session transcript or the `claude.chat` document —
-also when a command the model runs looks for it."""
+also when a command the model runs looks for it. And the editor's side of a machine
+without a sandbox: told once, or refused when the settings ask for one."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -84,3 +86,25 @@ async def test_the_key_reaches_no_log_event_request_or_transcript(
         ("a file the server wrote (log, session, transcript)", written),
     ]:
         assert API_KEY not in text and API_KEY[::-1] not in text, where
+
+
+async def test_without_a_sandbox_the_editor_is_told_once_or_refused(
+    fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    root.mkdir()
+    env = {**server_env(fake, tmp_path / "home"), "CLAUDE_LSP_BWRAP": str(tmp_path / "no-bwrap")}
+    async with editor_session(root, env) as editor:
+        for n in range(2):
+            fake.script(Reply([Text(f"Answer {n}.")]))
+            _, answer = editor.chat(prompt=f"question {n}")
+            assert (await answer)["result"] == f"Answer {n}."
+        said = [m.message for m in editor.client.messages if "no OS sandbox" in m.message]
+        assert len(said) == 1 and "run unsandboxed" in said[0]  # once, for two sessions
+        settings = {"sandbox": {"failIfUnavailable": True}}
+        (root / ".claude").mkdir()
+        (root / ".claude" / "settings.json").write_text(json.dumps(settings))
+        _, refused = editor.chat(prompt="and now?")
+        with pytest.raises(Exception) as caught:
+            await refused
+        assert "sandboxUnavailable" in str(caught.value) or "failIfUnavailable" in str(caught.value)
