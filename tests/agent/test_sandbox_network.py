@@ -235,6 +235,8 @@ async def test_a_network_command_asks_and_gets_the_network_once_allowed(
         assert decision == "ask"
         assert reason.startswith("`curl -s http://127.0.0.1:") and "keeps off" in reason
         assert policy.decide(tool, {"command": "make"}) == ("allow", "runs in the sandbox")
+        ruled = Permissions("default", Settings(allow=["Bash(curl:*)"]), [ws], sandbox=offline)
+        assert ruled.decide(tool, {"command": command})[0] == "ask"  # a rule is not network
         policy.allowed_once(tool, {"command": command})  # the user's "Allow once"
         assert text_of(await call(tool, ctx, command=command)) == "hello from /granted"
         # once: the next run asks again, and run anyway it has no network

@@ -411,3 +411,40 @@ async def test_a_definition_over_the_context_budget_is_refused_before_the_model(
         configure(12_000)
     assert "over the context budget of 1,000 tokens" in str(caught.value)
     assert fake.messages_requests == [] and editor.text(uri) == text
+
+
+async def test_the_request_holds_the_file_s_git_diff(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    import subprocess
+
+    repo = root / "versioned"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    (repo / "geo.py").write_text(SOURCE)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "first"], cwd=repo, check=True)
+    changed = SOURCE.replace("math.pi * radius ** 2", "3.14 * radius * radius")
+    (repo / "geo.py").write_text(changed)  # saved, not committed
+    uri = editor.open(repo / "geo.py", changed)
+    action = (await actions(editor, uri, at(4, 10)))["Add docstring to `area` with Claude"]
+    fake.script(Reply([ToolUse("propose_edits", edits((5, 4, "", '    """Area."""')))]))
+    await editor.client.code_action_resolve_async(action)
+    prompt = prompt_of(fake)
+    assert "<git-diff>" in prompt
+    assert "-    return math.pi * radius ** 2" in prompt
+    assert "+    return 3.14 * radius * radius" in prompt
+
+
+async def test_type_hints_are_added_to_the_enclosing_function(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    uri = editor.open(root / "hints.py", SOURCE)
+    action = (await actions(editor, uri, at(4, 10)))["Add type hints to `area` with Claude"]
+    typed = "def area(radius: float) -> float:"
+    fake.script(Reply([ToolUse("propose_edits", edits((4, 4, "def area(radius):", typed)))]))
+    resolved = await editor.client.code_action_resolve_async(action)
+    assert "Add type hints to the parameters and return value of `area`" in prompt_of(fake)
+    apply(editor, resolved)
+    assert editor.text(uri) == SOURCE.replace("def area(radius):", typed)
