@@ -227,6 +227,45 @@ async def test_mcp_resources_mentioned_and_read_over_lsp(
     assert text(day) == "Notes of sunday." and not day.get("is_error")
 
 
+async def test_mcp_servers_that_never_answer_over_lsp(
+    editor: Editor, fake: FakeAnthropic, root: Path
+) -> None:
+    # One server never answers a tool call, another never answers at all: each has its
+    # timeout (from the settings' env), and the turn goes on.
+    entries = {
+        "slow": {"command": sys.executable, "args": [str(SERVER), "calc"]},
+        "silent": {"command": sys.executable, "args": [str(SERVER), "silent"]},
+    }
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
+    local = root / ".claude" / "settings.local.json"
+    before = local.read_text() if local.exists() else None
+    local.write_text(
+        json.dumps(
+            {
+                "enabledMcpjsonServers": ["slow", "silent"],
+                "env": {"MCP_TOOL_TIMEOUT": "2000", "MCP_TIMEOUT": "3000"},
+            }
+        )
+    )
+    editor.permission_answers.append("allowOnce")  # the call of the slow server's tool
+    fake.script(Reply([ToolUse("mcp__slow__hang", {})]), Reply([Text("It hung.")]))
+    since = editor.mark()
+    try:
+        _, answer = editor.chat(prompt="call hang")
+        result = await answer
+    finally:
+        (root / ".mcp.json").unlink()
+        if before is None:
+            local.unlink()
+        else:
+            local.write_text(before)
+    assert result["stopReason"] == "end_turn" and result["result"] == "It hung."
+    [hung] = results(fake, 1)
+    assert hung["is_error"] and "no answer to hang within 2 s" in text(hung)
+    silent = await editor.wait_event("mcp", since, server="silent", state="failed")
+    assert "no answer within the connect timeout of 3 s" in silent["data"]["message"]
+
+
 async def test_two_subagents_over_lsp(editor: Editor, fake: FakeAnthropic, root: Path) -> None:
     path = root / "sub_read.py"
     path.write_text("on disk\n")
