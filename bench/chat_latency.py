@@ -1,7 +1,7 @@
 """``python -m bench.chat_latency``: an agent turn must never get in the editor's way.
 
 One claude-lsp process over stdio, a 1,500-line Python file open, the loopback Messages
-API (tests/agent/fake_api.py) in this process. Measured twice, idle and while a chat
+API (tests/agent/fake_api.py) in a process of its own. Measured twice, idle and while a chat
 turn runs (the model streams ~200 events/s, then a Bash call prints output for a few
 seconds, then the model streams again):
 
@@ -17,6 +17,7 @@ notification read by this client; goal < 5 ms at the median.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
@@ -47,13 +48,71 @@ def _indexed(message: dict[str, Any]) -> bool:
     return message.get("method") == "$/progress" and value.get("kind") == "end"
 
 
+class RemoteFake:
+    """The loopback Messages API (tests/agent/fake_api.py) in a process of its own:
+    streaming ~200 events/s from a thread of this process would share its GIL with the
+    client that stamps the latencies, and the bench would measure itself."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_fake, args=(child,), daemon=True)
+        self._process.start()
+        self.url: str = self._conn.recv()
+
+    def _call(self, *message: Any) -> Any:
+        self._conn.send(message)
+        return self._conn.recv()
+
+    def script(self, *steps: Reply) -> None:
+        self._call("script", steps)
+
+    @property
+    def sent(self) -> list[tuple[float, str, dict[str, Any]]]:
+        """What the API wrote, stamped with ``time.perf_counter`` (CLOCK_MONOTONIC: the
+        same clock in every process)."""
+        result: list[tuple[float, str, dict[str, Any]]] = self._call("sent")
+        return result
+
+    def clear_sent(self) -> None:
+        self._call("clear")
+
+    def set_timing(self, on: bool) -> None:
+        self._call("timing", on)
+
+    def stop(self) -> None:
+        self._call("stop")
+        self._process.join(10)
+
+
+def _serve_fake(conn: Any) -> None:
+    fake = FakeAnthropic().start()
+    conn.send(fake.url)
+    while True:
+        op, *args = conn.recv()
+        if op == "script":
+            fake.script(*args[0])
+        elif op == "sent":
+            conn.send(list(fake.sent))
+            continue
+        elif op == "clear":
+            fake.sent.clear()
+        elif op == "timing":
+            fake.timing = args[0]
+        elif op == "stop":
+            fake.stop()
+            conn.send(None)
+            return
+        conn.send(None)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Bench:
-    def __init__(self, root: Path, fake: FakeAnthropic) -> None:
+    def __init__(self, root: Path, fake: RemoteFake) -> None:
         self.root = root
         self.file = root / "big.py"
         self.text = module_text()
@@ -147,7 +206,7 @@ class Bench:
     def measure(self, edits: int) -> list[tuple[float, float]]:
         return [self.edit_once() for _ in range(edits)]
 
-    def measure_during_turn(self, fake: FakeAnthropic) -> list[tuple[float, float]]:
+    def measure_during_turn(self, fake: RemoteFake) -> list[tuple[float, float]]:
         """Edits for as long as a turn runs: ~1,000 streamed text events at up to 200/s,
         a Bash call printing for 2 s, another 1,000 events."""
         stream = "word " * 1000
@@ -169,11 +228,11 @@ class Bench:
 BASH = "for i in $(seq 1 40); do echo line $i; sleep 0.05; done"
 
 
-def first_event_latency(bench: Bench, fake: FakeAnthropic, turns: int) -> list[float]:
+def first_event_latency(bench: Bench, fake: RemoteFake, turns: int) -> list[float]:
     latencies = []
-    fake.timing = True
+    fake.set_timing(True)
     for n in range(turns):
-        fake.sent.clear()
+        fake.clear_sent()
         fake.script(Reply([Text(f"answer number {n} " * 5, chunks=5)]))
         ident = bench.server.send_request("claude/chat", {"prompt": f"turn {n}"})
 
@@ -200,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=60, help="idle edits (default 60)")
     parser.add_argument("--turns", type=int, default=30, help="turns for the first-event figure")
     args = parser.parse_args(argv)
-    fake = FakeAnthropic().start()
+    fake = RemoteFake()
     with tempfile.TemporaryDirectory(prefix="claude-lsp-chat-bench-") as tmp:
         root = Path(tmp) / "ws"
         root.mkdir()
