@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ CHAT, SESSIONS, STATUS, COMMANDS = (
     "claude/status",
     "claude/commands",
 )
+DELTA_WINDOW = 0.015  # seconds: text deltas faster than this are merged
 EVENT = "claude/chatEvent"
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 Listener = Callable[[Event], None]
@@ -68,6 +70,7 @@ class ChatSession:
     listeners: list[Listener] = field(default_factory=list)
     task: asyncio.Task[dict[str, Any]] | None = None
     sandbox: Sandbox | None = None
+    flush_events: Callable[[], None] = lambda: None  # merged deltas still waiting
 
     @property
     def id(self) -> str:
@@ -192,7 +195,8 @@ class Chats:
         chat = ChatSession(agent, port, sandbox=sandbox)
         holder.append(chat)
         port.session_id = chat.id
-        chat.listeners.append(self._notifier(chat))
+        notify, chat.flush_events = self._notifier(chat)
+        chat.listeners.append(notify)
         return chat
 
     def _sandbox(self, settings: Settings, roots: list[Path]) -> Sandbox:
@@ -216,12 +220,47 @@ class Chats:
                 )
         return sandbox
 
-    def _notifier(self, chat: ChatSession) -> Listener:
-        def notify(event: Event) -> None:
-            if self.ls.client_features.claude_chat_events:
-                self.ls.protocol.notify(EVENT, chat_event(chat.id, event))
+    def _notifier(self, chat: ChatSession) -> tuple[Listener, Callable[[], None]]:
+        """Every event as a ``claude/chatEvent``, and the flush of merged deltas: text
+        and thinking deltas that stream faster than ``DELTA_WINDOW`` are merged (the
+        first at once, then at most one notification per window). Each is a message to
+        write and for the client to parse; at hundreds per second they took the event
+        loop's time from the editor's requests (``bench.chat_latency``)."""
+        pending: list[Event] = []  # merged deltas waiting, one kind
+        last_sent = [0.0]
 
-        return notify
+        def send(event: Event) -> None:
+            self.ls.protocol.notify(EVENT, chat_event(chat.id, event))
+
+        def flush() -> None:
+            if pending:
+                kind = pending[0].kind
+                text = "".join(str(e.data.get("text", "")) for e in pending)
+                pending.clear()
+                send(Event(kind, {"text": text}))
+                last_sent[0] = time.monotonic()
+
+        def notify(event: Event) -> None:
+            if not self.ls.client_features.claude_chat_events:
+                return
+            if event.kind in ("text", "thinking") and set(event.data) == {"text"}:
+                if pending and pending[0].kind != event.kind:
+                    flush()
+                now = time.monotonic()
+                if not pending and now - last_sent[0] >= DELTA_WINDOW:
+                    send(event)
+                    last_sent[0] = now
+                    return
+                if not pending:
+                    asyncio.get_running_loop().call_later(
+                        DELTA_WINDOW - (now - last_sent[0]), flush
+                    )
+                pending.append(event)
+                return
+            flush()
+            send(event)
+
+        return notify, flush
 
     # -- turns --------------------------------------------------------------------------
 
@@ -236,6 +275,14 @@ class Chats:
         return chat.task
 
     async def _turn(
+        self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        try:
+            return await self._run_turn(chat, prompt, context)
+        finally:
+            chat.flush_events()  # every delta before the answer
+
+    async def _run_turn(
         self, chat: ChatSession, prompt: str, context: list[dict[str, Any]]
     ) -> dict[str, Any]:
         agent = chat.agent

@@ -121,6 +121,26 @@ async def test_read_returns_the_unsaved_buffer(
     assert call["data"]["input"] == {"file_path": str(path)}
 
 
+async def test_fast_text_deltas_are_merged_and_none_is_lost(
+    editor: Editor, fake: FakeAnthropic
+) -> None:
+    # 400 deltas about 1 ms apart: the first goes out at once, the rest are merged
+    # (at most one notification per 15 ms), every character arrives, in order, and all
+    # of it before the answer.
+    words = "".join(f"w{n} " for n in range(400))
+    fake.script(Reply([Text(words, chunks=400)], delay=0.001))
+    _, answer = editor.chat(prompt="stream")
+    result = await answer
+    texts = [
+        e["data"]["text"]
+        for e in editor.events
+        if e["sessionId"] == result["sessionId"] and e["kind"] == "text"
+    ]
+    assert "".join(texts) == words == result["result"]
+    assert 2 <= len(texts) < 200
+    assert texts[0] == words[: len(texts[0])] and len(texts[0]) <= 5  # the first at once
+
+
 async def test_edit_of_an_open_buffer_is_a_versioned_apply_edit(
     editor: Editor, fake: FakeAnthropic, root: Path
 ) -> None:
