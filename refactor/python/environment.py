@@ -152,6 +152,7 @@ def _venv_environment(interpreter: str, venv: str) -> Environment:
         return cached
     home = config.get("home", "")
     base = home if windows or os.path.basename(home) != "bin" else os.path.dirname(home)
+    base = config.get("base-prefix") or base  # virtualenv says it outright
     base_lib = (
         os.path.join(base, "Lib") if windows else os.path.join(base, "lib", f"python{version}")
     )
@@ -191,15 +192,18 @@ def _read_cfg(path: str) -> dict[str, str]:
 
 
 def _version(config: dict[str, str], venv: str) -> str | None:
-    """ "3.11" from ``version`` / ``version_info`` (uv), else the only ``lib/python3.*``."""
-    for key in ("version", "version_info"):
-        parts = config.get(key, "").split(".")
-        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-            return f"{parts[0]}.{parts[1]}"
+    """The "3.11" of ``version_info`` (uv, virtualenv) or ``version`` (venv; virtualenv's
+    may be its own) whose ``lib/pythonX.Y`` the venv has; else its only ``lib/python3.*``."""
     try:
         found = [n for n in os.listdir(os.path.join(venv, "lib")) if n.startswith("python3.")]
     except OSError:
         found = []
+    for key in ("version_info", "version"):
+        parts = config.get(key, "").split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            version = f"{parts[0]}.{parts[1]}"
+            if f"python{version}" in found or not found:
+                return version
     return found[0].removeprefix("python") if len(found) == 1 else None
 
 

@@ -286,3 +286,22 @@ def test_a_venv_read_from_its_files_imports_what_its_python_would(tmp_path: Path
     ran = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
     real = json.loads(ran.stdout)
     assert list(environment(python).path) == real
+
+
+def test_a_virtualenv_style_config_is_read_by_its_python_version(tmp_path: Path) -> None:
+    # virtualenv writes its own version as `virtualenv`, uv and virtualenv the Python's as
+    # `version_info`; a `version` that is not the Python's must not send us elsewhere.
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    venv = tmp_path / "venv"
+    site = venv / "lib" / f"python{version}" / "site-packages"
+    site.mkdir(parents=True)
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").write_text("#!/bin/sh\nexit 1\n")
+    (venv / "bin" / "python").chmod(0o755)
+    (venv / "pyvenv.cfg").write_text(
+        f"home = /nowhere/bin\nversion = 20.24.0\nvirtualenv = 20.24.0\n"
+        f"version_info = {version}.2.final.0\nbase-prefix = {sys.base_prefix}\n"
+    )
+    env = environment(str(venv / "bin" / "python"))
+    stdlib = sysconfig.get_paths(vars={"installed_base": sys.base_prefix})["stdlib"]
+    assert env.stdlib == (stdlib,) and str(site) in env.path
