@@ -78,12 +78,18 @@ def network_question(sandbox: Sandbox | None, command: str) -> str | None:
     (no ``allowedDomains``) and the user has not granted it; None otherwise."""
     if sandbox is None or not sandbox.active or sandbox.excluded(command):
         return None
-    if not sandbox.network_off() or sandbox.network_granted(command):
-        return None
     try:
-        online = [p for p in split_commands(command) if uses_network(p)]
+        parts = split_commands(command)
     except ShellSyntaxError:
         return None
+    return network_reason(sandbox, command, parts)
+
+
+def network_reason(sandbox: Sandbox, command: str, parts: list[SimpleCommand]) -> str | None:
+    """``network_question`` for a command already split, that runs in ``sandbox``."""
+    if not sandbox.network_off() or sandbox.network_granted(command):
+        return None
+    online = [p for p in parts if uses_network(p)]
     if not online:
         return None
     return f"`{show_part(online[0])}` uses the network, which the sandbox keeps off; {NETWORK_NOTE}"

@@ -190,14 +190,7 @@ def rule_reach_ok(part: SimpleCommand, cwds: list[Path], roots: list[Path], exac
         # `git config --get…`/`--list`/`-l`, or git 2.46's `git config get`/`list`, read;
         # anything else writes .git/config: a protected file
         reading = any(a.startswith(("--get", "--list", "-l")) for a in args)
-        if (
-            positional[:1] == ["config"]
-            and not reading
-            and positional[1:2]
-            not in (
-                ["get"],
-                ["list"],
-            )
-        ):
+        subcommand = positional[1:2]
+        if positional[:1] == ["config"] and not reading and subcommand not in (["get"], ["list"]):
             return False
     return reaches_only_workspace(part, cwds, roots, secrets_ok=exact)

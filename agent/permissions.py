@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import pathspec
 
-from agent.bash_network import network_question
+from agent.bash_network import network_question, network_reason
 from agent.bash_programs import (
     CHDIR,
     NAME_ONLY_PROGRAMS,
@@ -316,7 +316,7 @@ class Permissions:
                         return "ask", f"the permission rule {rule.text} asks first"
         if self.mode == "bypassPermissions":
             return "allow", "bypassPermissions mode"
-        network = network_question(self.sandbox, command)
+        network = network_reason(sandbox, command, parts) if sandbox is not None else None
         if network is not None:
             return "ask", network
         if sandbox is not None and sandbox.settings.auto_allow:

@@ -226,36 +226,36 @@ class Chats:
         first at once, then at most one notification per window). Each is a message to
         write and for the client to parse; at hundreds per second they took the event
         loop's time from the editor's requests (``bench.chat_latency``)."""
-        pending: list[Event] = []  # merged deltas waiting, one kind
-        last_sent = [0.0]
+        pending: list[str] = []  # the text of merged deltas waiting
+        pending_kind = ""  # their kind: "text" or "thinking"
+        last_sent = 0.0  # when a delta went out last (time.monotonic)
 
         def send(event: Event) -> None:
             self.ls.protocol.notify(EVENT, chat_event(chat.id, event))
 
         def flush() -> None:
+            nonlocal last_sent
             if pending:
-                kind = pending[0].kind
-                text = "".join(str(e.data.get("text", "")) for e in pending)
+                send(Event(pending_kind, {"text": "".join(pending)}))
                 pending.clear()
-                send(Event(kind, {"text": text}))
-                last_sent[0] = time.monotonic()
+                last_sent = time.monotonic()
 
         def notify(event: Event) -> None:
+            nonlocal pending_kind, last_sent
             if not self.ls.client_features.claude_chat_events:
                 return
             if event.kind in ("text", "thinking") and set(event.data) == {"text"}:
-                if pending and pending[0].kind != event.kind:
+                if pending and pending_kind != event.kind:
                     flush()
                 now = time.monotonic()
-                if not pending and now - last_sent[0] >= DELTA_WINDOW:
+                if not pending and now - last_sent >= DELTA_WINDOW:
                     send(event)
-                    last_sent[0] = now
+                    last_sent = now
                     return
                 if not pending:
-                    asyncio.get_running_loop().call_later(
-                        DELTA_WINDOW - (now - last_sent[0]), flush
-                    )
-                pending.append(event)
+                    pending_kind = event.kind
+                    asyncio.get_running_loop().call_later(DELTA_WINDOW - (now - last_sent), flush)
+                pending.append(str(event.data["text"]))
                 return
             flush()
             send(event)

@@ -160,8 +160,8 @@ def _venv_environment(interpreter: str, venv: str) -> Environment:
         stdlib: tuple[str, ...] = (base_lib,)
         folders = [base_lib, os.path.join(base_lib, "lib-dynload"), os.path.join(base, "DLLs")]
     else:  # the base Python is gone or elsewhere: claude-lsp's own standard library
-        stdlib = stdlib_only().stdlib
-        folders = list(stdlib_only().path)
+        own = stdlib_only()
+        stdlib, folders = own.stdlib, list(own.path)
     folders += [site, *_pth_folders(site)]
     if config.get("include-system-site-packages", "").lower() == "true":
         base_site = os.path.join(base_lib, "site-packages")

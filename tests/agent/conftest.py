@@ -19,6 +19,18 @@ MODEL = "claude-sonnet-5-5"
 
 
 @pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace with a source file and a secret, and a file beside it, outside
+    (modules with a workspace of their own define their own ``ws``)."""
+    root = (tmp_path / "ws").resolve()
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.py").write_text("x = 1\n")
+    (root / ".env").write_text("KEY=1\n")
+    (tmp_path / "outside.txt").write_text("outside\n")
+    return root
+
+
+@pytest.fixture
 def fake() -> Iterator[FakeAnthropic]:
     server = FakeAnthropic().start()
     yield server

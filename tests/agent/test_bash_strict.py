@@ -14,16 +14,6 @@ from agent.bash_strict import plainly_read_only, reaches_only_workspace, rule_re
 from agent.shell import Redirect, SimpleCommand, split_commands
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = (tmp_path / "ws").resolve()
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "a.py").write_text("x = 1\n")
-    (root / ".env").write_text("KEY=1\n")
-    (tmp_path / "outside.txt").write_text("outside\n")
-    return root
-
-
 def part(command: str) -> SimpleCommand:
     return split_commands(command)[-1]
 

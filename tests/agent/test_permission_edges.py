@@ -20,16 +20,6 @@ BASH = TOOLS["Bash"]
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = (tmp_path / "ws").resolve()
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "a.py").write_text("x = 1\n")
-    (root / ".env").write_text("KEY=1\n")
-    (tmp_path / "outside.txt").write_text("outside\n")
-    return root
-
-
-@pytest.fixture
 def asking_box(ws: Path) -> Iterator[Sandbox]:
     """A sandbox whose commands still go through the usual questions."""
     box = Sandbox(SandboxSettings(auto_allow=False), [ws])

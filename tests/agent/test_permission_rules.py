@@ -16,16 +16,6 @@ from agent.settings import Settings
 from tests.agent.test_permissions import TOOLS, McpTool, decide, policy
 
 
-@pytest.fixture
-def ws(tmp_path: Path) -> Path:
-    root = (tmp_path / "ws").resolve()
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "a.py").write_text("x = 1\n")
-    (root / ".env").write_text("KEY=1\n")
-    (tmp_path / "outside.txt").write_text("outside\n")
-    return root
-
-
 class WebFetch(McpTool):
     name = "WebFetch"
 

@@ -4,19 +4,12 @@ stream shows chunk by chunk. The encoded forms come from the real commands."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from agent.secrets import HOLD_BACK, REDACTED, Redactor, StreamRedactor, redact_content
+from tests.agent.test_secrets import shell
 
 KEY = "sk-ant-api03-Zq8Xv2Lm9Pk4Wn7Rt5Yb"
-
-
-def shell(command: str) -> str:
-    return subprocess.run(
-        ["bash", "-c", command], capture_output=True, text=True, check=True
-    ).stdout
 
 
 @pytest.mark.parametrize(

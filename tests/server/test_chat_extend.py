@@ -5,6 +5,7 @@ own sessions (settings, commands and .mcp.json are read when a session starts)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -89,6 +90,24 @@ def fresh(fake: FakeAnthropic, editor: Editor) -> None:
         fake.steps.clear()
     fake.requests.clear()
     editor.permission_answers.clear()
+
+
+@contextlib.contextmanager
+def project_servers(root: Path, servers: dict[str, Any], local: dict[str, Any]) -> Iterator[None]:
+    """``.mcp.json`` with ``servers`` and ``settings.local.json`` set to ``local`` for the
+    block; both as they were afterwards."""
+    settings = root / ".claude" / "settings.local.json"
+    before = settings.read_text() if settings.exists() else None
+    (root / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    settings.write_text(json.dumps(local))
+    try:
+        yield
+    finally:
+        (root / ".mcp.json").unlink()
+        if before is None:
+            settings.unlink()
+        else:
+            settings.write_text(before)
 
 
 def results(fake: FakeAnthropic, request: int) -> list[dict[str, Any]]:
@@ -197,22 +216,12 @@ async def test_mcp_resources_mentioned_and_read_over_lsp(
     editor: Editor, fake: FakeAnthropic, root: Path
 ) -> None:
     entry = {"command": sys.executable, "args": [str(SERVER), "calc"]}
-    (root / ".mcp.json").write_text(json.dumps({"mcpServers": {"calc": entry}}))
-    local = root / ".claude" / "settings.local.json"
-    before = local.read_text() if local.exists() else None
-    local.write_text(json.dumps({"enabledMcpjsonServers": ["calc"]}))
     read = {"server": "calc", "uri": "notes://day/sunday"}
     fake.script(Reply([ToolUse("ReadMcpResourceTool", read)]), Reply([Text("Planned.")]))
     since, asked = editor.mark(), len(editor.permission_requests)
-    try:
+    with project_servers(root, {"calc": entry}, {"enabledMcpjsonServers": ["calc"]}):
         _, answer = editor.chat(prompt="Plan from @calc:notes://today and @calc:notes://nope")
         result = await answer
-    finally:
-        (root / ".mcp.json").unlink()
-        if before is None:
-            local.unlink()
-        else:
-            local.write_text(before)
 
     assert result["result"] == "Planned." and editor.permission_requests[asked:] == []
     sent = fake.messages_requests[0]["messages"][0]["content"]
@@ -236,29 +245,16 @@ async def test_mcp_servers_that_never_answer_over_lsp(
         "slow": {"command": sys.executable, "args": [str(SERVER), "calc"]},
         "silent": {"command": sys.executable, "args": [str(SERVER), "silent"]},
     }
-    (root / ".mcp.json").write_text(json.dumps({"mcpServers": entries}))
-    local = root / ".claude" / "settings.local.json"
-    before = local.read_text() if local.exists() else None
-    local.write_text(
-        json.dumps(
-            {
-                "enabledMcpjsonServers": ["slow", "silent"],
-                "env": {"MCP_TOOL_TIMEOUT": "2000", "MCP_TIMEOUT": "3000"},
-            }
-        )
-    )
+    local = {
+        "enabledMcpjsonServers": ["slow", "silent"],
+        "env": {"MCP_TOOL_TIMEOUT": "2000", "MCP_TIMEOUT": "3000"},
+    }
     editor.permission_answers.append("allowOnce")  # the call of the slow server's tool
     fake.script(Reply([ToolUse("mcp__slow__hang", {})]), Reply([Text("It hung.")]))
     since = editor.mark()
-    try:
+    with project_servers(root, entries, local):
         _, answer = editor.chat(prompt="call hang")
         result = await answer
-    finally:
-        (root / ".mcp.json").unlink()
-        if before is None:
-            local.unlink()
-        else:
-            local.write_text(before)
     assert result["stopReason"] == "end_turn" and result["result"] == "It hung."
     [hung] = results(fake, 1)
     assert hung["is_error"] and "no answer to hang within 2 s" in text(hung)
